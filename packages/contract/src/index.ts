@@ -1,0 +1,5 @@
+export * from './common.js'
+export * from './errors.js'
+export * from './event.js'
+export * from './resource.js'
+export * from './space.js'

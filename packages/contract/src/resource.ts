@@ -1,0 +1,65 @@
+import { z } from 'zod'
+import { Labels, Meta, PageQuery } from './common.js'
+
+/** Most resources one `:bulkUpdate` request may carry; the SDK splits larger uploads into chunks. */
+export const BULK_UPDATE_MAX = 5000
+/** Most resource names one `:bulkDelete` request may carry. */
+export const BULK_DELETE_MAX = 5000
+
+/** A resource as a client sends it: identity is `(kind, id)` within a space. */
+export const ResourceInput = z.strictObject({
+  kind: z.string().min(1).max(256),
+  id: z.string().min(1).max(1024),
+  displayName: z.string().max(1024).optional(),
+  email: z.string().max(320).optional(),
+  altIds: z.array(z.string().max(1024)).max(64).optional(),
+  labels: Labels.optional(),
+  /** Accepted for compatibility (Indent clients echo it back); only `meta.labels` is ignored. */
+  meta: z.looseObject({}).optional(),
+  /** Indent's server-assigned name; accepted and ignored on input. */
+  name: z.string().optional(),
+})
+export type ResourceInput = z.infer<typeof ResourceInput>
+
+/** A stored resource as the server returns it. */
+export const Resource = z.object({
+  name: z.string(),
+  kind: z.string(),
+  id: z.string(),
+  displayName: z.string().optional(),
+  email: z.string().optional(),
+  altIds: z.array(z.string()).optional(),
+  labels: Labels,
+  meta: Meta,
+})
+export type Resource = z.infer<typeof Resource>
+
+export const ListResourcesQuery = PageQuery.extend({
+  kind: z.string().max(256).optional(),
+  labelSelector: z.string().max(4096).optional(),
+})
+export type ListResourcesQuery = z.infer<typeof ListResourcesQuery>
+
+export const ListResourcesResponse = z.object({
+  resources: z.array(Resource),
+  nextPageToken: z.string().optional(),
+})
+
+export const CreateResourceRequest = z.strictObject({
+  resource: ResourceInput,
+  ephemeral: z.boolean().optional(),
+})
+export const UpdateResourceRequest = CreateResourceRequest
+
+export const BulkUpdateRequest = z.strictObject({
+  resources: z.array(ResourceInput),
+})
+export type BulkUpdateRequest = z.infer<typeof BulkUpdateRequest>
+
+export const BulkUpdateResponse = z.object({ resources: z.array(Resource) })
+export type BulkUpdateResponse = z.infer<typeof BulkUpdateResponse>
+
+export const BulkDeleteRequest = z.strictObject({
+  resourceNames: z.array(z.string().min(1).max(64)),
+})
+export const BulkDeleteResponse = z.object({ deleted: z.number().int() })
