@@ -33,4 +33,7 @@ export const Name = z
   .string()
   .min(1)
   .max(63)
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'lower-case letters, digits and dashes, starting and ending alphanumeric')
+  .regex(
+    /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
+    'lower-case letters, digits and dashes, starting and ending alphanumeric',
+  )

@@ -30,7 +30,10 @@ export const Member = z.object({
   meta: Meta,
 })
 export type Member = z.infer<typeof Member>
-export const ListMembersResponse = z.object({ members: z.array(Member), nextPageToken: z.string().optional() })
+export const ListMembersResponse = z.object({
+  members: z.array(Member),
+  nextPageToken: z.string().optional(),
+})
 
 const Roles = z.array(Role).min(1).max(ROLES.length)
 export const PutMemberRequest = z.strictObject({

@@ -1,0 +1,126 @@
+import { type Role, Role as RoleSchema } from '@openindent/contract'
+import { type Command, Option } from 'commander'
+import { USER_TOKEN_TTL_SECONDS } from '../domain/auth/sign-in.js'
+import { toIso } from '../domain/clock.js'
+import { invalid, notFound } from '../domain/errors.js'
+import { ensureUser, normalizeEmail } from '../domain/spaces/members.js'
+import { createServiceAccountIn } from '../domain/tokens/service-accounts.js'
+import { createTokenIn, listTokens, revokeToken } from '../domain/tokens/tokens.js'
+import { cliAccess, type DbFlags, dbFlags, withRuntime } from './context.js'
+
+const collect = (v: string, all: string[] = []) => [...all, v]
+
+interface CreateOpts {
+  space: string
+  serviceAccount?: string
+  user?: string
+  role?: string[]
+  displayName?: string
+  expiryDays?: string
+}
+
+export function registerTokenCommands(program: Command): void {
+  const token = program.command('token').description('create, list and revoke tokens (on this host)')
+
+  token
+    .command('create')
+    .description('print a new token, and nothing else, on stdout')
+    .requiredOption('--space <name>', 'space of the token')
+    .addOption(
+      new Option('--service-account <name>', 'service account (created if missing)').conflicts('user'),
+    )
+    .option('--user <email>', 'mint a short-lived user access token (JWT) instead')
+    .option('--role <role>', 'role: viewer, petitionAdmin or editor (repeatable)', collect)
+    .option('--display-name <text>', 'label shown in token lists')
+    .option('--expiry-days <n>', 'service-account tokens only: expire after n days')
+    .action(async (o: CreateOpts, cmd: Command) => {
+      if (!o.serviceAccount && !o.user) throw invalid('pass --service-account NAME or --user EMAIL')
+      const roles = (o.role ?? []).map((r) => RoleSchema.parse(r)) as Role[]
+      await withRuntime(dbFlags(cmd.optsWithGlobals<DbFlags>()), async (rt) => {
+        const access = await cliAccess(rt, o.space)
+        const now = rt.clock.now()
+        if (o.user) {
+          const email = normalizeEmail(o.user)
+          const user = await rt.store.transaction(async (tx) => {
+            const u = await ensureUser(tx.principals, email, undefined, now)
+            if (roles.length) await tx.principals.putMember(access.space.id, u.id, roles, now)
+            else if (!u.isAdmin && !(await tx.principals.memberRoles(access.space.id, u.id))) {
+              throw invalid(`${email} is not a member of ${o.space}: pass --role to add them`)
+            }
+            return u
+          })
+          process.stdout.write(
+            `${await rt.signer.sign({ email, userId: user.id }, USER_TOKEN_TTL_SECONDS)}\n`,
+          )
+          return
+        }
+        const name = o.serviceAccount as string
+        const created = await rt.store.transaction(async (tx) => {
+          let sa = await tx.principals.serviceAccountByName(access.space.id, name)
+          if (!sa) {
+            if (!roles.length)
+              throw invalid(`service account "${name}" does not exist: pass --role to create it`)
+            sa = await createServiceAccountIn(tx, access, { name, roles }, now)
+          } else if (roles.length && [...roles].sort().join() !== [...sa.roles].sort().join()) {
+            throw invalid(
+              `service account "${name}" has roles ${sa.roles.join(', ')}; omit --role, or use another account`,
+            )
+          }
+          const expiryDays = o.expiryDays === undefined ? undefined : Number(o.expiryDays)
+          if (expiryDays !== undefined && !(Number.isInteger(expiryDays) && expiryDays > 0)) {
+            throw invalid('--expiry-days must be a positive whole number')
+          }
+          return createTokenIn(tx, access, sa, { displayName: o.displayName, expiryDays }, now)
+        })
+        process.stdout.write(`${created.secret}\n`)
+      })
+    })
+
+  token
+    .command('list')
+    .description('list active tokens (never their secrets)')
+    .requiredOption('--space <name>', 'space')
+    .option('--service-account <name>', 'only this account')
+    .option('--show-revoked', 'include revoked tokens')
+    .action(async (o: { space: string; serviceAccount?: string; showRevoked?: boolean }, cmd: Command) => {
+      await withRuntime(dbFlags(cmd.optsWithGlobals<DbFlags>()), async (rt) => {
+        const access = await cliAccess(rt, o.space)
+        let pageToken: string | undefined
+        do {
+          const page = await listTokens(rt, access, {
+            serviceAccount: o.serviceAccount,
+            showRevoked: o.showRevoked ?? false,
+            pageSize: 1000,
+            pageToken,
+          } as Parameters<typeof listTokens>[2])
+          for (const t of page.items) {
+            const state = t.revokeTime
+              ? `revoked ${toIso(t.revokeTime)}`
+              : t.expireTime
+                ? `expires ${toIso(t.expireTime)}`
+                : 'active'
+            process.stdout.write(
+              `${t.id}\t${t.serviceAccount.name}\t${toIso(t.createTime)}\t${state}\t${t.displayName ?? ''}\n`,
+            )
+          }
+          pageToken = page.nextPageToken
+        } while (pageToken)
+      })
+    })
+
+  token
+    .command('revoke <id>')
+    .description('revoke a token; it stops working at once')
+    .requiredOption('--space <name>', 'space')
+    .action(async (id: string, o: { space: string }, cmd: Command) => {
+      await withRuntime(dbFlags(cmd.optsWithGlobals<DbFlags>()), async (rt) => {
+        const access = await cliAccess(rt, o.space)
+        const t = await revokeToken(rt, access, id).catch((err: unknown) => {
+          throw (err as { code?: string }).code === 'NOT_FOUND'
+            ? notFound(`active token "${id}" in ${o.space}`)
+            : err
+        })
+        process.stdout.write(`revoked ${t.id}\n`)
+      })
+    })
+}

@@ -1,0 +1,91 @@
+import { resolve } from 'node:path'
+import { z } from 'zod'
+
+/** Settings from flags (which win) and the environment. Parsed once, frozen; nothing else reads process.env. */
+export interface Config {
+  port: number
+  host: string
+  databaseUrl: string | undefined
+  dataDir: string
+  space: string
+  adminEmail: string
+  publicUrl: string
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  maxBodyBytes: number
+  validateResponses: boolean
+}
+
+export interface ConfigFlags {
+  port?: string | number | undefined
+  host?: string | undefined
+  databaseUrl?: string | undefined
+  dataDir?: string | undefined
+  space?: string | undefined
+}
+
+const Schema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(4100),
+  host: z.string().min(1).default('127.0.0.1'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// (unset it to use SQLite)')
+    .optional(),
+  dataDir: z.string().min(1).default('.openindent'),
+  space: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'lower-case letters, digits and dashes')
+    .max(63)
+    .default('default'),
+  adminEmail: z
+    .string()
+    .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
+    .default('admin@localhost'),
+  publicUrl: z.string().url().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  maxBodyBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
+  validateResponses: z.enum(['true', 'false', '1', '0']).default('false'),
+})
+
+/** The environment variables each setting reads. */
+export const ENV_VARS = {
+  port: 'PORT',
+  host: 'HOST',
+  databaseUrl: 'DATABASE_URL',
+  dataDir: 'OPENINDENT_DATA_DIR',
+  space: 'OPENINDENT_SPACE',
+  adminEmail: 'OPENINDENT_ADMIN_EMAIL',
+  publicUrl: 'OPENINDENT_PUBLIC_URL',
+  logLevel: 'LOG_LEVEL',
+  maxBodyBytes: 'OPENINDENT_MAX_BODY_BYTES',
+  validateResponses: 'OPENINDENT_VALIDATE_RESPONSES',
+} as const
+
+export class ConfigError extends Error {}
+
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const raw: Record<string, unknown> = {}
+  for (const [key, name] of Object.entries(ENV_VARS)) {
+    const v = env[name]
+    if (v !== undefined && v !== '') raw[key] = v
+  }
+  for (const [key, v] of Object.entries(flags)) if (v !== undefined) raw[key] = v
+  const r = Schema.safeParse(raw)
+  if (!r.success) {
+    const issue = r.error.issues[0]
+    const key = String(issue?.path[0] ?? '')
+    const name = ENV_VARS[key as keyof typeof ENV_VARS] ?? key
+    throw new ConfigError(`invalid setting ${name}: ${issue?.message ?? 'invalid'}`)
+  }
+  const c = r.data
+  return Object.freeze({
+    ...c,
+    databaseUrl: c.databaseUrl,
+    dataDir: resolve(c.dataDir),
+    publicUrl: c.publicUrl ?? `http://localhost:${c.port || 4100}`,
+    validateResponses: c.validateResponses === 'true' || c.validateResponses === '1',
+  })
+}

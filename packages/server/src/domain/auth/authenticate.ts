@@ -1,0 +1,57 @@
+import type { Role } from '@openindent/contract'
+import type { Store } from '../../store/store.js'
+import type { Clock } from '../clock.js'
+import { notFound, unauthenticated } from '../errors.js'
+import { sha256Hex } from '../ids.js'
+import { actorOf, type Principal, type SpaceAccess } from './principal.js'
+import type { UserTokenSigner } from './user-tokens.js'
+
+/** Service-account tokens start with this, so they are told apart from JWTs at a glance. */
+export const SERVICE_TOKEN_PREFIX = 'oi_sa'
+
+export interface AuthDeps {
+  store: Store
+  clock: Clock
+  signer: UserTokenSigner
+}
+
+/** Resolves a bearer token to a principal, or throws UNAUTHENTICATED. Every call reads the database: revocation is immediate. */
+export async function authenticate(deps: AuthDeps, bearer: string | undefined): Promise<Principal> {
+  if (!bearer) throw unauthenticated('missing bearer token: send "Authorization: Bearer <token>"')
+  if (bearer.startsWith(`${SERVICE_TOKEN_PREFIX}_`)) {
+    const token = await deps.store.tokens.findActive(sha256Hex(bearer), deps.clock.now())
+    if (!token) throw unauthenticated('the token is not valid, or was revoked or expired')
+    return { type: 'serviceAccount', token }
+  }
+  const claims = await deps.signer.verify(bearer)
+  const user = await deps.store.principals.userById(claims.userId)
+  if (!user || user.email !== claims.email) throw unauthenticated('the user of this token no longer exists')
+  return { type: 'user', user }
+}
+
+/**
+ * A principal's access to a named space. A space the principal may not see is reported as not found,
+ * exactly like one that does not exist, so tokens cannot probe other spaces.
+ */
+export async function accessSpace(
+  deps: AuthDeps,
+  principal: Principal,
+  spaceName: string,
+): Promise<SpaceAccess> {
+  const space = await deps.store.spaces.byName(spaceName)
+  const roles = space && (await rolesIn(deps.store, principal, space.id))
+  if (!space || !roles) throw notFound(`space "${spaceName}"`)
+  return { space, roles, principal, actor: actorOf(principal) }
+}
+
+async function rolesIn(store: Store, p: Principal, spaceId: string): Promise<Role[] | undefined> {
+  switch (p.type) {
+    case 'serviceAccount':
+      return p.token.spaceId === spaceId ? p.token.serviceAccount.roles : undefined
+    case 'user':
+      if (p.user.isAdmin) return ['editor']
+      return store.principals.memberRoles(spaceId, p.user.id)
+    case 'system':
+      return ['editor']
+  }
+}

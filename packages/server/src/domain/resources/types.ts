@@ -1,0 +1,38 @@
+import { canonicalJson } from '../canonical-json.js'
+import { sha256Hex } from '../ids.js'
+
+/** A resource as the domain sees it. Times are epoch milliseconds. */
+export interface ResourceRecord {
+  kind: string
+  id: string
+  /** Stable short name used in paths, derived from `(kind, id)`. */
+  name: string
+  displayName?: string
+  email?: string
+  altIds?: string[]
+  labels: Record<string, string>
+  createTime: number
+  updateTime: number
+}
+
+/** The writable part of a resource. */
+export type ResourceContent = Pick<
+  ResourceRecord,
+  'kind' | 'id' | 'displayName' | 'email' | 'altIds' | 'labels'
+>
+
+/**
+ * The name of a resource: 16 hex characters of SHA-256 over `(kind, id)`. Derived rather than random,
+ * so re-uploads, several instances and clients all agree on it without a lookup.
+ */
+export function resourceName(kind: string, id: string): string {
+  return sha256Hex(`${kind}\u0000${id}`).slice(0, 16)
+}
+
+/** Hash of everything a client can change; equal hashes mean an upsert changed nothing but time. */
+export function contentHash(r: ResourceContent): string {
+  return sha256Hex(canonicalJson([r.displayName ?? null, r.email ?? null, r.altIds ?? null, r.labels])).slice(
+    0,
+    32,
+  )
+}

@@ -1,0 +1,92 @@
+import { EVENT_NAMES, type EventResource } from '@openindent/contract'
+import type { Store } from '../../store/store.js'
+import { type Principal, requireRole, type SpaceAccess } from '../auth/principal.js'
+import type { Ctx } from '../context.js'
+import { alreadyExists, denied } from '../errors.js'
+import { newId } from '../ids.js'
+import { decodePageToken, isString, page } from '../pagination.js'
+import type { SpaceRecord } from './types.js'
+
+/** Creates a space with its audit chain, in the caller's transaction when there is one. */
+export async function createSpaceIn(
+  tx: Store,
+  actor: EventResource,
+  input: { name: string; displayName?: string | undefined },
+  now: number,
+): Promise<SpaceRecord> {
+  const id = newId('spc')
+  if (!(await tx.spaces.create({ id, ...input }, now))) throw alreadyExists(`space "${input.name}"`)
+  await tx.audit.init(id)
+  await tx.audit.append(id, [
+    {
+      event: EVENT_NAMES.spaceCreate,
+      actor,
+      resources: [{ kind: 'openindent.v1.Space', id: input.name }],
+      timestamp: now,
+    },
+  ])
+  const space: SpaceRecord = { id, name: input.name, createTime: now, updateTime: now }
+  if (input.displayName !== undefined) space.displayName = input.displayName
+  return space
+}
+
+/** Only instance administrators (and the host's CLI) create spaces. */
+export async function createSpace(
+  ctx: Ctx,
+  principal: Principal,
+  actor: EventResource,
+  input: { name: string; displayName?: string | undefined },
+): Promise<SpaceRecord> {
+  const admin = principal.type === 'system' || (principal.type === 'user' && principal.user.isAdmin)
+  if (!admin) throw denied('only an instance administrator can create spaces')
+  return ctx.store.transaction((tx) => createSpaceIn(tx, actor, input, ctx.clock.now()))
+}
+
+/** The spaces a principal can see: a service account its own, a user those it is a member of. */
+export async function listSpaces(
+  ctx: Ctx,
+  principal: Principal,
+  q: { pageSize?: number; pageToken?: string },
+) {
+  let ids: string[] | undefined
+  if (principal.type === 'serviceAccount') ids = [principal.token.spaceId]
+  else if (principal.type === 'user' && !principal.user.isAdmin) {
+    ids = await ctx.store.principals.spaceIdsOfUser(principal.user.id)
+  }
+  const afterName = decodePageToken(q.pageToken, isString)
+  return page(
+    q.pageSize,
+    (limit) => ctx.store.spaces.list({ ids, afterName, limit }),
+    (s) => s.name,
+  )
+}
+
+export async function updateSpace(
+  ctx: Ctx,
+  access: SpaceAccess,
+  patch: { displayName?: string | undefined },
+): Promise<SpaceRecord> {
+  requireRole(access, 'editor')
+  const now = ctx.clock.now()
+  return ctx.store.transaction(async (tx) => {
+    const updated = (await tx.spaces.update(access.space.id, patch, now)) ?? access.space
+    await tx.audit.append(access.space.id, [
+      {
+        event: EVENT_NAMES.spaceUpdate,
+        actor: access.actor,
+        resources: [{ kind: 'openindent.v1.Space', id: access.space.name }],
+        timestamp: now,
+      },
+    ])
+    return updated
+  })
+}
+
+/** Deletes a space and everything in it but its audit log. Instance administrators only. */
+export async function deleteSpace(ctx: Ctx, access: SpaceAccess): Promise<SpaceRecord> {
+  const p = access.principal
+  const admin = p.type === 'system' || (p.type === 'user' && p.user.isAdmin)
+  if (!admin) throw denied('only an instance administrator can delete spaces')
+  await ctx.store.spaces.delete(access.space.id)
+  return access.space
+}

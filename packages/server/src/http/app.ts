@@ -1,0 +1,44 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { AppDeps } from './deps.js'
+import type { AppEnv } from './env.js'
+import { handleError, sendError } from './errors.js'
+import { requestContext } from './middleware/request-context.js'
+import { openApiDocument } from './openapi.js'
+import type { RouteDef } from './route.js'
+import { mount } from './route.js'
+import { authRoutes } from './routes/auth.js'
+import { mountHealth } from './routes/health.js'
+import { resourceRoutes } from './routes/resources.js'
+import { spaceRoutes } from './routes/spaces.js'
+import { tokenRoutes } from './routes/tokens.js'
+
+export const VERSION = '0.1.0'
+
+/** Every API route, in one list: it mounts the app and generates the OpenAPI document. */
+export const apiRoutes: RouteDef[] = [...authRoutes, ...spaceRoutes, ...tokenRoutes, ...resourceRoutes]
+
+/** Builds the HTTP app. It opens nothing and listens nowhere: main does that, tests call `app.request()`. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  app.use(requestContext(deps.logger))
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: deps.options.maxBodyBytes,
+      onError: (c) =>
+        sendError(
+          c,
+          'PAYLOAD_TOO_LARGE',
+          `the request body is larger than ${deps.options.maxBodyBytes} bytes`,
+        ),
+    }),
+  )
+  mountHealth(app, deps)
+  const openapi = openApiDocument(apiRoutes, VERSION)
+  app.get('/v1/openapi.json', (c) => c.json(openapi))
+  mount(app, deps, apiRoutes)
+  app.notFound((c) => sendError(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`))
+  app.onError(handleError)
+  return app
+}

@@ -1,0 +1,20 @@
+import type { Logger } from 'pino'
+import type { UserTokenSigner } from '../domain/auth/user-tokens.js'
+import type { Clock } from '../domain/clock.js'
+import type { Store } from '../store/store.js'
+
+/** Everything the HTTP app needs, built by main (or a test) and passed in. */
+export interface AppDeps {
+  store: Store
+  clock: Clock
+  signer: UserTokenSigner
+  logger: Logger
+  options: AppOptions
+}
+
+export interface AppOptions {
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number
+  /** Check every response against its schema (on in tests: catches drift between code and contract). */
+  validateResponses: boolean
+}

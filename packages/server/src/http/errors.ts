@@ -1,0 +1,47 @@
+import { ERROR_STATUS, ERROR_TYPE, type ErrorCode, type ErrorEnvelope } from '@openindent/contract'
+import type { Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { ZodError } from 'zod'
+import { DomainError } from '../domain/errors.js'
+
+/** A domain-level failure that the HTTP layer itself detects (body too large, bad JSON, …). */
+export function httpError(code: ErrorCode, message: string, param?: string): DomainError {
+  return new DomainError(code, message, param)
+}
+
+export function envelope(code: ErrorCode, message: string, requestId: string, param?: string): ErrorEnvelope {
+  const error: ErrorEnvelope['error'] = { code, message, type: ERROR_TYPE[code], requestId }
+  if (param !== undefined) error.param = param
+  return { error }
+}
+
+export function sendError(c: Context, code: ErrorCode, message: string, param?: string): Response {
+  const requestId = c.get('requestId') ?? ''
+  return c.json(envelope(code, message, requestId, param), ERROR_STATUS[code] as ContentfulStatusCode)
+}
+
+/** The first issue of a zod error as a code, message and dotted param path. */
+export function fromZod(err: ZodError, prefix?: string): DomainError {
+  const issue = err.issues[0]
+  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.')
+  const where = path ? `${path}: ` : ''
+  return new DomainError(
+    'INVALID_ARGUMENT',
+    `${where}${issue?.message ?? 'invalid request'}`,
+    path || undefined,
+  )
+}
+
+/**
+ * Maps anything thrown to a response. Domain errors carry their code; everything else is a bug or an
+ * outage: logged in full, answered with a bare INTERNAL and the request id, never with its text.
+ */
+export function handleError(err: unknown, c: Context): Response {
+  if (err instanceof DomainError) return sendError(c, err.code, err.message, err.param)
+  if (err instanceof ZodError) {
+    const e = fromZod(err)
+    return sendError(c, e.code, e.message, e.param)
+  }
+  c.get('logger')?.error({ err, requestId: c.get('requestId') }, 'unhandled error')
+  return sendError(c, 'INTERNAL', 'internal error; quote the requestId when reporting it')
+}

@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto'
+import type { MiddlewareHandler } from 'hono'
+import type { Logger } from 'pino'
+import type { AppEnv } from '../env.js'
+
+const INCOMING_ID = /^[A-Za-z0-9._-]{8,128}$/
+
+/** Gives each request an id (kept from `X-Request-Id` when sane), echoes it, and logs the outcome. */
+export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.req.header('x-request-id')
+    const requestId =
+      incoming && INCOMING_ID.test(incoming) ? incoming : `req_${randomBytes(8).toString('hex')}`
+    c.set('requestId', requestId)
+    c.set('logger', logger)
+    const start = performance.now()
+    await next()
+    c.header('x-request-id', requestId)
+    if (logger.isLevelEnabled('info')) {
+      logger.info(
+        {
+          requestId,
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: +(performance.now() - start).toFixed(2),
+        },
+        'request',
+      )
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { ERROR_CODES } from '@openindent/contract'
+import { type ZodObject, type ZodType, z } from 'zod'
+import type { RouteDef } from './route.js'
+
+type Json = Record<string, unknown>
+
+const schema = (s: ZodType, io: 'input' | 'output'): Json =>
+  z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Json
+
+const ErrorEnvelope: Json = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message', 'type', 'requestId'],
+      properties: {
+        code: { type: 'string', enum: [...ERROR_CODES] },
+        message: { type: 'string' },
+        type: { type: 'string' },
+        param: { type: 'string' },
+        requestId: { type: 'string' },
+      },
+    },
+  },
+}
+
+function parameters(obj: ZodObject | undefined, where: 'path' | 'query'): Json[] {
+  if (!obj) return []
+  const json = schema(obj, 'input') as { properties?: Record<string, Json>; required?: string[] }
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    schema: s,
+  }))
+}
+
+/** The OpenAPI 3.1 document, built from the same zod schemas that validate requests. */
+export function openApiDocument(routes: RouteDef[], version: string): Json {
+  const paths: Record<string, Record<string, Json>> = {}
+  for (const r of routes) {
+    const op: Json = {
+      summary: r.summary,
+      tags: [r.tag],
+      operationId: `${r.method}${r.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
+      responses: {
+        [String(r.status ?? 200)]: {
+          description: 'Success',
+          content: { 'application/json': { schema: schema(r.response, 'output') } },
+        },
+        default: { description: 'Error', content: { 'application/json': { schema: ErrorEnvelope } } },
+      },
+    }
+    if (r.body)
+      op.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: schema(r.body, 'input') } },
+      }
+    if (r.auth !== 'none') op.security = [{ bearer: [] }]
+    paths[r.path] = { ...paths[r.path], [r.method]: op }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'OpenIndent API',
+      version,
+      description: 'Access approvals, wire-compatible with Indent v1.',
+    },
+    servers: [{ url: '/' }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    paths,
+  }
+}

@@ -1,0 +1,206 @@
+import type { Context, Hono } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { type ZodObject, type ZodType, z } from 'zod'
+import { accessSpace, authenticate } from '../domain/auth/authenticate.js'
+import type { Principal, SpaceAccess } from '../domain/auth/principal.js'
+import { sha256Hex } from '../domain/ids.js'
+import type { AppDeps } from './deps.js'
+import type { AppEnv } from './env.js'
+import { fromZod, httpError, sendError } from './errors.js'
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
+type Auth = 'none' | 'principal' | 'space'
+
+type Infer<S> = S extends ZodType ? z.infer<S> : undefined
+
+export interface HandlerInput<P, Q, B, A extends Auth> {
+  params: Infer<P>
+  query: Infer<Q>
+  body: Infer<B>
+  principal: A extends 'none' ? undefined : Principal
+  access: A extends 'space' ? SpaceAccess : undefined
+  deps: AppDeps
+  c: Context<AppEnv>
+}
+
+export interface RouteDef<
+  P extends ZodObject | undefined = ZodObject | undefined,
+  Q extends ZodObject | undefined = ZodObject | undefined,
+  B extends ZodType | undefined = ZodType | undefined,
+  R extends ZodType = ZodType,
+  A extends Auth = Auth,
+> {
+  method: Method
+  /** OpenAPI form: `{param}` for parameters; AIP custom verbs literally (`/resources:bulkUpdate`). */
+  path: string
+  summary: string
+  tag: string
+  auth: A
+  params?: P
+  query?: Q
+  body?: B
+  response: R
+  /** Success status; 200 unless given. */
+  status?: number
+  handler: (input: HandlerInput<P, Q, B, A>) => Promise<z.infer<R>>
+}
+
+/** Identity helper that keeps each route's types precise. */
+export function route<
+  P extends ZodObject | undefined,
+  Q extends ZodObject | undefined,
+  B extends ZodType | undefined,
+  R extends ZodType,
+  A extends Auth,
+>(def: RouteDef<P, Q, B, R, A>): RouteDef<P, Q, B, R, A> {
+  return def
+}
+
+/**
+ * `{space}` → `:space`. A segment with a literal colon (`resources:bulkUpdate`) becomes a regex
+ * parameter, because in a plain Hono path `:` starts a parameter even mid-segment, which would make
+ * `resources:bulkUpdate` also answer `resourcesXbulkUpdate` or `resources:bulkDelete`.
+ */
+export function toHonoPath(path: string): string {
+  let verbs = 0
+  return path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment)
+      if (param) return `:${param[1]}`
+      if (segment.includes(':')) return `:verb${verbs++}{${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}}`
+      return segment
+    })
+    .join('/')
+}
+
+export function mount(app: Hono<AppEnv>, deps: AppDeps, defs: RouteDef[]): void {
+  for (const def of defs) {
+    app.on(def.method.toUpperCase(), toHonoPath(def.path), (c) => run(def, deps, c))
+  }
+}
+
+async function run(def: RouteDef, deps: AppDeps, c: Context<AppEnv>): Promise<Response> {
+  // Who is asking comes first: an unauthenticated caller learns nothing, not even what it got wrong.
+  let principal: Principal | undefined
+  let access: SpaceAccess | undefined
+  if (def.auth !== 'none') {
+    principal = await authenticate(deps, bearer(c))
+    if (def.auth === 'space') access = await accessSpace(deps, principal, c.req.param('space') ?? '')
+  }
+  const params = def.params ? parse(def.params, c.req.param()) : undefined
+  const query = def.query ? parse(def.query, c.req.query()) : undefined
+  const raw = def.body ? await readBody(c) : undefined
+  const body = def.body ? parse(def.body, raw?.json) : undefined
+
+  const execute = async () => {
+    const result = await def.handler({ params, query, body, principal, access, deps, c } as never)
+    if (deps.options.validateResponses) def.response.parse(result)
+    return result
+  }
+  const key = c.req.header('idempotency-key')
+  if (c.req.method === 'POST' && key !== undefined && principal) {
+    return idempotent(c, deps, def, principal, key, raw?.text ?? '', execute)
+  }
+  return c.json(await execute(), (def.status ?? 200) as ContentfulStatusCode)
+}
+
+function parse<S extends ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value)
+  if (!r.success) throw fromZod(r.error)
+  return r.data
+}
+
+async function readBody(c: Context<AppEnv>): Promise<{ text: string; json: unknown }> {
+  const type = c.req.header('content-type') ?? ''
+  if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+    throw httpError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'send the request body as JSON with "Content-Type: application/json"',
+    )
+  }
+  const text = await c.req.text()
+  try {
+    return { text, json: JSON.parse(text) }
+  } catch {
+    throw httpError('INVALID_ARGUMENT', 'the request body is not valid JSON')
+  }
+}
+
+function bearer(c: Context<AppEnv>): string | undefined {
+  const header = c.req.header('authorization')
+  const m = header && /^Bearer\s+(\S+)\s*$/i.exec(header)
+  return m ? m[1] : undefined
+}
+
+const KEY_MAX = 255
+
+/**
+ * Runs a POST at most once per `Idempotency-Key` (per caller): a retry after a lost response gets the
+ * stored response instead of a second token or resource. A failed request leaves no record, since it
+ * changed nothing and may safely run again.
+ */
+async function idempotent(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  def: RouteDef,
+  principal: Principal,
+  key: string,
+  bodyText: string,
+  execute: () => Promise<unknown>,
+): Promise<Response> {
+  if (key.length === 0 || key.length > KEY_MAX) {
+    throw httpError(
+      'INVALID_ARGUMENT',
+      `Idempotency-Key must be 1 to ${KEY_MAX} characters`,
+      'Idempotency-Key',
+    )
+  }
+  const scope = principalKey(principal)
+  const requestHash = sha256Hex(`${c.req.method} ${c.req.path}\n${bodyText}`)
+  const claim = await deps.store.idempotency.claim(scope, key, requestHash, deps.clock.now())
+  switch (claim.state) {
+    case 'mismatch':
+      throw httpError(
+        'INVALID_ARGUMENT',
+        'this Idempotency-Key was used for a different request',
+        'Idempotency-Key',
+      )
+    case 'in-progress':
+      c.header('x-should-retry', 'true')
+      return sendError(
+        c,
+        'CONFLICT',
+        'a request with this Idempotency-Key is still in progress; retry shortly',
+      )
+    case 'replay':
+      c.header('idempotent-replayed', 'true')
+      return c.body(claim.body, claim.status as ContentfulStatusCode, { 'content-type': 'application/json' })
+    case 'claimed':
+      break
+  }
+  try {
+    const result = await execute()
+    const status = def.status ?? 200
+    const text = JSON.stringify(result)
+    await deps.store.idempotency.complete(scope, key, status, text)
+    return c.body(text, status as ContentfulStatusCode, { 'content-type': 'application/json' })
+  } catch (err) {
+    await deps.store.idempotency.release(scope, key)
+    throw err
+  }
+}
+
+function principalKey(p: Principal): string {
+  switch (p.type) {
+    case 'serviceAccount':
+      return `sa:${p.token.serviceAccount.id}`
+    case 'user':
+      return `user:${p.user.id}`
+    case 'system':
+      return `system:${p.name}`
+  }
+}
+
+/** An empty schema for routes without a body, documented as such. */
+export const Empty = z.object({})

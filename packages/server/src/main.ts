@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander'
+import { ZodError } from 'zod'
+import { registerDatabaseCommands } from './cli/db.js'
+import { registerServe } from './cli/serve.js'
+import { registerTokenCommands } from './cli/token.js'
+import { ConfigError } from './config.js'
+import { DomainError } from './domain/errors.js'
+import { VERSION } from './http/app.js'
+
+const program = new Command('openindent')
+  .description('OpenIndent: self-hosted access approvals, wire-compatible with Indent')
+  .version(VERSION)
+  .option('--database-url <url>', 'PostgreSQL URL (env DATABASE_URL); SQLite when unset')
+  .option('--data-dir <dir>', 'SQLite data directory (env OPENINDENT_DATA_DIR, default ./.openindent)')
+  .exitOverride()
+
+registerServe(program)
+registerDatabaseCommands(program)
+registerTokenCommands(program)
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  process.exitCode = report(err)
+}
+
+/** Expected failures get one clear line; anything else is a bug and gets its stack. */
+function report(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode
+  if (err instanceof ConfigError) return fail(err.message, 2)
+  if (err instanceof DomainError) return fail(err.message, 1)
+  if (err instanceof ZodError) return fail(err.issues[0]?.message ?? 'invalid input', 2)
+  const withMessage = err as { message?: string; status?: number; code?: string }
+  if (typeof withMessage.status === 'number' && withMessage.message) return fail(withMessage.message, 1)
+  console.error(err)
+  return 1
+}
+
+function fail(message: string, code: number): number {
+  process.stderr.write(`openindent: ${message}\n`)
+  return code
+}

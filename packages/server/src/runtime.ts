@@ -1,0 +1,44 @@
+import { type Logger, pino } from 'pino'
+import type { Config } from './config.js'
+import { generateSigningKey, UserTokenSigner } from './domain/auth/user-tokens.js'
+import { type Clock, systemClock } from './domain/clock.js'
+import type { AppDeps } from './http/deps.js'
+import { openDatabase } from './store/connect.js'
+import { migrateToLatest } from './store/migrate.js'
+import { Store } from './store/store.js'
+
+export interface Runtime extends AppDeps {
+  config: Readonly<Config>
+  close(): Promise<void>
+}
+
+const SIGNING_KEY = 'user_token_signing_key'
+
+/** Opens the database, brings its schema up to date and assembles the dependencies. */
+export async function openRuntime(
+  config: Readonly<Config>,
+  opts: { clock?: Clock; logger?: Logger } = {},
+): Promise<Runtime> {
+  const logger = opts.logger ?? pino({ level: config.logLevel, base: undefined })
+  const clock = opts.clock ?? systemClock
+  const handle = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  try {
+    const { applied } = await migrateToLatest(handle.db, handle.engine)
+    if (applied.length) logger.info({ applied }, 'database migrated')
+    const store = new Store(handle.db, handle.engine)
+    const stored = await store.settings.getOrInit(SIGNING_KEY, await generateSigningKey())
+    const signer = await UserTokenSigner.fromStored(stored, clock)
+    return {
+      config,
+      store,
+      clock,
+      signer,
+      logger,
+      options: { maxBodyBytes: config.maxBodyBytes, validateResponses: config.validateResponses },
+      close: () => handle.close(),
+    }
+  } catch (err) {
+    await handle.close()
+    throw err
+  }
+}

@@ -1,0 +1,190 @@
+import { type Kysely, sql } from 'kysely'
+import type { Requirement } from '../../domain/labels/selector.js'
+import {
+  contentHash,
+  type ResourceContent,
+  type ResourceRecord,
+  resourceName,
+} from '../../domain/resources/types.js'
+import { chunks } from '../chunks.js'
+import { parseJson } from '../json.js'
+import { labelFilter } from '../label-filter.js'
+import type { Database, Engine, ResourcesTable } from '../schema.js'
+
+export interface ListResourcesFilter {
+  kind?: string | undefined
+  selector?: Requirement[] | undefined
+  /** Keyset cursor: rows after this `(kind, id)`. */
+  after?: { kind: string; id: string } | undefined
+  limit: number
+}
+
+export interface UpsertOutcome {
+  /** The stored resources, in the order given. */
+  resources: ResourceRecord[]
+  /** Those whose content this write created or changed (not just touched). */
+  changed: ResourceRecord[]
+}
+
+export class ResourceRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+  ) {}
+
+  /**
+   * Upserts by `(kind, id)` in as few statements as possible. Every row's update time moves; its
+   * `change_id` moves only when its content hash differs, which is how we learn, atomically and
+   * without reading first, which rows really changed.
+   */
+  async upsert(
+    spaceId: string,
+    items: ResourceContent[],
+    now: number,
+    writeId: string,
+  ): Promise<UpsertOutcome> {
+    const resources: ResourceRecord[] = []
+    const changed: ResourceRecord[] = []
+    for (const chunk of chunks(items)) {
+      const rows = chunk.map((r) => toRow(spaceId, r, now, writeId))
+      const returned = await this.db
+        .insertInto('resources')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.columns(['space_id', 'kind', 'id']).doUpdateSet((eb) => ({
+            display_name: eb.ref('excluded.display_name'),
+            email: eb.ref('excluded.email'),
+            alt_ids: eb.ref('excluded.alt_ids'),
+            labels: eb.ref('excluded.labels'),
+            update_time: eb.ref('excluded.update_time'),
+            change_id: sql<string>`CASE WHEN resources.content_hash = excluded.content_hash
+              THEN resources.change_id ELSE excluded.change_id END`,
+            content_hash: eb.ref('excluded.content_hash'),
+          })),
+        )
+        .returning(['kind', 'id', 'create_time', 'change_id'])
+        .execute()
+      const byKey = new Map(returned.map((r) => [`${r.kind}\u0000${r.id}`, r]))
+      for (const item of chunk) {
+        const row = byKey.get(`${item.kind}\u0000${item.id}`)
+        const record: ResourceRecord = {
+          ...item,
+          name: resourceName(item.kind, item.id),
+          createTime: row?.create_time ?? now,
+          updateTime: now,
+        }
+        resources.push(record)
+        if (row?.change_id === writeId) changed.push(record)
+      }
+    }
+    return { resources, changed }
+  }
+
+  /** Inserts a new resource; undefined when `(kind, id)` already exists. */
+  async insert(
+    spaceId: string,
+    item: ResourceContent,
+    now: number,
+    writeId: string,
+  ): Promise<ResourceRecord | undefined> {
+    const row = await this.db
+      .insertInto('resources')
+      .values(toRow(spaceId, item, now, writeId))
+      .onConflict((oc) => oc.columns(['space_id', 'kind', 'id']).doNothing())
+      .returningAll()
+      .executeTakeFirst()
+    return row && fromRow(row)
+  }
+
+  /** Replaces the content of an existing resource; undefined when there is none by that name. */
+  async replace(
+    spaceId: string,
+    name: string,
+    item: ResourceContent,
+    now: number,
+  ): Promise<ResourceRecord | undefined> {
+    const row = toRow(spaceId, item, now, '')
+    const updated = await this.db
+      .updateTable('resources')
+      .set({
+        display_name: row.display_name,
+        email: row.email,
+        alt_ids: row.alt_ids,
+        labels: row.labels,
+        content_hash: row.content_hash,
+        update_time: now,
+      })
+      .where('space_id', '=', spaceId)
+      .where('name', '=', name)
+      .returningAll()
+      .executeTakeFirst()
+    return updated && fromRow(updated)
+  }
+
+  async get(spaceId: string, name: string): Promise<ResourceRecord | undefined> {
+    const row = await this.db
+      .selectFrom('resources')
+      .selectAll()
+      .where('space_id', '=', spaceId)
+      .where('name', '=', name)
+      .executeTakeFirst()
+    return row && fromRow(row)
+  }
+
+  async list(spaceId: string, filter: ListResourcesFilter): Promise<ResourceRecord[]> {
+    let q = this.db.selectFrom('resources').selectAll().where('space_id', '=', spaceId)
+    if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind)
+    if (filter.selector?.length) q = q.where(labelFilter(this.engine, filter.selector))
+    if (filter.after) q = q.where(sql<boolean>`(kind, id) > (${filter.after.kind}, ${filter.after.id})`)
+    const rows = await q.orderBy('kind').orderBy('id').limit(filter.limit).execute()
+    return rows.map(fromRow)
+  }
+
+  /** Deletes by name; returns the deleted resources. */
+  async delete(spaceId: string, names: string[]): Promise<ResourceRecord[]> {
+    if (names.length === 0) return []
+    const out: ResourceRecord[] = []
+    for (const part of chunks(names)) {
+      const rows = await this.db
+        .deleteFrom('resources')
+        .where('space_id', '=', spaceId)
+        .where('name', 'in', part)
+        .returningAll()
+        .execute()
+      out.push(...rows.map(fromRow))
+    }
+    return out
+  }
+}
+
+function toRow(spaceId: string, r: ResourceContent, now: number, writeId: string): ResourcesTable {
+  return {
+    space_id: spaceId,
+    kind: r.kind,
+    id: r.id,
+    name: resourceName(r.kind, r.id),
+    display_name: r.displayName ?? null,
+    email: r.email ?? null,
+    alt_ids: r.altIds ? JSON.stringify(r.altIds) : null,
+    labels: JSON.stringify(r.labels),
+    content_hash: contentHash(r),
+    create_time: now,
+    update_time: now,
+    change_id: writeId,
+  }
+}
+
+function fromRow(row: ResourcesTable): ResourceRecord {
+  const record: ResourceRecord = {
+    kind: row.kind,
+    id: row.id,
+    name: row.name,
+    labels: parseJson<Record<string, string>>(row.labels),
+    createTime: row.create_time,
+    updateTime: row.update_time,
+  }
+  if (row.display_name !== null) record.displayName = row.display_name
+  if (row.email !== null) record.email = row.email
+  if (row.alt_ids !== null) record.altIds = parseJson<string[]>(row.alt_ids)
+  return record
+}

@@ -1,0 +1,136 @@
+import type { Generated } from 'kysely'
+
+/** Times are epoch milliseconds in both engines (PostgreSQL `bigint`, parsed to number). */
+type Millis = number
+
+export interface SpacesTable {
+  id: string
+  name: string
+  display_name: string | null
+  create_time: Millis
+  update_time: Millis
+}
+
+export interface UsersTable {
+  id: string
+  email: string
+  display_name: string | null
+  is_admin: number
+  create_time: Millis
+  update_time: Millis
+}
+
+/** A user's membership of a space. `roles` is a comma-separated list. */
+export interface MembersTable {
+  space_id: string
+  user_id: string
+  roles: string
+  create_time: Millis
+  update_time: Millis
+}
+
+export interface ServiceAccountsTable {
+  id: string
+  space_id: string
+  name: string
+  display_name: string | null
+  roles: string
+  create_time: Millis
+  delete_time: Millis | null
+}
+
+export interface TokensTable {
+  id: string
+  space_id: string
+  service_account_id: string
+  display_name: string | null
+  secret_hash: string
+  create_time: Millis
+  expire_time: Millis | null
+  revoke_time: Millis | null
+}
+
+export interface SignInCodesTable {
+  code_hash: string
+  user_id: string
+  expire_time: Millis
+  use_time: Millis | null
+}
+
+export interface SettingsTable {
+  key: string
+  value: string
+}
+
+/** JSON columns: `text` on SQLite, `jsonb` on PostgreSQL. Written as strings, read back by `parseJson`. */
+type Json = string
+
+export interface ResourcesTable {
+  space_id: string
+  kind: string
+  id: string
+  name: string
+  display_name: string | null
+  email: string | null
+  alt_ids: Json | null
+  labels: Json
+  content_hash: string
+  create_time: Millis
+  update_time: Millis
+  /** Id of the write that last changed the content; tells an upsert which rows it really changed. */
+  change_id: string
+}
+
+export interface EventsTable {
+  space_id: string
+  seq: number
+  id: string
+  event: string
+  actor_kind: string | null
+  actor_id: string | null
+  timestamp: Millis
+  /** The event as canonical JSON; the hash chain is computed over exactly these bytes. */
+  body: string
+  prev_hash: string
+  hash: string
+}
+
+export interface EventResourcesTable {
+  space_id: string
+  kind: string
+  id: string
+  seq: number
+}
+
+export interface AuditHeadsTable {
+  space_id: string
+  seq: number
+  hash: string
+}
+
+export interface IdempotencyKeysTable {
+  scope: string
+  key: string
+  request_hash: string
+  status: number | null
+  body: string | null
+  create_time: Millis
+}
+
+export interface Database {
+  spaces: SpacesTable
+  users: UsersTable
+  members: MembersTable
+  service_accounts: ServiceAccountsTable
+  tokens: TokensTable
+  sign_in_codes: SignInCodesTable
+  settings: SettingsTable
+  resources: ResourcesTable
+  events: EventsTable
+  event_resources: EventResourcesTable
+  audit_heads: AuditHeadsTable
+  idempotency_keys: IdempotencyKeysTable
+}
+
+export type Engine = 'sqlite' | 'postgres'
+export type { Generated }
