@@ -1,7 +1,9 @@
 #!/usr/bin/env node
+import { IndentError } from '@openindent/api'
 import { Command, CommanderError } from 'commander'
 import { ZodError } from 'zod'
 import { registerDatabaseCommands } from './cli/db.js'
+import { registerResourceCommands } from './cli/resources.js'
 import { registerServe } from './cli/serve.js'
 import { registerTokenCommands } from './cli/token.js'
 import { ConfigError } from './config.js'
@@ -18,6 +20,7 @@ const program = new Command('openindent')
 registerServe(program)
 registerDatabaseCommands(program)
 registerTokenCommands(program)
+registerResourceCommands(program)
 
 try {
   await program.parseAsync(process.argv)
@@ -31,8 +34,7 @@ function report(err: unknown): number {
   if (err instanceof ConfigError) return fail(err.message, 2)
   if (err instanceof DomainError) return fail(err.message, 1)
   if (err instanceof ZodError) return fail(err.issues[0]?.message ?? 'invalid input', 2)
-  const withMessage = err as { message?: string; status?: number; code?: string }
-  if (typeof withMessage.status === 'number' && withMessage.message) return fail(withMessage.message, 1)
+  if (err instanceof IndentError) return fail(err.message, 1)
   console.error(err)
   return 1
 }

@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import type { Database, Engine } from './schema.js'
+import { withStatementCache } from './sqlite/statement-cache.js'
 
 export interface DatabaseOptions {
   /** `postgres://…` selects PostgreSQL; otherwise SQLite in `dataDir`. */
@@ -22,6 +23,8 @@ export interface DatabaseHandle {
 }
 
 const INT8_OID = 20
+/** SQLite page cache, as a negative number of KiB (64 MiB): keeps the resource indexes hot during bulk upserts. */
+export const SQLITE_CACHE_KIB = -65536
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10)
@@ -37,7 +40,8 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 10000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  sqlite.pragma(`cache_size = ${SQLITE_CACHE_KIB}`)
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, engine: 'sqlite', location: file, close: () => db.destroy() }
 }
 

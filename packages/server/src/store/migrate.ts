@@ -16,7 +16,7 @@ export interface MigrationReport {
 
 /**
  * Brings the schema up to date. Safe to run from several instances at once: on PostgreSQL Kysely's
- * migrator holds a transaction-scoped advisory lock while it works, so the others wait and then find
+ * migrator holds an advisory lock while it works, so the others wait and then find
  * nothing left to do.
  */
 export async function migrateToLatest(db: Kysely<Database>, engine: Engine): Promise<MigrationReport> {

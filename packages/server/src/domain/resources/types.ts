@@ -1,4 +1,3 @@
-import { canonicalJson } from '../canonical-json.js'
 import { sha256Hex } from '../ids.js'
 
 /** A resource as the domain sees it. Times are epoch milliseconds. */
@@ -29,9 +28,15 @@ export function resourceName(kind: string, id: string): string {
   return sha256Hex(`${kind}\u0000${id}`).slice(0, 16)
 }
 
-/** Hash of everything a client can change; equal hashes mean an upsert changed nothing but time. */
+/**
+ * Hash of everything a client can change; equal hashes mean an upsert changed nothing but time.
+ * Labels are a flat string map, so sorting its entries is all the canonicalisation needed.
+ */
 export function contentHash(r: ResourceContent): string {
-  return sha256Hex(canonicalJson([r.displayName ?? null, r.email ?? null, r.altIds ?? null, r.labels])).slice(
+  const labels = Object.keys(r.labels)
+    .sort()
+    .map((k) => [k, r.labels[k]])
+  return sha256Hex(JSON.stringify([r.displayName ?? null, r.email ?? null, r.altIds ?? null, labels])).slice(
     0,
     32,
   )

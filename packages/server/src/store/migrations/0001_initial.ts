@@ -124,6 +124,8 @@ export function initial(engine: Engine) {
         .addColumn('id', 'text', (c) => c.notNull())
         .addColumn('seq', time, (c) => c.notNull())
         .addPrimaryKeyConstraint('event_resources_pk', ['space_id', 'kind', 'id', 'seq'])
+        // A pure index table: on SQLite, one B-tree instead of a rowid table plus an index.
+        .$call((t) => (engine === 'sqlite' ? t.modifyEnd(sql`WITHOUT ROWID`) : t))
         .execute()
 
       await db.schema
@@ -180,6 +182,13 @@ async function appendOnly(db: Kysely<unknown>, engine: Engine): Promise<void> {
       .raw(
         `CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} ` +
           'FOR EACH ROW EXECUTE FUNCTION openindent_append_only()',
+      )
+      .execute(db)
+    // TRUNCATE fires no row triggers, so it gets a statement trigger of its own.
+    await sql
+      .raw(
+        `CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table} ` +
+          'FOR EACH STATEMENT EXECUTE FUNCTION openindent_append_only()',
       )
       .execute(db)
   }

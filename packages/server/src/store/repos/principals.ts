@@ -1,5 +1,5 @@
 import type { Role } from '@openindent/contract'
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { MemberRecord, ServiceAccountRecord, UserRecord } from '../../domain/spaces/types.js'
 import { decodeRoles, encodeRoles } from '../roles.js'
 import type { Database, ServiceAccountsTable, UsersTable } from '../schema.js'
@@ -159,7 +159,8 @@ export class PrincipalRepo {
   ): Promise<ServiceAccountRecord | undefined> {
     const row = await this.db
       .updateTable('service_accounts')
-      .set((eb) => ({ delete_time: now, name: eb.fn('concat', [eb.ref('name'), eb.val('~'), eb.ref('id')]) }))
+      // `||`, not concat(): PostgreSQL cannot type a bound parameter passed to its variadic concat("any").
+      .set((eb) => ({ delete_time: now, name: sql<string>`${eb.ref('name')} || '~' || ${eb.ref('id')}` }))
       .where('space_id', '=', spaceId)
       .where('name', '=', name)
       .where('delete_time', 'is', null)

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { CompiledQuery, type Kysely, sql } from 'kysely'
 import type { Requirement } from '../../domain/labels/selector.js'
 import {
   contentHash,
@@ -6,7 +6,7 @@ import {
   type ResourceRecord,
   resourceName,
 } from '../../domain/resources/types.js'
-import { chunks } from '../chunks.js'
+import { chunks, ROWS_PER_STATEMENT } from '../chunks.js'
 import { parseJson } from '../json.js'
 import { labelFilter } from '../label-filter.js'
 import type { Database, Engine, ResourcesTable } from '../schema.js'
@@ -25,6 +25,26 @@ export interface UpsertOutcome {
   /** Those whose content this write created or changed (not just touched). */
   changed: ResourceRecord[]
 }
+
+type UpsertReturn = Pick<ResourcesTable, 'kind' | 'id' | 'create_time' | 'change_id'>
+
+/** The columns `toRow` fills, in the order it fills them. */
+const ROW_COLUMNS = [
+  'space_id',
+  'kind',
+  'id',
+  'name',
+  'display_name',
+  'email',
+  'alt_ids',
+  'labels',
+  'content_hash',
+  'create_time',
+  'update_time',
+  'change_id',
+] as const satisfies readonly (keyof ResourcesTable)[]
+
+const FULL_CHUNK_SQL = new Map<Engine, string>()
 
 export class ResourceRepo {
   constructor(
@@ -47,37 +67,58 @@ export class ResourceRepo {
     const changed: ResourceRecord[] = []
     for (const chunk of chunks(items)) {
       const rows = chunk.map((r) => toRow(spaceId, r, now, writeId))
-      const returned = await this.db
-        .insertInto('resources')
-        .values(rows)
-        .onConflict((oc) =>
-          oc.columns(['space_id', 'kind', 'id']).doUpdateSet((eb) => ({
-            display_name: eb.ref('excluded.display_name'),
-            email: eb.ref('excluded.email'),
-            alt_ids: eb.ref('excluded.alt_ids'),
-            labels: eb.ref('excluded.labels'),
-            update_time: eb.ref('excluded.update_time'),
-            change_id: sql<string>`CASE WHEN resources.content_hash = excluded.content_hash
-              THEN resources.change_id ELSE excluded.change_id END`,
-            content_hash: eb.ref('excluded.content_hash'),
-          })),
-        )
-        .returning(['kind', 'id', 'create_time', 'change_id'])
-        .execute()
+      const { rows: returned } = await this.db.executeQuery(this.compiledUpsert(rows))
       const byKey = new Map(returned.map((r) => [`${r.kind}\u0000${r.id}`, r]))
-      for (const item of chunk) {
+      chunk.forEach((item, i) => {
         const row = byKey.get(`${item.kind}\u0000${item.id}`)
         const record: ResourceRecord = {
           ...item,
-          name: resourceName(item.kind, item.id),
+          name: rows[i]?.name ?? resourceName(item.kind, item.id),
           createTime: row?.create_time ?? now,
           updateTime: now,
         }
         resources.push(record)
         if (row?.change_id === writeId) changed.push(record)
-      }
+      })
     }
     return { resources, changed }
+  }
+
+  private upsertQuery(rows: ResourcesTable[]) {
+    return this.db
+      .insertInto('resources')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['space_id', 'kind', 'id']).doUpdateSet((eb) => ({
+          display_name: eb.ref('excluded.display_name'),
+          email: eb.ref('excluded.email'),
+          alt_ids: eb.ref('excluded.alt_ids'),
+          labels: eb.ref('excluded.labels'),
+          update_time: eb.ref('excluded.update_time'),
+          change_id: sql<string>`CASE WHEN resources.content_hash = excluded.content_hash
+            THEN resources.change_id ELSE excluded.change_id END`,
+          content_hash: eb.ref('excluded.content_hash'),
+        })),
+      )
+      .returning(['kind', 'id', 'create_time', 'change_id'])
+  }
+
+  /**
+   * Building and compiling a 1,000-row statement costs more than SQLite takes to run it, so the SQL
+   * text of a full chunk is compiled once per engine and reused with fresh parameters. Its parameters
+   * are the rows' values in `ROW_COLUMNS` order, the order Kysely compiles them in.
+   */
+  private compiledUpsert(rows: ResourcesTable[]): CompiledQuery<UpsertReturn> {
+    if (rows.length !== ROWS_PER_STATEMENT) return this.upsertQuery(rows).compile()
+    const cached = FULL_CHUNK_SQL.get(this.engine)
+    if (cached)
+      return CompiledQuery.raw(
+        cached,
+        rows.flatMap((r) => ROW_COLUMNS.map((c) => r[c])),
+      )
+    const compiled = this.upsertQuery(rows).compile()
+    FULL_CHUNK_SQL.set(this.engine, compiled.sql)
+    return compiled
   }
 
   /** Inserts a new resource; undefined when `(kind, id)` already exists. */

@@ -1,0 +1,82 @@
+import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import pg from 'pg'
+import { contentHash, resourceName } from '../../packages/server/src/domain/resources/types.js'
+import { openDatabase, SQLITE_CACHE_KIB } from '../../packages/server/src/store/connect.js'
+import { migrateToLatest } from '../../packages/server/src/store/migrate.js'
+import type { TestDatabase } from '../../packages/server/test/helpers/databases.js'
+
+interface Row {
+  kind: string
+  id: string
+  displayName: string
+  labels: Record<string, string>
+}
+
+const COLUMNS =
+  'space_id, kind, id, name, display_name, labels, content_hash, create_time, update_time, change_id'
+const CONFLICT =
+  'ON CONFLICT (space_id, kind, id) DO UPDATE SET display_name = excluded.display_name, labels = excluded.labels, ' +
+  'content_hash = excluded.content_hash, update_time = excluded.update_time'
+
+/**
+ * The baseline: the same rows upserted straight through the driver into OpenIndent's own schema, with
+ * the same durability settings and the same transaction size (one per chunk), without HTTP, JSON,
+ * validation or the audit log. Returns milliseconds.
+ */
+export async function rawUpsert(engine: 'sqlite' | 'postgres', db: TestDatabase, rows: Row[], chunk: number) {
+  const handle = openDatabase({ databaseUrl: db.databaseUrl, dataDir: db.dataDir })
+  await migrateToLatest(handle.db, handle.engine)
+  await handle.close()
+  const now = Date.now()
+  // The same rows the server writes: the same derived names (which land at random in the name index)
+  // and content hashes.
+  const values = (r: Row) => [
+    'spc',
+    r.kind,
+    r.id,
+    resourceName(r.kind, r.id),
+    r.displayName,
+    JSON.stringify(r.labels),
+    contentHash(r),
+    now,
+    now,
+    'w',
+  ]
+  if (engine === 'sqlite') {
+    const sqlite = new SqliteDatabase(join(db.dataDir, 'openindent.db'))
+    sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma('synchronous = FULL')
+    sqlite.pragma('foreign_keys = ON')
+    sqlite.pragma(`cache_size = ${SQLITE_CACHE_KIB}`)
+    sqlite.exec("INSERT INTO spaces VALUES ('spc', 'raw', NULL, 0, 0)")
+    const stmt = sqlite.prepare(`INSERT INTO resources (${COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?) ${CONFLICT}`)
+    const tx = sqlite.transaction((part: unknown[][]) => {
+      for (const v of part) stmt.run(v)
+    })
+    const prepared = rows.map(values)
+    const start = performance.now()
+    for (let i = 0; i < rows.length; i += chunk) tx(prepared.slice(i, i + chunk))
+    const ms = performance.now() - start
+    sqlite.close()
+    return ms
+  }
+  const client = new pg.Client({ connectionString: db.databaseUrl })
+  await client.connect()
+  await client.query("INSERT INTO spaces VALUES ('spc', 'raw', NULL, 0, 0)")
+  const prepared = rows.map(values)
+  const start = performance.now()
+  for (let i = 0; i < rows.length; i += chunk) {
+    const part = prepared.slice(i, i + chunk)
+    const params: unknown[] = []
+    const tuples = part.map((v) => {
+      const base = params.length
+      params.push(...v)
+      return `(${v.map((_, k) => `$${base + k + 1}`).join(',')})`
+    })
+    await client.query(`INSERT INTO resources (${COLUMNS}) VALUES ${tuples.join(',')} ${CONFLICT}`, params)
+  }
+  const ms = performance.now() - start
+  await client.end()
+  return ms
+}

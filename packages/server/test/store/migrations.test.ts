@@ -1,0 +1,98 @@
+import { sql } from 'kysely'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { DatabaseHandle } from '../../src/store/connect.js'
+import { migrateToLatest } from '../../src/store/migrate.js'
+import type { Database } from '../../src/store/schema.js'
+import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/databases.js'
+import { openHandle } from './support.js'
+
+const TABLES: (keyof Database)[] = [
+  'spaces',
+  'users',
+  'members',
+  'service_accounts',
+  'tokens',
+  'sign_in_codes',
+  'settings',
+  'resources',
+  'events',
+  'event_resources',
+  'audit_heads',
+  'idempotency_keys',
+]
+
+async function tableNames(handle: DatabaseHandle): Promise<string[]> {
+  const tables = await handle.db.introspection.getTables()
+  return tables.map((t) => t.name)
+}
+
+async function recordedMigrations(handle: DatabaseHandle): Promise<string[]> {
+  const r = await sql<{ name: string }>`SELECT name FROM openindent_migrations ORDER BY name`.execute(
+    handle.db,
+  )
+  return r.rows.map((row) => row.name)
+}
+
+describe.each(ENGINES)('migrations on %s', (engine) => {
+  const cleanup: (() => Promise<void>)[] = []
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn()
+  })
+
+  async function fresh(): Promise<TestDatabase> {
+    const database = await createTestDatabase(engine)
+    cleanup.push(() => database.drop())
+    return database
+  }
+
+  function open(database: TestDatabase): DatabaseHandle {
+    const handle = openHandle(database)
+    cleanup.push(() => handle.close())
+    return handle
+  }
+
+  it('applies 0001_initial to a fresh database and creates every table', async () => {
+    const handle = open(await fresh())
+    expect(await tableNames(handle)).not.toContain('resources')
+
+    const report = await migrateToLatest(handle.db, handle.engine)
+
+    expect(report.applied).toEqual(['0001_initial'])
+    expect(await tableNames(handle)).toEqual(expect.arrayContaining(TABLES))
+    expect(await recordedMigrations(handle)).toEqual(['0001_initial'])
+  })
+
+  it('applies nothing on a second run, from the same or a new connection', async () => {
+    const database = await fresh()
+    const first = open(database)
+    await migrateToLatest(first.db, first.engine)
+
+    expect((await migrateToLatest(first.db, first.engine)).applied).toEqual([])
+    const second = open(database)
+    expect((await migrateToLatest(second.db, second.engine)).applied).toEqual([])
+    expect(await recordedMigrations(second)).toEqual(['0001_initial'])
+  })
+
+  if (engine === 'postgres') {
+    it('lets 4 instances migrate one fresh database at once: the schema is created and recorded once', async () => {
+      const database = await fresh()
+      const handles = [0, 1, 2, 3].map(() => open(database))
+
+      const reports = await Promise.all(handles.map((h) => migrateToLatest(h.db, h.engine)))
+
+      expect(reports.flatMap((r) => r.applied)).toEqual(['0001_initial'])
+      const check = handles[0] as DatabaseHandle
+      expect(await recordedMigrations(check)).toEqual(['0001_initial'])
+      const resources = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = 'resources'`.execute(
+        check.db,
+      )
+      expect(resources.rows[0]?.n).toBe(1)
+      const fn = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'openindent_append_only'`.execute(check.db)
+      expect(fn.rows[0]?.n).toBe(1)
+      const names = await tableNames(check)
+      for (const table of TABLES) expect(names.filter((n) => n === table)).toHaveLength(1)
+    })
+  }
+})

@@ -1,0 +1,372 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseLabelSelector } from '../../src/domain/labels/selector.js'
+import { type ResourceContent, type ResourceRecord, resourceName } from '../../src/domain/resources/types.js'
+import type { Store } from '../../src/store/store.js'
+import { ENGINES } from '../helpers/databases.js'
+import { createSpace, openTestStore, T0, type TestStore } from './support.js'
+
+const user = (id: string, labels: Record<string, string> = {}): ResourceContent => ({
+  kind: 'user',
+  id,
+  displayName: `User ${id}`,
+  email: `${id}@example.com`,
+  labels,
+})
+
+/** Every row of a space, walked page by page with the keyset cursor. */
+async function walk(store: Store, spaceId: string, limit: number, kind?: string): Promise<ResourceRecord[]> {
+  const out: ResourceRecord[] = []
+  let after: { kind: string; id: string } | undefined
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page = await store.resources.list(spaceId, { kind, after, limit })
+    expect(page.length).toBeLessThanOrEqual(limit)
+    out.push(...page)
+    const last = page[page.length - 1]
+    if (page.length < limit || !last) return out
+    after = { kind: last.kind, id: last.id }
+  }
+  throw new Error('the walk did not end')
+}
+
+const names = (records: ResourceRecord[]) => records.map((r) => r.name).sort()
+const ids = (records: ResourceRecord[]) => records.map((r) => r.id).sort()
+
+describe.each(ENGINES)('resource store on %s', (engine) => {
+  let t: TestStore
+  let store: Store
+  beforeAll(async () => {
+    t = await openTestStore(engine)
+    store = t.store
+  })
+  afterAll(() => t.close())
+
+  describe('upsert', () => {
+    it('inserts new resources and reports all of them as changed', async () => {
+      const space = await createSpace(store)
+      const items = [user('u1', { team: 'a' }), user('u2'), { kind: 'group', id: 'g1', labels: {} }]
+
+      const out = await store.resources.upsert(space, items, T0, 'w1')
+
+      expect(out.resources.map((r) => r.id)).toEqual(['u1', 'u2', 'g1'])
+      expect(names(out.changed)).toEqual(names(out.resources))
+      for (const [i, item] of items.entries()) {
+        const stored = await store.resources.get(space, resourceName(item.kind, item.id))
+        expect(stored).toEqual({
+          ...item,
+          name: resourceName(item.kind, item.id),
+          createTime: T0,
+          updateTime: T0,
+        })
+        expect(out.resources[i]).toEqual(stored)
+      }
+    })
+
+    it('reports nothing changed for the same content under a new write id, but moves update_time', async () => {
+      const space = await createSpace(store)
+      const items = [user('u1', { team: 'a' }), user('u2', { team: 'b' })]
+      await store.resources.upsert(space, items, T0, 'w1')
+
+      const again = await store.resources.upsert(space, items, T0 + 5_000, 'w2')
+
+      expect(again.changed).toEqual([])
+      expect(again.resources).toHaveLength(2)
+      for (const r of again.resources) {
+        expect(r.createTime).toBe(T0)
+        expect(r.updateTime).toBe(T0 + 5_000)
+        const stored = await store.resources.get(space, r.name)
+        expect(stored?.createTime).toBe(T0)
+        expect(stored?.updateTime).toBe(T0 + 5_000)
+      }
+    })
+
+    it('reports only the resource whose label changed, and keeps create_time', async () => {
+      const space = await createSpace(store)
+      await store.resources.upsert(space, [user('u1', { team: 'a' }), user('u2', { team: 'b' })], T0, 'w1')
+
+      const out = await store.resources.upsert(
+        space,
+        [user('u1', { team: 'a' }), user('u2', { team: 'c' })],
+        T0 + 1_000,
+        'w2',
+      )
+
+      expect(out.changed.map((r) => r.id)).toEqual(['u2'])
+      expect(out.changed[0]?.labels).toEqual({ team: 'c' })
+      expect(out.changed[0]?.createTime).toBe(T0)
+      const stored = await store.resources.get(space, resourceName('user', 'u2'))
+      expect(stored).toMatchObject({ labels: { team: 'c' }, createTime: T0, updateTime: T0 + 1_000 })
+    })
+
+    it('counts a changed display name, email or alt id as a change, and dropping an email too', async () => {
+      const space = await createSpace(store)
+      const base = [user('a'), user('b'), user('c'), user('d')]
+      await store.resources.upsert(space, base, T0, 'w1')
+
+      const out = await store.resources.upsert(
+        space,
+        [
+          { ...user('a'), displayName: 'Renamed' },
+          { ...user('b'), email: 'other@example.com' },
+          { ...user('c'), altIds: ['c-alt'] },
+          { kind: 'user', id: 'd', displayName: 'User d', labels: {} },
+        ],
+        T0 + 1_000,
+        'w2',
+      )
+
+      expect(ids(out.changed)).toEqual(['a', 'b', 'c', 'd'])
+      const d = await store.resources.get(space, resourceName('user', 'd'))
+      expect(d).not.toHaveProperty('email')
+      const c = await store.resources.get(space, resourceName('user', 'c'))
+      expect(c?.altIds).toEqual(['c-alt'])
+    })
+
+    it('upserts 2,500 rows over several statements and finds changes in every chunk', async () => {
+      const space = await createSpace(store)
+      const items = Array.from({ length: 2_500 }, (_, i) => ({
+        kind: i % 2 ? 'user' : 'group',
+        id: `r${String(i).padStart(5, '0')}`,
+        labels: { n: String(i) },
+      }))
+
+      const first = await store.resources.upsert(space, items, T0, 'w1')
+      expect(first.resources).toHaveLength(2_500)
+      expect(first.changed).toHaveLength(2_500)
+      expect(first.resources.map((r) => r.id)).toEqual(items.map((i) => i.id))
+
+      const touched = new Set([0, 999, 1_000, 1_999, 2_000, 2_499])
+      const next = items.map((item, i) => (touched.has(i) ? { ...item, labels: { n: 'x' } } : item))
+      const second = await store.resources.upsert(space, next, T0 + 1_000, 'w2')
+      expect(second.resources).toHaveLength(2_500)
+      expect(ids(second.changed)).toEqual([...touched].map((i) => items[i]?.id).sort())
+      expect(second.resources.every((r) => r.createTime === T0 && r.updateTime === T0 + 1_000)).toBe(true)
+    })
+  })
+
+  describe('insert and replace', () => {
+    it('insert creates a new resource and returns undefined for an existing (kind, id)', async () => {
+      const space = await createSpace(store)
+      const created = await store.resources.insert(space, user('u1', { team: 'a' }), T0, 'w1')
+      expect(created).toEqual({
+        ...user('u1', { team: 'a' }),
+        name: resourceName('user', 'u1'),
+        createTime: T0,
+        updateTime: T0,
+      })
+
+      const again = await store.resources.insert(space, user('u1', { team: 'b' }), T0 + 1_000, 'w2')
+
+      expect(again).toBeUndefined()
+      const stored = await store.resources.get(space, resourceName('user', 'u1'))
+      expect(stored).toMatchObject({ labels: { team: 'a' }, updateTime: T0 })
+      expect(await store.resources.insert(space, user('u1'), T0, 'w3').then((r) => r?.kind)).toBeUndefined()
+      expect(
+        (await store.resources.insert(space, { kind: 'group', id: 'u1', labels: {} }, T0, 'w4'))?.kind,
+      ).toBe('group')
+    })
+
+    it('replace changes an existing resource in place and returns undefined for a missing name', async () => {
+      const space = await createSpace(store)
+      await store.resources.insert(space, user('u1', { team: 'a' }), T0, 'w1')
+      const name = resourceName('user', 'u1')
+
+      const replaced = await store.resources.replace(
+        space,
+        name,
+        { kind: 'user', id: 'u1', labels: { team: 'b' } },
+        T0 + 1_000,
+      )
+
+      expect(replaced).toEqual({
+        kind: 'user',
+        id: 'u1',
+        name,
+        labels: { team: 'b' },
+        createTime: T0,
+        updateTime: T0 + 1_000,
+      })
+      expect(await store.resources.get(space, name)).toEqual(replaced)
+      expect(
+        await store.resources.replace(space, resourceName('user', 'nobody'), user('nobody'), T0),
+      ).toBeUndefined()
+      expect(await store.resources.get(space, resourceName('user', 'nobody'))).toBeUndefined()
+    })
+  })
+
+  describe('list', () => {
+    it('walks 2,500 rows with after and limit in (kind, id) order, with no duplicates or gaps', async () => {
+      const space = await createSpace(store)
+      const items = Array.from({ length: 2_500 }, (_, i) => ({
+        kind: ['group', 'user', 'app'][i % 3] ?? 'user',
+        id: `k${String((i * 7919) % 2_500).padStart(5, '0')}`,
+        labels: {},
+      }))
+      await store.resources.upsert(space, items, T0, 'w1')
+      const expected = items.map((i) => `${i.kind}/${i.id}`).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+
+      const all = await walk(store, space, 333)
+
+      expect(all.map((r) => `${r.kind}/${r.id}`)).toEqual(expected)
+      expect(new Set(all.map((r) => r.name)).size).toBe(2_500)
+
+      const users = await walk(store, space, 100, 'user')
+      expect(users.map((r) => `${r.kind}/${r.id}`)).toEqual(expected.filter((k) => k.startsWith('user/')))
+    })
+
+    it('resumes after a cursor that names no stored row', async () => {
+      const space = await createSpace(store)
+      await store.resources.upsert(
+        space,
+        [user('a'), user('c'), { kind: 'zone', id: 'a', labels: {} }],
+        T0,
+        'w',
+      )
+
+      const page = await store.resources.list(space, { after: { kind: 'user', id: 'b' }, limit: 10 })
+
+      expect(page.map((r) => `${r.kind}/${r.id}`)).toEqual(['user/c', 'zone/a'])
+    })
+  })
+
+  describe('label selectors', () => {
+    let space: string
+    beforeAll(async () => {
+      space = await createSpace(store)
+      await store.resources.upsert(
+        space,
+        [
+          {
+            kind: 'user',
+            id: 'r1',
+            labels: { plan: 'pro', tier: 'a', 'indent.com/time/duration': '1h', owner: 'alice@example.com' },
+          },
+          { kind: 'user', id: 'r2', labels: { plan: 'free', tier: 'b', count: '10' } },
+          { kind: 'user', id: 'r3', labels: { plan: 'pro', tier: 'c', legacy: 'true' } },
+          { kind: 'user', id: 'r4', labels: {} },
+          {
+            kind: 'user',
+            id: 'r5',
+            labels: { tier: 'a', 'indent.com/time/duration': '24h', owner: 'bob@example.com' },
+          },
+          { kind: 'group', id: 'g1', labels: { plan: 'pro', tier: 'a' } },
+        ],
+        T0,
+        'w1',
+      )
+      const other = await createSpace(store, 'other')
+      await store.resources.upsert(
+        other,
+        [{ kind: 'user', id: 'x1', labels: { plan: 'pro', tier: 'a' } }],
+        T0,
+        'w',
+      )
+    })
+
+    it.each([
+      ['plan=pro', ['r1', 'r3']],
+      ['plan==pro', ['r1', 'r3']],
+      ['plan!=pro', ['r2', 'r4', 'r5']],
+      ['tier in (a, b)', ['r1', 'r2', 'r5']],
+      ['tier notin (a)', ['r2', 'r3', 'r4']],
+      ['plan notin (pro, free)', ['r4', 'r5']],
+      ['legacy', ['r3']],
+      ['!legacy', ['r1', 'r2', 'r4', 'r5']],
+      ['count=10', ['r2']],
+      ['plan=enterprise', []],
+      ['indent.com/time/duration', ['r1', 'r5']],
+      ['!indent.com/time/duration', ['r2', 'r3', 'r4']],
+      ['indent.com/time/duration=24h', ['r5']],
+      ['indent.com/time/duration!=24h', ['r1', 'r2', 'r3', 'r4']],
+      ['owner=alice@example.com', ['r1']],
+      ['owner in (alice@example.com, bob@example.com)', ['r1', 'r5']],
+      ['plan=pro,!legacy', ['r1']],
+      ['plan!=free, tier notin (b), !owner', ['r3', 'r4']],
+      ['tier in (a,c),plan!=free,indent.com/time/duration', ['r1', 'r5']],
+      ['plan, plan!=pro', ['r2']],
+    ])('%s on kind user selects %j', async (selector, expected) => {
+      const rows = await store.resources.list(space, {
+        kind: 'user',
+        selector: parseLabelSelector(selector),
+        limit: 100,
+      })
+      expect(ids(rows)).toEqual(expected)
+    })
+
+    it('applies the selector across kinds and together with the keyset cursor', async () => {
+      const selector = parseLabelSelector('plan=pro,tier=a')
+      const all = await store.resources.list(space, { selector, limit: 100 })
+      expect(all.map((r) => `${r.kind}/${r.id}`)).toEqual(['group/g1', 'user/r1'])
+
+      const after = await store.resources.list(space, {
+        selector,
+        after: { kind: 'group', id: 'g1' },
+        limit: 100,
+      })
+      expect(after.map((r) => `${r.kind}/${r.id}`)).toEqual(['user/r1'])
+      const limited = await store.resources.list(space, { selector, limit: 1 })
+      expect(limited.map((r) => r.id)).toEqual(['g1'])
+    })
+  })
+
+  describe('delete', () => {
+    it('deletes by name and returns the deleted rows', async () => {
+      const space = await createSpace(store)
+      await store.resources.upsert(space, [user('a', { k: 'v' }), user('b'), user('c')], T0, 'w1')
+
+      const deleted = await store.resources.delete(space, [
+        resourceName('user', 'a'),
+        resourceName('user', 'b'),
+        resourceName('user', 'missing'),
+      ])
+
+      expect(deleted.sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual([
+        { ...user('a', { k: 'v' }), name: resourceName('user', 'a'), createTime: T0, updateTime: T0 },
+        { ...user('b'), name: resourceName('user', 'b'), createTime: T0, updateTime: T0 },
+      ])
+      expect(ids(await store.resources.list(space, { limit: 10 }))).toEqual(['c'])
+      expect(await store.resources.delete(space, [resourceName('user', 'a')])).toEqual([])
+      expect(await store.resources.delete(space, [])).toEqual([])
+    })
+
+    it('deletes more names than fit in one statement', async () => {
+      const space = await createSpace(store)
+      const items = Array.from({ length: 1_200 }, (_, i) => user(`d${String(i).padStart(4, '0')}`))
+      await store.resources.upsert(space, items, T0, 'w1')
+
+      const deleted = await store.resources.delete(
+        space,
+        items.slice(0, 1_100).map((i) => resourceName(i.kind, i.id)),
+      )
+
+      expect(deleted).toHaveLength(1_100)
+      expect(await walk(store, space, 500)).toHaveLength(100)
+    })
+  })
+
+  describe('spaces', () => {
+    it('keeps every read and write inside its space', async () => {
+      const a = await createSpace(store, 'a')
+      const b = await createSpace(store, 'b')
+      const name = resourceName('user', 'shared')
+      await store.resources.upsert(a, [user('shared', { side: 'a' }), user('only-a')], T0, 'w1')
+
+      expect(await store.resources.get(b, name)).toBeUndefined()
+      expect(await store.resources.list(b, { limit: 10 })).toEqual([])
+      expect(await store.resources.list(b, { selector: parseLabelSelector('side=a'), limit: 10 })).toEqual([])
+      expect(await store.resources.replace(b, name, user('shared', { side: 'b' }), T0)).toBeUndefined()
+      expect(await store.resources.delete(b, [name])).toEqual([])
+
+      const inB = await store.resources.insert(b, user('shared', { side: 'b' }), T0 + 1, 'w2')
+      expect(inB?.name).toBe(name)
+      const upB = await store.resources.upsert(b, [user('only-a')], T0 + 2, 'w3')
+      expect(upB.changed.map((r) => r.id)).toEqual(['only-a'])
+      expect(upB.resources[0]?.createTime).toBe(T0 + 2)
+
+      expect((await store.resources.get(a, name))?.labels).toEqual({ side: 'a' })
+      expect((await store.resources.get(b, name))?.labels).toEqual({ side: 'b' })
+      expect(ids(await store.resources.list(a, { limit: 10 }))).toEqual(['only-a', 'shared'])
+      expect(await store.resources.delete(b, [name])).toHaveLength(1)
+      expect(await store.resources.get(a, name)).toBeDefined()
+    })
+  })
+})

@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { IndentAPI } from '@openindent/api'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, ENGINES, type TestDatabase } from '../packages/server/test/helpers/databases.js'
+import { type ServerProcess, startServerProcess } from './support/server-process.js'
+
+const GUIDE_DIR = fileURLToPath(new URL('./guide/', import.meta.url))
+// The guide imports `./db` without an extension, as bundlers and tsx allow; plain `node` ESM does not.
+const TSX = createRequire(import.meta.url).resolve('tsx/cli')
+
+/** Runs the guide's upload.js in its own Node process, configured only through the SDK's env vars. */
+function runGuideUpload(server: ServerProcess) {
+  const r = spawnSync(process.execPath, [TSX, 'upload.js'], {
+    cwd: GUIDE_DIR,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH ?? '',
+      INDENT_API_URL: server.apiUrl,
+      INDENT_SPACE: 'default',
+      INDENT_API_TOKEN: server.token ?? '',
+    },
+    timeout: 60_000,
+  })
+  expect(r.stderr).toBe('')
+  expect(r.status).toBe(0)
+}
+
+describe.each(ENGINES)("the guide's step 3 (upload customers) on %s", (engine) => {
+  let db: TestDatabase
+  let server: ServerProcess
+  let api: IndentAPI
+
+  beforeAll(async () => {
+    db = await createTestDatabase(engine)
+    server = await startServerProcess({ dataDir: db.dataDir, databaseUrl: db.databaseUrl })
+    expect(server.token).toMatch(/^oi_sa_/)
+    api = new IndentAPI({ baseURL: server.apiUrl, spaceName: 'default', apiToken: server.token ?? '' })
+  })
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0)
+    await db.drop()
+  })
+
+  const customers = async () => {
+    const { resources } = await api.resource.list({ kind: 'customer' })
+    return resources
+  }
+
+  it('uploads the customers with their plan labels', async () => {
+    runGuideUpload(server)
+    const list = await customers()
+    expect(list.map((r) => [r.id, r.displayName, r.labels])).toEqual([
+      ['cus_acme', 'Acme Corp', { plan: 'enterprise' }],
+      ['cus_globex', 'Globex', { plan: 'pro' }],
+      ['cus_initech', 'Initech', { plan: 'free' }],
+    ])
+  })
+
+  it('running it again changes nothing but the update times', async () => {
+    const before = await customers()
+    await new Promise((r) => setTimeout(r, 5))
+    runGuideUpload(server)
+    const after = await customers()
+    expect(after).toHaveLength(before.length)
+    after.forEach((r, i) => {
+      const b = before[i]
+      if (!b) throw new Error('missing resource')
+      const { meta: metaAfter, ...restAfter } = r
+      const { meta: metaBefore, ...restBefore } = b
+      expect(restAfter).toEqual(restBefore)
+      expect(metaAfter.createTime).toBe(metaBefore.createTime)
+      expect(Date.parse(metaAfter.updateTime ?? '')).toBeGreaterThan(Date.parse(metaBefore.updateTime ?? ''))
+    })
+  })
+})
