@@ -9,7 +9,6 @@ export interface Config {
   dataDir: string
   space: string
   adminEmail: string
-  publicUrl: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   maxBodyBytes: number
   validateResponses: boolean
@@ -40,7 +39,6 @@ const Schema = z.object({
     .string()
     .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
     .default('admin@localhost'),
-  publicUrl: z.string().url().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   maxBodyBytes: z.coerce
     .number()
@@ -58,7 +56,6 @@ export const ENV_VARS = {
   dataDir: 'OPENINDENT_DATA_DIR',
   space: 'OPENINDENT_SPACE',
   adminEmail: 'OPENINDENT_ADMIN_EMAIL',
-  publicUrl: 'OPENINDENT_PUBLIC_URL',
   logLevel: 'LOG_LEVEL',
   maxBodyBytes: 'OPENINDENT_MAX_BODY_BYTES',
   validateResponses: 'OPENINDENT_VALIDATE_RESPONSES',
@@ -85,7 +82,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ...c,
     databaseUrl: c.databaseUrl,
     dataDir: resolve(c.dataDir),
-    publicUrl: c.publicUrl ?? `http://localhost:${c.port || 4100}`,
     validateResponses: c.validateResponses === 'true' || c.validateResponses === '1',
   })
 }

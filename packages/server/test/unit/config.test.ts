@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     expect(c.databaseUrl).toBeUndefined()
     expect(isAbsolute(c.dataDir)).toBe(true)
     expect(basename(c.dataDir)).toBe('.openindent')
-    expect(c.publicUrl).toBe('http://localhost:4100')
+    expect(c.adminEmail).toBe('admin@localhost')
     expect(c.validateResponses).toBe(false)
   })
 

@@ -1,0 +1,20 @@
+import type { Reporter, TestModule } from 'vitest/node'
+
+/**
+ * In CI, a skipped test is a failure: a suite that quietly skipped itself (no PostgreSQL, no browser)
+ * would otherwise pass green while testing nothing.
+ */
+export default class NoSkipsReporter implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    if (!process.env.CI) return
+    const skipped: string[] = []
+    for (const mod of modules) {
+      for (const test of mod.children.allTests()) {
+        if (test.result().state === 'skipped') skipped.push(`${mod.moduleId}: ${test.fullName}`)
+      }
+    }
+    if (skipped.length === 0) return
+    process.stderr.write(`\nCI=true and ${skipped.length} test(s) were skipped:\n${skipped.map((s) => `  - ${s}`).join('\n')}\n`)
+    process.exitCode = 1
+  }
+}
