@@ -14,7 +14,9 @@ export default class NoSkipsReporter implements Reporter {
       }
     }
     if (skipped.length === 0) return
-    process.stderr.write(`\nCI=true and ${skipped.length} test(s) were skipped:\n${skipped.map((s) => `  - ${s}`).join('\n')}\n`)
+    process.stderr.write(
+      `\nCI=true and ${skipped.length} test(s) were skipped:\n${skipped.map((s) => `  - ${s}`).join('\n')}\n`,
+    )
     process.exitCode = 1
   }
 }
