@@ -23,7 +23,9 @@ export function sendError(c: Context, code: ErrorCode, message: string, param?: 
 /** The first issue of a zod error as a code, message and dotted param path. */
 export function fromZod(err: ZodError, prefix?: string): DomainError {
   const issue = err.issues[0]
-  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.')
+  // An unknown field is reported at the field itself, not at the object that holds it.
+  const extra = issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : []
+  const path = [prefix, ...(issue?.path ?? []).map(String), ...extra].filter(Boolean).join('.')
   const where = path ? `${path}: ` : ''
   return new DomainError(
     'INVALID_ARGUMENT',

@@ -7,6 +7,7 @@ import { sha256Hex } from '../domain/ids.js'
 import type { AppDeps } from './deps.js'
 import type { AppEnv } from './env.js'
 import { fromZod, httpError, sendError } from './errors.js'
+import { refuseNul, refuseUnsafeJson } from './safe-input.js'
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
 type Auth = 'none' | 'principal' | 'space'
@@ -84,9 +85,11 @@ async function run(def: RouteDef, deps: AppDeps, c: Context<AppEnv>): Promise<Re
   // Who is asking comes first: an unauthenticated caller learns nothing, not even what it got wrong.
   let principal: Principal | undefined
   let access: SpaceAccess | undefined
-  if (def.auth !== 'none') {
-    principal = await authenticate(deps, bearer(c))
-    if (def.auth === 'space') access = await accessSpace(deps, principal, c.req.param('space') ?? '')
+  if (def.auth !== 'none') principal = await authenticate(deps, bearer(c))
+  refuseNul(c.req.param())
+  refuseNul(c.req.query())
+  if (def.auth === 'space' && principal) {
+    access = await accessSpace(deps, principal, c.req.param('space') ?? '')
   }
   const params = def.params ? parse(def.params, c.req.param()) : undefined
   const query = def.query ? parse(def.query, c.req.query()) : undefined
@@ -120,11 +123,14 @@ async function readBody(c: Context<AppEnv>): Promise<{ text: string; json: unkno
     )
   }
   const text = await c.req.text()
+  let json: unknown
   try {
-    return { text, json: JSON.parse(text) }
+    json = JSON.parse(text)
   } catch {
     throw httpError('INVALID_ARGUMENT', 'the request body is not valid JSON')
   }
+  refuseUnsafeJson(text, json)
+  return { text, json }
 }
 
 function bearer(c: Context<AppEnv>): string | undefined {

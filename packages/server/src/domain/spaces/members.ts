@@ -1,4 +1,5 @@
 import { EVENT_NAMES, type Role } from '@openindent/contract'
+import { decodeRoles, encodeRoles } from '../../store/roles.js'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { invalid, notFound } from '../errors.js'
@@ -23,20 +24,22 @@ export async function putMember(
 ): Promise<MemberRecord> {
   requireRole(access, 'editor')
   const address = normalizeEmail(email)
+  // As stored (deduplicated, in a fixed order), so the response and the audit event match a later read.
+  const roles = decodeRoles(encodeRoles(input.roles))
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
     const user = await ensureUser(tx.principals, address, input.displayName, now)
-    await tx.principals.putMember(access.space.id, user.id, input.roles, now)
+    await tx.principals.putMember(access.space.id, user.id, roles, now)
     await tx.audit.append(access.space.id, [
       {
         event: EVENT_NAMES.memberUpdate,
         actor: access.actor,
         resources: [{ kind: 'user', id: address, email: address }],
-        labels: { 'openindent.dev/roles': input.roles.join(',') },
+        labels: { 'openindent.dev/roles': roles.join(',') },
         timestamp: now,
       },
     ])
-    return { user, roles: input.roles, createTime: now, updateTime: now }
+    return { user, roles, createTime: now, updateTime: now }
   })
 }
 

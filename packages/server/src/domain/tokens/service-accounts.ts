@@ -1,4 +1,5 @@
 import { EVENT_NAMES, type Role } from '@openindent/contract'
+import { decodeRoles, encodeRoles } from '../../store/roles.js'
 import type { Store } from '../../store/store.js'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
@@ -19,7 +20,13 @@ export async function createServiceAccountIn(
   input: NewServiceAccount,
   now: number,
 ): Promise<ServiceAccountRecord> {
-  const sa = { id: newId('sa'), spaceId: access.space.id, ...input }
+  // Roles as stored (deduplicated, in a fixed order), so the response and the audit event match a later read.
+  const sa = {
+    id: newId('sa'),
+    spaceId: access.space.id,
+    ...input,
+    roles: decodeRoles(encodeRoles(input.roles)),
+  }
   if (!(await tx.principals.createServiceAccount(sa, now)))
     throw alreadyExists(`service account "${input.name}"`)
   await tx.audit.append(access.space.id, [
@@ -27,7 +34,7 @@ export async function createServiceAccountIn(
       event: EVENT_NAMES.serviceAccountCreate,
       actor: access.actor,
       resources: [{ kind: 'openindent.v1.ServiceAccount', id: input.name }],
-      labels: { 'openindent.dev/roles': input.roles.join(',') },
+      labels: { 'openindent.dev/roles': sa.roles.join(',') },
       timestamp: now,
     },
   ])

@@ -62,9 +62,12 @@ export class SpaceRepo {
     patch: { displayName?: string | undefined },
     now: number,
   ): Promise<SpaceRecord | undefined> {
+    // A field the patch leaves out is left alone, as PATCH means.
+    const set: { display_name?: string; update_time: number } = { update_time: now }
+    if (patch.displayName !== undefined) set.display_name = patch.displayName
     const row = await this.db
       .updateTable('spaces')
-      .set({ display_name: patch.displayName ?? null, update_time: now })
+      .set(set)
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst()

@@ -1,0 +1,50 @@
+import { httpError } from './errors.js'
+
+/**
+ * Text no engine stores faithfully: PostgreSQL rejects NUL in `text` and `\u0000` or an unpaired
+ * surrogate in `jsonb` (a driver error, so a 500), where SQLite stores or replaces them silently. Both
+ * engines refuse them up front instead, alike, as the client's error.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+const isUnstorable = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s)
+
+const unstorable = (where: string) =>
+  httpError(
+    'INVALID_ARGUMENT',
+    `${where ? `${where}: ` : ''}contains a NUL character or an unpaired surrogate, which cannot be stored`,
+    where || undefined,
+  )
+
+/** Path parameters and query values: decoded from the URL, so `%00` arrives as a NUL. */
+export function refuseNul(values: Record<string, string>): void {
+  for (const [name, value] of Object.entries(values)) if (value.includes('\u0000')) throw unstorable(name)
+}
+
+/**
+ * Checks a parsed JSON body for unstorable strings and for `__proto__` keys (which zod skips without
+ * validating them, so they would be dropped silently, and which are a prototype-pollution hazard for
+ * any later merge). Only escapes (`\u…`) or a literal `__proto__` in the text can produce either, so
+ * ordinary bodies are not walked. The walk is iterative: nesting depth cannot overflow the stack.
+ */
+export function refuseUnsafeJson(text: string, value: unknown): void {
+  if (!text.includes('\\u') && !text.includes('__proto__')) return
+  const stack: [unknown, string][] = [[value, '']]
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [v, path] = item
+    if (typeof v === 'string') {
+      if (isUnstorable(v)) throw unstorable(path)
+      continue
+    }
+    if (v === null || typeof v !== 'object') continue
+    const children: [unknown, string][] = []
+    for (const [key, child] of Object.entries(v)) {
+      const where = path ? `${path}.${key}` : key
+      if (key === '__proto__')
+        throw httpError('INVALID_ARGUMENT', `${where}: "__proto__" is not allowed`, where)
+      if (isUnstorable(key)) throw unstorable(where)
+      children.push([child, where])
+    }
+    // Reversed, so the first offending field in document order is the one reported.
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as [unknown, string])
+  }
+}
