@@ -39,5 +39,14 @@ export const EVENT_NAMES = {
   tokenCreate: 'token/create',
   tokenRevoke: 'token/revoke',
   signIn: 'auth/signIn',
+  accessRequest: 'access/request',
+  accessApprove: 'access/approve',
+  accessDeny: 'access/deny',
+  accessGrant: 'access/grant',
+  accessRevoke: 'access/revoke',
+  petitionClose: 'petition/close',
+  ruleCreate: 'rule/create',
+  ruleUpdate: 'rule/update',
+  ruleDelete: 'rule/delete',
 } as const
 export type EventName = (typeof EVENT_NAMES)[keyof typeof EVENT_NAMES]

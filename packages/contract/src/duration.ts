@@ -1,0 +1,49 @@
+/** Go duration strings, as Indent's labels carry them: `1h`, `90m`, `3h0m0s`, `1.5h`, `-1ns` (until revoked). */
+
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+}
+const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y
+
+/** Milliseconds of a Go duration string, or undefined when it is not one. Negative means indefinite. */
+export function parseGoDuration(text: string): number | undefined {
+  let s = text.trim()
+  let sign = 1
+  if (s.startsWith('-') || s.startsWith('+')) {
+    if (s[0] === '-') sign = -1
+    s = s.slice(1)
+  }
+  if (s === '0') return 0
+  if (s === '') return undefined
+  let total = 0
+  PART.lastIndex = 0
+  while (PART.lastIndex < s.length) {
+    const start = PART.lastIndex
+    const m = PART.exec(s)
+    if (!m || m.index !== start) return undefined
+    total += Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? Number.NaN)
+  }
+  return Number.isFinite(total) ? sign * total : undefined
+}
+
+/** Formats milliseconds as Go does (`3h0m0s`, `1m30s`, `500ms`, `0s`). */
+export function formatGoDuration(ms: number): string {
+  if (ms === 0) return '0s'
+  const sign = ms < 0 ? '-' : ''
+  let rest = Math.abs(ms)
+  if (rest < 1000) return `${sign}${rest}ms`
+  const h = Math.floor(rest / 3_600_000)
+  rest -= h * 3_600_000
+  const m = Math.floor(rest / 60_000)
+  rest -= m * 60_000
+  const s = rest / 1000
+  if (h > 0) return `${sign}${h}h${m}m${s}s`
+  if (m > 0) return `${sign}${m}m${s}s`
+  return `${sign}${s}s`
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod'
+import { Labels, Meta, PageQuery, Timestamp } from './common.js'
+import { Event, EventResource } from './event.js'
+
+/** Label keys Indent uses on claims and petitions. */
+export const LABELS = {
+  duration: 'indent.com/time/duration',
+  expires: 'indent.com/time/expires',
+  indefinite: 'indent.com/time/indefinite',
+  petition: 'indent.com/petition',
+  appConfig: 'indent.com/app/config/id',
+} as const
+
+export const PHASES = ['open', 'granted', 'revoked', 'closed'] as const
+export const Phase = z.enum(PHASES)
+export type Phase = z.infer<typeof Phase>
+
+export const CLAIM_EVENTS = ['access/approve', 'access/deny', 'access/revoke'] as const
+export const ClaimEventName = z.enum(CLAIM_EVENTS)
+
+/** A petitioner or target as a client names it; `kind` plus `id` (or, for users, `email`) identify it. */
+export const PetitionResource = z.strictObject({
+  kind: z.string().min(1).max(256),
+  id: z.string().min(1).max(1024).optional(),
+  email: z.string().max(320).optional(),
+  displayName: z.string().max(1024).optional(),
+  altIds: z.array(z.string().max(1024)).max(64).optional(),
+  labels: Labels.optional(),
+})
+export type PetitionResource = z.infer<typeof PetitionResource>
+
+export const Grant = z.object({
+  petitioner: EventResource,
+  resource: EventResource,
+  startTime: Timestamp,
+  /** Absent for a grant until revoked. */
+  expireTime: Timestamp.optional(),
+  revokeTime: Timestamp.optional(),
+})
+export type Grant = z.infer<typeof Grant>
+
+export const Petition = z.object({
+  name: z.string(),
+  spaceName: z.string(),
+  meta: Meta,
+  petitioners: z.array(EventResource),
+  resources: z.array(EventResource),
+  reason: z.string().optional(),
+  /** Requested duration as a Go duration string, when the petitioner asked for one. */
+  defaultDuration: z.string().optional(),
+  state: z.object({
+    status: z.object({ phase: Phase }),
+    eventHistory: z.array(Event),
+    /** OpenIndent addition: the access this petition granted. */
+    grants: z.array(Grant).optional(),
+  }),
+})
+export type Petition = z.infer<typeof Petition>
+
+export const CreatePetitionRequest = z.strictObject({
+  petition: z.looseObject({
+    petitioners: z.array(PetitionResource).min(1).max(100).optional(),
+    resources: z.array(PetitionResource).min(1).max(100),
+    reason: z.string().max(4096).optional(),
+    defaultDuration: z.string().max(64).optional(),
+    meta: z.looseObject({ labels: Labels.optional() }).optional(),
+  }),
+  waitForReviewable: z.boolean().optional(),
+})
+export type CreatePetitionRequest = z.infer<typeof CreatePetitionRequest>
+
+export const UpdatePetitionRequest = z.strictObject({
+  petition: z.looseObject({
+    state: z.looseObject({ status: z.looseObject({ phase: z.literal('closed') }) }),
+  }),
+})
+
+export const ListPetitionsQuery = PageQuery.extend({
+  phase: Phase.optional(),
+  /** A petitioner's id or email. */
+  petitioner: z.string().max(1024).optional(),
+  /** A target as `kind/id`, or a resource name. */
+  resource: z.string().max(2048).optional(),
+  labelSelector: z.string().max(4096).optional(),
+  ascending: z.enum(['true', 'false']).optional(),
+})
+export type ListPetitionsQuery = z.infer<typeof ListPetitionsQuery>
+
+export const ListPetitionsResponse = z.object({
+  petitions: z.array(Petition),
+  nextPageToken: z.string().optional(),
+})
+
+export const CreateClaimRequest = z.strictObject({
+  claim: z.looseObject({
+    event: ClaimEventName,
+    reason: z.string().max(4096).optional(),
+    resources: z.array(EventResource).max(200).optional(),
+    actor: EventResource.optional(),
+    meta: z.looseObject({ labels: Labels.optional() }).optional(),
+  }),
+})
+export type CreateClaimRequest = z.infer<typeof CreateClaimRequest>
+
+export const ListClaimsResponse = z.object({ claims: z.array(Event), nextPageToken: z.string().optional() })
+
+/** `POST /v1/spaces/{space}/approvals:check`: the one call the Approval Kit makes. */
+export const CheckApprovalRequest = z.strictObject({
+  petitioners: z.array(PetitionResource).min(1).max(100),
+  resources: z.array(PetitionResource).min(1).max(100),
+  reason: z.string().max(4096).optional(),
+  /** Requested duration, as a Go duration string. */
+  duration: z.string().max(64).optional(),
+  /** Seconds to hold the request open for a decision (0 to 30). */
+  wait: z.number().min(0).max(30).optional(),
+})
+export type CheckApprovalRequest = z.infer<typeof CheckApprovalRequest>
+
+export const CheckStatus = z.enum(['granted', 'waiting', 'denied'])
+export type CheckStatus = z.infer<typeof CheckStatus>
+
+export const CheckApprovalResponse = z.object({
+  status: CheckStatus,
+  petition: Petition,
+  /** With `granted`: when the earliest of the covering grants expires; absent when none expires. */
+  expireTime: Timestamp.optional(),
+  /** With `denied`: the reviewer's or policy's reason. */
+  reason: z.string().optional(),
+})
+export type CheckApprovalResponse = z.infer<typeof CheckApprovalResponse>

@@ -1,0 +1,53 @@
+import { z } from 'zod'
+import { Meta, Name, PageQuery } from './common.js'
+import { Role } from './space.js'
+
+/** Who may approve requests that a rule selects, and how. */
+export const ApprovalRuleInput = z.strictObject({
+  displayName: z.string().max(256).optional(),
+  /** Which requests: a resource kind and/or a label selector over the target's labels. Empty selects all. */
+  selector: z
+    .strictObject({
+      kind: z.string().min(1).max(256).optional(),
+      labelSelector: z.string().max(4096).optional(),
+    })
+    .default({}),
+  /** Reviewers: named users (emails) and/or every member holding a role. */
+  approvers: z
+    .strictObject({ users: z.array(z.string().max(320)).max(100).optional(), role: Role.optional() })
+    .refine((a) => (a.users?.length ?? 0) > 0 || a.role !== undefined, 'name approver users or a role'),
+  minApprovals: z.number().int().min(1).max(10).default(1),
+  allowSelfApproval: z.boolean().default(false),
+  /** Go duration strings. */
+  defaultDuration: z.string().max(64).default('1h'),
+  maxDuration: z.string().max(64).default('24h'),
+  allowIndefinite: z.boolean().default(false),
+  reasonRequired: z.boolean().default(false),
+  /** Lower first; the catch-all default has the highest. */
+  priority: z.number().int().min(0).max(1_000_000).default(100),
+})
+export type ApprovalRuleInput = z.infer<typeof ApprovalRuleInput>
+
+export const ApprovalRule = z.object({
+  name: z.string(),
+  displayName: z.string().optional(),
+  selector: z.object({ kind: z.string().optional(), labelSelector: z.string().optional() }),
+  approvers: z.object({ users: z.array(z.string()).optional(), role: Role.optional() }),
+  minApprovals: z.number().int(),
+  allowSelfApproval: z.boolean(),
+  defaultDuration: z.string(),
+  maxDuration: z.string(),
+  allowIndefinite: z.boolean(),
+  reasonRequired: z.boolean(),
+  priority: z.number().int(),
+  meta: Meta,
+})
+export type ApprovalRule = z.infer<typeof ApprovalRule>
+
+export const CreateApprovalRuleRequest = z.strictObject({ name: Name, rule: ApprovalRuleInput })
+export const UpdateApprovalRuleRequest = z.strictObject({ rule: ApprovalRuleInput })
+export const ListApprovalRulesResponse = z.object({
+  approvalRules: z.array(ApprovalRule),
+  nextPageToken: z.string().optional(),
+})
+export const ListApprovalRulesQuery = PageQuery
