@@ -16,6 +16,7 @@ import {
   RateLimitError,
   UnprocessableEntityError,
 } from './errors.js'
+import { PetitionAPI } from './petitions.js'
 import { ResourceAPI } from './resources.js'
 
 /**
@@ -96,6 +97,8 @@ export interface ClientOptions {
 export class IndentAPI extends APIClient {
   /** Resources of the space: list, get, create, update, delete, bulk upload and delete. */
   readonly resource: ResourceAPI
+  /** Petitions (access requests): create, review, wait for a decision, and the approval check. */
+  readonly petition: PetitionAPI
 
   constructor(options: ClientOptions = {}) {
     if (!options.dangerouslyAllowBrowser && isBrowserLike()) {
@@ -122,6 +125,7 @@ export class IndentAPI extends APIClient {
       defaultQuery: options.defaultQuery ?? {},
     })
     this.resource = new ResourceAPI(this)
+    this.petition = new PetitionAPI(this)
   }
 
   static IndentError = IndentError

@@ -1,5 +1,16 @@
 import { IndentAPI } from './indent-api.js'
 
+// Wire types, re-exported as types only: the SDK never loads the contract's schemas at run time.
+export type {
+  CheckApprovalResponse,
+  CheckStatus,
+  Event,
+  Petition,
+  PetitionResource,
+  Phase,
+  Resource,
+  ResourceInput,
+} from '@openindent/contract'
 export type { BulkOptions, BulkProgress } from './chunks.js'
 export { DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY } from './chunks.js'
 export type {
@@ -11,6 +22,7 @@ export type {
   RequestOptions,
 } from './client.js'
 export { APIClient } from './client.js'
+export { formatGoDuration, parseGoDuration } from './duration.js'
 export {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -36,6 +48,25 @@ export {
   IndentAPI,
 } from './indent-api.js'
 export type {
+  ApproveParams,
+  CheckApprovalParams,
+  ClaimAPI,
+  ClaimInput,
+  ClaimList,
+  ClaimNameParams,
+  CreatePetitionOptions,
+  DecisionParams,
+  ListClaimsParams,
+  ListPetitionsParams,
+  PetitionAPI,
+  PetitionInput,
+  PetitionList,
+  PetitionNameParams,
+  PetitionUpdate,
+  WaitForParams,
+} from './petitions.js'
+export { DEFAULT_WAIT_FOR_TIMEOUT, LONG_POLL_MARGIN_MS, MAX_WAIT_SECONDS } from './petitions.js'
+export type {
   BulkRequestOptions,
   ListResourcesParams,
   ResourceAPI,
@@ -43,6 +74,7 @@ export type {
   ResourceNameParams,
   SpaceParam,
 } from './resources.js'
+export { tokenSubject } from './token.js'
 export { VERSION } from './version.js'
 
 /**

@@ -8,6 +8,7 @@ import type {
 import { type BulkOptions, sendInChunks } from './chunks.js'
 import type { APIClient, RequestOptions } from './client.js'
 import { IndentError } from './errors.js'
+import { pathSegment, spacePath } from './paths.js'
 
 // Mirrored rather than imported so the SDK does not load the contract's zod schemas at run time; the
 // `typeof` annotation makes the build fail if the contract's limit changes.
@@ -310,21 +311,6 @@ function chunkOptions(options: RequestOptions, index: number): RequestOptions {
     : options
 }
 
-function spacePath(space: string): string {
-  return `/spaces/${pathSegment(space, 'spaceName')}`
-}
-
 function resourcePath(space: string, resourceName: string): string {
   return `${spacePath(space)}/resources/${pathSegment(resourceName, 'resourceName')}`
-}
-
-// URL parsing resolves `.` and `..` segments (also percent-encoded), so such a name would silently address
-// a different path, e.g. DELETE /spaces/acme/resources/.. would hit /spaces/acme.
-function pathSegment(value: string, what: string): string {
-  if (typeof value !== 'string' || value === '' || value === '.' || value === '..') {
-    throw new IndentError(
-      `${what} must be a non-empty string other than "." and "..", got ${JSON.stringify(value)}`,
-    )
-  }
-  return encodeURIComponent(value)
 }

@@ -1,0 +1,100 @@
+import type {
+  formatGoDuration as ContractFormatGoDuration,
+  parseGoDuration as ContractParseGoDuration,
+} from '@openindent/contract'
+import { IndentError } from './errors.js'
+
+// Mirrored from the contract rather than imported, so the SDK does not load the contract's zod schemas
+// at run time; the `typeof` annotations make the build fail if the contract's signatures change.
+
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+}
+const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y
+
+/**
+ * Milliseconds of a Go duration string (`1h`, `90m`, `3h0m0s`, `1.5h`), or `undefined` when the text
+ * is not one. Negative means indefinite, as Indent's `-1ns`.
+ *
+ * @example
+ * ```ts
+ * parseGoDuration('3h0m0s') // 10800000
+ * parseGoDuration('1h30m') // 5400000
+ * parseGoDuration('soon') // undefined
+ * ```
+ */
+export const parseGoDuration: typeof ContractParseGoDuration = (text) => {
+  let s = text.trim()
+  let sign = 1
+  if (s.startsWith('-') || s.startsWith('+')) {
+    if (s[0] === '-') sign = -1
+    s = s.slice(1)
+  }
+  if (s === '0') return 0
+  if (s === '') return undefined
+  let total = 0
+  PART.lastIndex = 0
+  while (PART.lastIndex < s.length) {
+    const start = PART.lastIndex
+    const m = PART.exec(s)
+    if (!m || m.index !== start) return undefined
+    total += Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? Number.NaN)
+  }
+  return Number.isFinite(total) ? sign * total : undefined
+}
+
+/**
+ * Formats milliseconds as Go does (`3h0m0s`, `1m30s`, `500ms`, `0s`), the form Indent's
+ * `indent.com/time/duration` label carries.
+ *
+ * @example
+ * ```ts
+ * formatGoDuration(3 * 60 * 60 * 1000) // '3h0m0s'
+ * formatGoDuration(90_000) // '1m30s'
+ * ```
+ */
+export const formatGoDuration: typeof ContractFormatGoDuration = (ms) => {
+  if (ms === 0) return '0s'
+  const sign = ms < 0 ? '-' : ''
+  let rest = Math.abs(ms)
+  if (rest < 1000) return `${sign}${rest}ms`
+  const h = Math.floor(rest / 3_600_000)
+  rest -= h * 3_600_000
+  const m = Math.floor(rest / 60_000)
+  rest -= m * 60_000
+  const s = rest / 1000
+  if (h > 0) return `${sign}${h}h${m}m${s}s`
+  if (m > 0) return `${sign}${m}m${s}s`
+  return `${sign}${s}s`
+}
+
+/**
+ * A positive duration given as a Go duration string or as milliseconds, as the Go duration string the
+ * wire carries. A string is sent as written (trimmed) once it parses; a number is formatted. Throws
+ * {@link IndentError} for anything else, naming `what` in the message.
+ *
+ * @example
+ * ```ts
+ * toGoDuration('1h', 'duration') // '1h'
+ * toGoDuration(90 * 60_000, 'duration') // '1h30m0s'
+ * toGoDuration(0, 'duration') // throws IndentError
+ * ```
+ */
+export function toGoDuration(value: string | number, what: string): string {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value) && value > 0) return formatGoDuration(value)
+  } else if (typeof value === 'string') {
+    const ms = parseGoDuration(value)
+    if (ms !== undefined && ms > 0) return value.trim()
+  }
+  throw new IndentError(
+    `${what} must be a positive Go duration string (such as "1h" or "30m") or a positive number of ` +
+      `milliseconds, got ${JSON.stringify(value)}`,
+  )
+}
