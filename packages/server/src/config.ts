@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { parseGoDuration } from '@openindent/contract'
 import { z } from 'zod'
 
 /** Settings from flags (which win) and the environment. Parsed once, frozen; nothing else reads process.env. */
@@ -12,6 +13,10 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   maxBodyBytes: number
   validateResponses: boolean
+  /** How long a denial answers identical approval checks, in ms. */
+  denialWindowMs: number
+  /** The longest the server holds an approval check or `:wait` open, in ms (proxies may need less). */
+  maxCheckWaitMs: number
 }
 
 export interface ConfigFlags {
@@ -46,6 +51,17 @@ const Schema = z.object({
     .min(1024)
     .default(10 * 1024 * 1024),
   validateResponses: z.enum(['true', 'false', '1', '0']).default('false'),
+  denialWindow: z
+    .string()
+    .default('15m')
+    .refine((v) => (parseGoDuration(v) ?? -1) >= 0, 'must be a Go duration such as 15m'),
+  maxCheckWait: z
+    .string()
+    .default('30s')
+    .refine((v) => {
+      const ms = parseGoDuration(v) ?? -1
+      return ms >= 0 && ms <= 30_000
+    }, 'must be a Go duration from 0s to 30s'),
 })
 
 /** The environment variables each setting reads. */
@@ -59,6 +75,8 @@ export const ENV_VARS = {
   logLevel: 'LOG_LEVEL',
   maxBodyBytes: 'OPENINDENT_MAX_BODY_BYTES',
   validateResponses: 'OPENINDENT_VALIDATE_RESPONSES',
+  denialWindow: 'OPENINDENT_DENIAL_WINDOW',
+  maxCheckWait: 'OPENINDENT_MAX_CHECK_WAIT',
 } as const
 
 export class ConfigError extends Error {}
@@ -78,8 +96,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     throw new ConfigError(`invalid setting ${name}: ${issue?.message ?? 'invalid'}`)
   }
   const c = r.data
+  const { denialWindow, maxCheckWait, ...rest } = c
   return Object.freeze({
-    ...c,
+    ...rest,
+    denialWindowMs: parseGoDuration(denialWindow) ?? 0,
+    maxCheckWaitMs: parseGoDuration(maxCheckWait) ?? 0,
     databaseUrl: c.databaseUrl,
     dataDir: resolve(c.dataDir),
     validateResponses: c.validateResponses === 'true' || c.validateResponses === '1',

@@ -2,6 +2,7 @@
 import { IndentError } from '@openindent/api'
 import { Command, CommanderError } from 'commander'
 import { ZodError } from 'zod'
+import { registerAuditCommands } from './cli/audit.js'
 import { registerDatabaseCommands } from './cli/db.js'
 import { registerResourceCommands } from './cli/resources.js'
 import { registerServe } from './cli/serve.js'
@@ -21,6 +22,7 @@ registerServe(program)
 registerDatabaseCommands(program)
 registerTokenCommands(program)
 registerResourceCommands(program)
+registerAuditCommands(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -2,13 +2,17 @@ import { type Logger, pino } from 'pino'
 import type { Config } from './config.js'
 import { generateSigningKey, UserTokenSigner } from './domain/auth/user-tokens.js'
 import { type Clock, systemClock } from './domain/clock.js'
+import { LocalNotifier } from './domain/notifier.js'
 import type { AppDeps } from './http/deps.js'
+import { ExpiryJob } from './jobs/expiry.js'
 import { openDatabase } from './store/connect.js'
 import { migrateToLatest } from './store/migrate.js'
+import { PostgresNotifier } from './store/postgres/notifier.js'
 import { Store } from './store/store.js'
 
 export interface Runtime extends AppDeps {
   config: Readonly<Config>
+  expiry: ExpiryJob
   close(): Promise<void>
 }
 
@@ -28,14 +32,30 @@ export async function openRuntime(
     const store = new Store(handle.db, handle.engine)
     const stored = await store.settings.getOrInit(SIGNING_KEY, await generateSigningKey())
     const signer = await UserTokenSigner.fromStored(stored, clock)
+    const notifier =
+      handle.engine === 'postgres' && config.databaseUrl
+        ? await PostgresNotifier.start(config.databaseUrl, logger)
+        : new LocalNotifier()
+    const expiry = new ExpiryJob({ store, clock, notifier, logger })
     return {
       config,
       store,
       clock,
       signer,
       logger,
-      options: { maxBodyBytes: config.maxBodyBytes, validateResponses: config.validateResponses },
-      close: () => handle.close(),
+      notifier,
+      expiry,
+      options: {
+        maxBodyBytes: config.maxBodyBytes,
+        validateResponses: config.validateResponses,
+        denialWindowMs: config.denialWindowMs,
+        maxCheckWaitMs: config.maxCheckWaitMs,
+      },
+      async close() {
+        await expiry.stop()
+        await notifier.close()
+        await handle.close()
+      },
     }
   } catch (err) {
     await handle.close()

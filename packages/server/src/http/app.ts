@@ -7,16 +7,29 @@ import { requestContext } from './middleware/request-context.js'
 import { openApiDocument } from './openapi.js'
 import type { RouteDef } from './route.js'
 import { mount } from './route.js'
+import { auditRoutes } from './routes/audit.js'
 import { authRoutes } from './routes/auth.js'
+import { checkRoutes } from './routes/check.js'
 import { mountHealth } from './routes/health.js'
+import { petitionRoutes } from './routes/petitions.js'
 import { resourceRoutes } from './routes/resources.js'
+import { ruleRoutes } from './routes/rules.js'
 import { spaceRoutes } from './routes/spaces.js'
 import { tokenRoutes } from './routes/tokens.js'
 
 export const VERSION = '0.1.0'
 
 /** Every API route, in one list: it mounts the app and generates the OpenAPI document. */
-export const apiRoutes: RouteDef[] = [...authRoutes, ...spaceRoutes, ...tokenRoutes, ...resourceRoutes]
+export const apiRoutes: RouteDef[] = [
+  ...authRoutes,
+  ...spaceRoutes,
+  ...tokenRoutes,
+  ...resourceRoutes,
+  ...petitionRoutes,
+  ...checkRoutes,
+  ...ruleRoutes,
+  ...auditRoutes,
+]
 
 /** Builds the HTTP app. It opens nothing and listens nowhere: main does that, tests call `app.request()`. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {

@@ -43,6 +43,11 @@ export interface RouteDef<
   response: R
   /** Success status; 200 unless given. */
   status?: number
+  /**
+   * False for POSTs that only read or wait (the approval check, `:wait`): a repeat is harmless, so
+   * they skip the Idempotency-Key bookkeeping and its database writes on a hot path.
+   */
+  idempotent?: false
   handler: (input: HandlerInput<P, Q, B, A>) => Promise<z.infer<R>>
 }
 
@@ -60,7 +65,9 @@ export function route<
 /**
  * `{space}` → `:space`. A segment with a literal colon (`resources:bulkUpdate`) becomes a regex
  * parameter, because in a plain Hono path `:` starts a parameter even mid-segment, which would make
- * `resources:bulkUpdate` also answer `resourcesXbulkUpdate` or `resources:bulkDelete`.
+ * `resources:bulkUpdate` also answer `resourcesXbulkUpdate` or `resources:bulkDelete`. A custom verb
+ * on a named resource (`{petition}:wait`) becomes `:petition{[^/:]+:wait}`; the route strips the
+ * `:wait` from the parameter again (see `verbSuffixes`).
  */
 export function toHonoPath(path: string): string {
   let verbs = 0
@@ -69,29 +76,54 @@ export function toHonoPath(path: string): string {
     .map((segment) => {
       const param = /^\{(\w+)\}$/.exec(segment)
       if (param) return `:${param[1]}`
+      const onResource = /^\{(\w+)\}:(\w+)$/.exec(segment)
+      if (onResource) return `:${onResource[1]}{[^/:]+:${onResource[2]}}`
       if (segment.includes(':')) return `:verb${verbs++}{${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}}`
       return segment
     })
     .join('/')
 }
 
+/** Parameters that carry a custom verb suffix in Hono's match, e.g. `{ petition: ':wait' }`. */
+function verbSuffixes(path: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const m of path.matchAll(/\{(\w+)\}(:\w+)(?=\/|$)/g)) out[m[1] as string] = m[2] as string
+  return out
+}
+
 export function mount(app: Hono<AppEnv>, deps: AppDeps, defs: RouteDef[]): void {
   for (const def of defs) {
-    app.on(def.method.toUpperCase(), toHonoPath(def.path), (c) => run(def, deps, c))
+    const suffixes = verbSuffixes(def.path)
+    app.on(def.method.toUpperCase(), toHonoPath(def.path), (c) => run(def, deps, c, suffixes))
   }
 }
 
-async function run(def: RouteDef, deps: AppDeps, c: Context<AppEnv>): Promise<Response> {
+function pathParams(c: Context<AppEnv>, suffixes: Record<string, string>): Record<string, string> {
+  const params = c.req.param() as Record<string, string>
+  for (const [name, suffix] of Object.entries(suffixes)) {
+    const v = params[name]
+    if (v?.endsWith(suffix)) params[name] = v.slice(0, -suffix.length)
+  }
+  return params
+}
+
+async function run(
+  def: RouteDef,
+  deps: AppDeps,
+  c: Context<AppEnv>,
+  suffixes: Record<string, string>,
+): Promise<Response> {
   // Who is asking comes first: an unauthenticated caller learns nothing, not even what it got wrong.
   let principal: Principal | undefined
   let access: SpaceAccess | undefined
   if (def.auth !== 'none') principal = await authenticate(deps, bearer(c))
-  refuseNul(c.req.param())
+  const rawParams = pathParams(c, suffixes)
+  refuseNul(rawParams)
   refuseNul(c.req.query())
   if (def.auth === 'space' && principal) {
     access = await accessSpace(deps, principal, c.req.param('space') ?? '')
   }
-  const params = def.params ? parse(def.params, c.req.param()) : undefined
+  const params = def.params ? parse(def.params, rawParams) : undefined
   const query = def.query ? parse(def.query, c.req.query()) : undefined
   const raw = def.body ? await readBody(c) : undefined
   const body = def.body ? parse(def.body, raw?.json) : undefined
@@ -102,7 +134,7 @@ async function run(def: RouteDef, deps: AppDeps, c: Context<AppEnv>): Promise<Re
     return result
   }
   const key = c.req.header('idempotency-key')
-  if (c.req.method === 'POST' && key !== undefined && principal) {
+  if (c.req.method === 'POST' && key !== undefined && principal && def.idempotent !== false) {
     return idempotent(c, deps, def, principal, key, raw?.text ?? '', execute)
   }
   return c.json(await execute(), (def.status ?? 200) as ContentfulStatusCode)

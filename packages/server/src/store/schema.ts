@@ -93,6 +93,8 @@ export interface EventsTable {
   body: string
   prev_hash: string
   hash: string
+  /** The petition the event belongs to, if any. */
+  petition: string | null
 }
 
 export interface EventResourcesTable {
@@ -117,6 +119,64 @@ export interface IdempotencyKeysTable {
   create_time: Millis
 }
 
+export interface PetitionsTable {
+  space_id: string
+  name: string
+  request_key: string
+  phase: string
+  petitioners: Json
+  resources: Json
+  reason: string | null
+  duration_ms: Millis | null
+  labels: Json
+  create_time: Millis
+  update_time: Millis
+  decide_time: Millis | null
+  decide_reason: string | null
+  outcome: string | null
+}
+
+export interface PetitionSubjectsTable {
+  space_id: string
+  /** 'petitioner' or 'resource'. */
+  role: string
+  /** `kind/id` (or `kind/email` for a petitioner without id). */
+  subject: string
+  petition: string
+  create_time: Millis
+}
+
+export interface PetitionApprovalsTable {
+  space_id: string
+  petition: string
+  reviewer: string
+  duration_ms: Millis | null
+  create_time: Millis
+}
+
+export interface GrantsTable {
+  space_id: string
+  id: string
+  petition: string
+  petitioner_key: string
+  resource_key: string
+  petitioner: Json
+  resource: Json
+  start_time: Millis
+  expire_time: Millis | null
+  revoke_time: Millis | null
+  revoke_reason: string | null
+}
+
+export interface ApprovalRulesTable {
+  space_id: string
+  name: string
+  priority: number
+  spec: Json
+  create_time: Millis
+  update_time: Millis
+}
+
 export interface Database {
   spaces: SpacesTable
   users: UsersTable
@@ -130,6 +190,11 @@ export interface Database {
   event_resources: EventResourcesTable
   audit_heads: AuditHeadsTable
   idempotency_keys: IdempotencyKeysTable
+  petitions: PetitionsTable
+  petition_subjects: PetitionSubjectsTable
+  petition_approvals: PetitionApprovalsTable
+  grants: GrantsTable
+  approval_rules: ApprovalRulesTable
 }
 
 export type Engine = 'sqlite' | 'postgres'

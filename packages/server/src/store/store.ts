@@ -1,8 +1,10 @@
 import { type Kysely, sql } from 'kysely'
 import { AuditRepo } from './repos/audit.js'
 import { IdempotencyRepo } from './repos/idempotency.js'
+import { PetitionRepo } from './repos/petitions.js'
 import { PrincipalRepo } from './repos/principals.js'
 import { ResourceRepo } from './repos/resources.js'
+import { RuleRepo } from './repos/rules.js'
 import { SettingsRepo } from './repos/settings.js'
 import { SpaceRepo } from './repos/spaces.js'
 import { TokenRepo } from './repos/tokens.js'
@@ -17,6 +19,8 @@ export class Store {
   readonly audit: AuditRepo
   readonly idempotency: IdempotencyRepo
   readonly settings: SettingsRepo
+  readonly petitions: PetitionRepo
+  readonly rules: RuleRepo
 
   constructor(
     readonly db: Kysely<Database>,
@@ -30,6 +34,8 @@ export class Store {
     this.audit = new AuditRepo(db, engine)
     this.idempotency = new IdempotencyRepo(db)
     this.settings = new SettingsRepo(db)
+    this.petitions = new PetitionRepo(db)
+    this.rules = new RuleRepo(db)
   }
 
   /**

@@ -14,6 +14,9 @@ interface Target {
   email: string
   serviceAccount: string
   token: string
+  petition: string
+  claim: string
+  rule: string
 }
 
 /**
@@ -43,7 +46,36 @@ const BODIES: Record<string, (t: Target) => unknown> = {
     resource: { kind: t.resource.kind, id: t.resource.id, labels: { owned: 'yes' } },
   }),
   'delete /v1/spaces/{space}/resources/{resource}': () => undefined,
+  'get /v1/spaces/{space}/petitions': () => undefined,
+  'post /v1/spaces/{space}/petitions': () => ({
+    petition: { petitioners: [INTRUDER], resources: [{ kind: 'customer', id: 'planted' }] },
+  }),
+  'get /v1/spaces/{space}/petitions/{petition}': () => undefined,
+  'put /v1/spaces/{space}/petitions/{petition}': () => ({
+    petition: { state: { status: { phase: 'closed' } } },
+  }),
+  'delete /v1/spaces/{space}/petitions/{petition}': () => undefined,
+  'post /v1/spaces/{space}/petitions/{petition}:wait': () => ({ wait: 0 }),
+  'get /v1/spaces/{space}/petitions/{petition}/claims': () => undefined,
+  'get /v1/spaces/{space}/petitions/{petition}/claims/{claim}': () => undefined,
+  'post /v1/spaces/{space}/petitions/{petition}/claims': () => ({ claim: { event: 'access/revoke' } }),
+  'post /v1/spaces/{space}/approvals:check': () => ({
+    petitioners: [INTRUDER],
+    resources: [{ kind: 'customer', id: 'planted' }],
+  }),
+  'get /v1/spaces/{space}/approvalRules': () => undefined,
+  'post /v1/spaces/{space}/approvalRules': () => ({
+    name: 'intruder',
+    rule: { approvers: { role: 'viewer' } },
+  }),
+  'get /v1/spaces/{space}/approvalRules/{rule}': () => undefined,
+  'put /v1/spaces/{space}/approvalRules/{rule}': () => ({ rule: { approvers: { role: 'viewer' } } }),
+  'delete /v1/spaces/{space}/approvalRules/{rule}': () => undefined,
+  'get /v1/spaces/{space}/events': () => undefined,
+  'post /v1/spaces/{space}/events:write': () => ({ events: [{ event: 'app/intrusion' }] }),
 }
+
+const INTRUDER = { kind: 'user', id: 'intruder@example.com', email: 'intruder@example.com' }
 
 /** What a viewer may do in a space; everything else under the space needs more. */
 const VIEWER_MAY = new Set([
@@ -51,6 +83,13 @@ const VIEWER_MAY = new Set([
   'get /v1/spaces/{space}/members',
   'get /v1/spaces/{space}/resources',
   'get /v1/spaces/{space}/resources/{resource}',
+  'get /v1/spaces/{space}/petitions',
+  'get /v1/spaces/{space}/petitions/{petition}',
+  'post /v1/spaces/{space}/petitions/{petition}:wait',
+  'get /v1/spaces/{space}/petitions/{petition}/claims',
+  'get /v1/spaces/{space}/petitions/{petition}/claims/{claim}',
+  'get /v1/spaces/{space}/approvalRules',
+  'get /v1/spaces/{space}/approvalRules/{rule}',
 ])
 
 interface SpaceRequest {
@@ -73,6 +112,9 @@ function requestsFor(t: Target): SpaceRequest[] {
       .replace('{email}', encodeURIComponent(t.email))
       .replace('{serviceAccount}', t.serviceAccount)
       .replace('{token}', t.token)
+      .replace('{petition}', t.petition)
+      .replace('{claim}', t.claim)
+      .replace('{rule}', t.rule)
     expect(path, route).not.toContain('{')
     return { route, method: r.method.toUpperCase(), path, body: body?.(t) }
   })
@@ -100,6 +142,37 @@ describe.each(ENGINES)('security on %s', (engine) => {
     return created<{ name: string; accessToken: string }>(
       s.call('POST', `${base}/tokens`, { token, body: { serviceAccount } }),
     )
+  }
+
+  /** A granted petition (with its approve claim) and a rule, made by an editor of the space. */
+  async function decided(space: string, token: string | undefined) {
+    const base = `/v1/spaces/${space}`
+    const petition = await created<{ name: string }>(
+      s.call('POST', `${base}/petitions`, {
+        token,
+        body: {
+          petition: {
+            petitioners: [{ kind: 'user', id: 'pat@example.com' }],
+            resources: [{ kind: 'customer', id: `${space}_1` }],
+          },
+        },
+      }),
+      200,
+    )
+    const claim = await created<{ id: string }>(
+      s.call('POST', `${base}/petitions/${petition.name}/claims`, {
+        token,
+        body: { claim: { event: 'access/approve' } },
+      }),
+      200,
+    )
+    await created(
+      s.call('POST', `${base}/approvalRules`, {
+        token,
+        body: { name: 'guarded', rule: { approvers: { role: 'editor' } } },
+      }),
+    )
+    return { petition: petition.name, claim: claim.id, rule: 'guarded' }
   }
 
   beforeAll(async () => {
@@ -133,6 +206,7 @@ describe.each(ENGINES)('security on %s', (engine) => {
       email: 'bob@example.com',
       serviceAccount: 'beta-bot',
       token: betaTok.name,
+      ...(await decided('beta', a)),
     }
 
     // The bootstrap space: a resource, a viewer service account, a user who is a viewer.
@@ -155,6 +229,7 @@ describe.each(ENGINES)('security on %s', (engine) => {
       email: s.boot.adminEmail,
       serviceAccount: 'bootstrap',
       token: tokens.tokens.find((t) => t.serviceAccount === 'bootstrap')?.name ?? '',
+      ...(await decided('default', undefined)),
     }
     expect(home.token).not.toBe('')
   })

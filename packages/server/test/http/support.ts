@@ -87,6 +87,8 @@ export interface SpaceState {
   members: unknown[]
   serviceAccounts: unknown[]
   tokens: unknown[]
+  petitions: unknown[]
+  approvalRules: unknown[]
   auditHead: unknown
 }
 
@@ -106,6 +108,8 @@ export async function spaceState(
     members: await all(s, `${base}/members`, 'members', token),
     serviceAccounts: await all(s, `${base}/serviceAccounts`, 'serviceAccounts', token),
     tokens: await all(s, `${base}/tokens`, 'tokens', token),
+    petitions: await all(s, `${base}/petitions`, 'petitions', token),
+    approvalRules: await all(s, `${base}/approvalRules`, 'approvalRules', token),
     auditHead: await s.rt.store.audit.head(await spaceId(s, space)),
   }
 }

@@ -19,7 +19,13 @@ const TABLES: (keyof Database)[] = [
   'event_resources',
   'audit_heads',
   'idempotency_keys',
+  'petitions',
+  'petition_subjects',
+  'petition_approvals',
+  'grants',
+  'approval_rules',
 ]
+const ALL = ['0001_initial', '0002_petitions']
 
 async function tableNames(handle: DatabaseHandle): Promise<string[]> {
   const tables = await handle.db.introspection.getTables()
@@ -51,15 +57,15 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
     return handle
   }
 
-  it('applies 0001_initial to a fresh database and creates every table', async () => {
+  it('applies every migration to a fresh database and creates every table', async () => {
     const handle = open(await fresh())
     expect(await tableNames(handle)).not.toContain('resources')
 
     const report = await migrateToLatest(handle.db, handle.engine)
 
-    expect(report.applied).toEqual(['0001_initial'])
+    expect(report.applied).toEqual(ALL)
     expect(await tableNames(handle)).toEqual(expect.arrayContaining(TABLES))
-    expect(await recordedMigrations(handle)).toEqual(['0001_initial'])
+    expect(await recordedMigrations(handle)).toEqual(ALL)
   })
 
   it('applies nothing on a second run, from the same or a new connection', async () => {
@@ -70,7 +76,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
     expect((await migrateToLatest(first.db, first.engine)).applied).toEqual([])
     const second = open(database)
     expect((await migrateToLatest(second.db, second.engine)).applied).toEqual([])
-    expect(await recordedMigrations(second)).toEqual(['0001_initial'])
+    expect(await recordedMigrations(second)).toEqual(ALL)
   })
 
   if (engine === 'postgres') {
@@ -80,9 +86,9 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
 
       const reports = await Promise.all(handles.map((h) => migrateToLatest(h.db, h.engine)))
 
-      expect(reports.flatMap((r) => r.applied)).toEqual(['0001_initial'])
+      expect(reports.flatMap((r) => r.applied)).toEqual(ALL)
       const check = handles[0] as DatabaseHandle
-      expect(await recordedMigrations(check)).toEqual(['0001_initial'])
+      expect(await recordedMigrations(check)).toEqual(ALL)
       const resources = await sql<{ n: number }>`
         SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = 'resources'`.execute(
         check.db,

@@ -13,6 +13,8 @@ export interface NewEvent {
   labels?: Record<string, string>
   externalId?: string
   sessionId?: string
+  /** The petition this event belongs to (its history); also shown as the `indent.com/petition` label. */
+  petition?: string
 }
 
 /** The hash a space's chain starts from. */
@@ -29,8 +31,12 @@ export function eventBody(id: string, e: NewEvent): Record<string, unknown> {
     timestamp: new Date(e.timestamp).toISOString(),
     externalId: e.externalId,
     sessionId: e.sessionId,
-    meta: e.labels ? { labels: e.labels } : undefined,
+    meta: e.labels || e.petition ? { labels: petitionLabels(e) } : undefined,
   }
+}
+
+function petitionLabels(e: NewEvent): Record<string, string> {
+  return e.petition ? { ...e.labels, 'indent.com/petition': e.petition } : { ...e.labels }
 }
 
 /**

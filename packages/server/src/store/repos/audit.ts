@@ -9,6 +9,7 @@ import {
 import { newId } from '../../domain/ids.js'
 import { chunks } from '../chunks.js'
 import type { Database, Engine, EventResourcesTable, EventsTable } from '../schema.js'
+import { type EventFilter, type EventWindow, queryEvents } from './audit-query.js'
 
 export interface StoredEvent {
   seq: number
@@ -62,6 +63,7 @@ export class AuditRepo {
         body,
         prev_hash: prevHash,
         hash,
+        petition: e.petition ?? null,
       })
       const seen = new Set<string>()
       for (const r of e.resources ?? []) {
@@ -102,5 +104,10 @@ export class AuditRepo {
       .select(['seq', 'hash'])
       .where('space_id', '=', spaceId)
       .executeTakeFirst()
+  }
+
+  /** A page of a space's events matching `filter`, in seq order (see `queryEvents` for the indexes). */
+  list(spaceId: string, filter: EventFilter, window: EventWindow): Promise<EventsTable[]> {
+    return queryEvents(this.db, spaceId, filter, window)
   }
 }

@@ -1,0 +1,77 @@
+import type { AuditEvent, EventResource, WriteEventsRequest } from '@openindent/contract'
+import type { z } from 'zod'
+import { requireRole, type SpaceAccess } from '../auth/principal.js'
+import type { Ctx } from '../context.js'
+import { invalid } from '../errors.js'
+import { parseRfc3339, toAuditEvent } from './query.js'
+import type { NewEvent } from './types.js'
+
+/** Event names under these prefixes are OpenIndent's own: apps cannot write them, or forge a grant. */
+export const RESERVED_EVENT_PREFIXES = [
+  'access/',
+  'resource/',
+  'token/',
+  'serviceAccount/',
+  'member/',
+  'space/',
+  'rule/',
+  'petition/',
+  'auth/',
+] as const
+
+export function isReservedEventName(name: string): boolean {
+  // Compared without case or surrounding blanks, so "Access/Grant" cannot pass for the real thing.
+  const n = name.trim().toLowerCase()
+  return RESERVED_EVENT_PREFIXES.some((p) => n.startsWith(p.toLowerCase()))
+}
+
+/** Set on an event whose actor is not the caller that wrote it: `kind/id` of the caller. */
+export const WRITER_LABEL = 'openindent.dev/writer'
+
+type WriteEventInput = z.infer<typeof WriteEventsRequest>['events'][number]
+
+/**
+ * Appends an app's own events to its space's chain, all or none. The timestamp defaults to now and the
+ * actor to the caller; an event naming another actor is labelled with its writer (`WRITER_LABEL`). Only
+ * `meta.labels` of `meta` is kept.
+ */
+export async function writeEvents(
+  ctx: Ctx,
+  access: SpaceAccess,
+  input: WriteEventInput[],
+): Promise<AuditEvent[]> {
+  requireRole(access, 'editor')
+  const now = ctx.clock.now()
+  const events = input.map((e, i): NewEvent => {
+    if (isReservedEventName(e.event)) {
+      throw invalid(
+        `event "${e.event}" is reserved: names starting with ${RESERVED_EVENT_PREFIXES.join(', ')} are written by OpenIndent itself`,
+        `events.${i}.event`,
+      )
+    }
+    let timestamp = now
+    if (e.timestamp !== undefined) {
+      const parsed = parseRfc3339(e.timestamp)
+      if (parsed === undefined)
+        throw invalid('timestamp must be an RFC 3339 timestamp', `events.${i}.timestamp`)
+      timestamp = parsed
+    }
+    const out: NewEvent = { event: e.event, actor: e.actor ?? access.actor, timestamp }
+    if (e.resources !== undefined) out.resources = e.resources
+    if (e.reason !== undefined) out.reason = e.reason
+    if (e.externalId !== undefined) out.externalId = e.externalId
+    if (e.sessionId !== undefined) out.sessionId = e.sessionId
+    const labels: Record<string, string> = { ...e.meta?.labels }
+    delete labels[WRITER_LABEL]
+    // An app may name another actor (the user it acts for); the log still says which caller wrote it.
+    if (e.actor !== undefined && !sameActor(e.actor, access.actor))
+      labels[WRITER_LABEL] = actorKey(access.actor)
+    if (e.meta?.labels !== undefined || labels[WRITER_LABEL] !== undefined) out.labels = labels
+    return out
+  })
+  const stored = await ctx.store.transaction((tx) => tx.audit.append(access.space.id, events))
+  return stored.map((s) => toAuditEvent({ seq: s.seq, hash: s.hash, prev_hash: s.prevHash, body: s.body }))
+}
+
+const actorKey = (a: EventResource) => `${a.kind ?? ''}/${a.id ?? a.email ?? ''}`
+const sameActor = (a: EventResource, b: EventResource) => actorKey(a) === actorKey(b)

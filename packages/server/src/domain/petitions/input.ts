@@ -1,0 +1,37 @@
+import { type EventResource, type PetitionResource, parseGoDuration } from '@openindent/contract'
+import type { SpaceAccess } from '../auth/principal.js'
+import { invalid } from '../errors.js'
+
+/** Wire petitioners/targets → event resources; each needs an id, or (for a person) an email. */
+export function toSubjects(list: PetitionResource[], param: string): EventResource[] {
+  return list.map((r, i) => {
+    if (!r.id && !r.email) throw invalid(`${param}.${i}: give an id (or an email)`, `${param}.${i}`)
+    const out: EventResource = { kind: r.kind }
+    if (r.id !== undefined) out.id = r.id
+    if (r.email !== undefined) out.email = r.email.toLowerCase()
+    if (r.displayName !== undefined) out.displayName = r.displayName
+    if (r.altIds !== undefined) out.altIds = r.altIds
+    if (r.labels !== undefined) out.labels = r.labels
+    return out
+  })
+}
+
+/** Without petitioners, a user asks for themselves; a service account must name them. */
+export function petitionersOrSelf(
+  list: PetitionResource[] | undefined,
+  access: SpaceAccess,
+): EventResource[] {
+  if (list?.length) return toSubjects(list, 'petitioners')
+  const p = access.principal
+  if (p.type === 'user') return [{ kind: 'user', id: p.user.email, email: p.user.email }]
+  throw invalid('petitioners: a service account must name the petitioners', 'petitioners')
+}
+
+/** A requested Go duration → ms; undefined when absent. */
+export function requestedDuration(text: string | undefined, param: string): number | undefined {
+  if (text === undefined || text === '') return undefined
+  const ms = parseGoDuration(text)
+  if (ms === undefined || ms <= 0)
+    throw invalid(`${param}: "${text}" is not a positive Go duration such as 2h`, param)
+  return ms
+}

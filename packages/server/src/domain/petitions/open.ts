@@ -1,0 +1,91 @@
+import { EVENT_NAMES, type EventResource, formatGoDuration, LABELS } from '@openindent/contract'
+import { requireRole, type SpaceAccess } from '../auth/principal.js'
+import type { Ctx } from '../context.js'
+import { invalid } from '../errors.js'
+import { isPetitioner, policyFor } from '../rules/policy.js'
+import { type PetitionRecord, petitionName, requestKey } from './types.js'
+
+export interface PetitionInput {
+  petitioners: EventResource[]
+  resources: EventResource[]
+  reason?: string | undefined
+  durationMs?: number | undefined
+  labels?: Record<string, string> | undefined
+}
+
+const MIN_REASON = 5
+
+/** Asking for others needs `petitionAdmin`; anyone in the space may ask for themselves. */
+export function requireMayPetition(access: SpaceAccess, petitioners: EventResource[]): void {
+  requireRole(access, 'viewer')
+  const onlySelf = petitioners.every((p) => isPetitioner([p], access))
+  if (!onlySelf) requireRole(access, 'petitionAdmin')
+}
+
+/**
+ * Opens a petition, or returns the open one for the same petitioners and targets. The partial unique
+ * index decides between concurrent identical requests, so exactly one petition is created.
+ */
+export async function openPetition(
+  ctx: Ctx,
+  access: SpaceAccess,
+  input: PetitionInput,
+): Promise<{ petition: PetitionRecord; created: boolean }> {
+  requireMayPetition(access, input.petitioners)
+  const spaceId = access.space.id
+  const key = requestKey(input.petitioners, input.resources)
+  const existing = await ctx.store.petitions.openFor(spaceId, key)
+  if (existing) return { petition: existing, created: false }
+
+  const policy = await policyFor(ctx.store, spaceId, input.resources)
+  const reason = input.reason?.trim()
+  if (policy.reasonRequired && (!reason || reason.length < MIN_REASON)) {
+    throw invalid(`a reason of at least ${MIN_REASON} characters is required for these resources`, 'reason')
+  }
+  if (input.durationMs !== undefined) {
+    if (input.durationMs <= 0) throw invalid('duration must be positive', 'duration')
+    if (input.durationMs > policy.maxMs) {
+      throw invalid(
+        `duration is longer than the ${formatGoDuration(policy.maxMs)} these resources allow`,
+        'duration',
+      )
+    }
+  }
+  const now = ctx.clock.now()
+  const petition: PetitionRecord = {
+    spaceId,
+    name: petitionName(),
+    requestKey: key,
+    phase: 'open',
+    petitioners: input.petitioners,
+    resources: input.resources,
+    labels: { [LABELS.appConfig]: `space:${access.space.name}`, ...input.labels },
+    createTime: now,
+    updateTime: now,
+  }
+  if (reason) petition.reason = reason
+  if (input.durationMs !== undefined) petition.durationMs = input.durationMs
+
+  const created = await ctx.store.transaction(async (tx) => {
+    if (!(await tx.petitions.insertOpen(petition))) return false
+    await tx.audit.append(spaceId, [
+      {
+        event: EVENT_NAMES.accessRequest,
+        actor: access.actor,
+        resources: [...petition.petitioners, ...petition.resources],
+        ...(reason ? { reason } : {}),
+        timestamp: now,
+        petition: petition.name,
+        ...(input.durationMs !== undefined
+          ? { labels: { 'indent.com/petition/duration': formatGoDuration(input.durationMs) } }
+          : {}),
+      },
+    ])
+    return true
+  })
+  if (created) return { petition, created: true }
+  const winner = await ctx.store.petitions.openFor(spaceId, key)
+  if (winner) return { petition: winner, created: false }
+  // The winner was decided between our insert and this read: ask again, it will find the new state.
+  return openPetition(ctx, access, input)
+}

@@ -1,0 +1,371 @@
+import type { EventResource, Phase } from '@openindent/contract'
+import { type Kysely, sql } from 'kysely'
+import type { GrantRecord, Outcome, PetitionRecord } from '../../domain/petitions/types.js'
+import { subjectKey } from '../../domain/petitions/types.js'
+import { chunks } from '../chunks.js'
+import { parseJson } from '../json.js'
+import type { Database, GrantsTable, PetitionsTable } from '../schema.js'
+
+export interface PetitionFilter {
+  phase?: Phase | undefined
+  /** A `kind/id` subject key, or a bare id or email matched against any kind. */
+  petitioner?: string | undefined
+  resource?: string | undefined
+  after?: { time: number; name: string } | undefined
+  ascending: boolean
+  limit: number
+}
+
+/** Petitions, the approvals they collected and the grants they made. */
+export class PetitionRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Inserts an open petition unless an identical one is open already: the partial unique index
+   * `(space_id, request_key) WHERE phase = 'open'` decides, so concurrent identical requests make one.
+   * Returns false when another open petition won.
+   */
+  async insertOpen(p: PetitionRecord): Promise<boolean> {
+    const row = await this.db
+      .insertInto('petitions')
+      .values(toRow(p))
+      .onConflict((oc) =>
+        // A literal, not a parameter: SQLite matches the conflict target to the index's WHERE by text.
+        oc.columns(['space_id', 'request_key']).where('phase', '=', sql.lit('open')).doNothing(),
+      )
+      .returning('name')
+      .executeTakeFirst()
+    if (!row) return false
+    const subjects = [
+      ...p.petitioners.map((r) => ({ role: 'petitioner', subject: subjectKey(r) })),
+      ...p.resources.map((r) => ({ role: 'resource', subject: subjectKey(r) })),
+    ]
+    const unique = [...new Map(subjects.map((s) => [`${s.role}\u0000${s.subject}`, s])).values()]
+    for (const part of chunks(unique)) {
+      await this.db
+        .insertInto('petition_subjects')
+        .values(part.map((s) => ({ space_id: p.spaceId, ...s, petition: p.name, create_time: p.createTime })))
+        .execute()
+    }
+    return true
+  }
+
+  /** Reads a petition and, on PostgreSQL, locks its row until the transaction ends. */
+  async lock(
+    spaceId: string,
+    name: string,
+    engine: 'sqlite' | 'postgres',
+  ): Promise<PetitionRecord | undefined> {
+    let q = this.db
+      .selectFrom('petitions')
+      .selectAll()
+      .where('space_id', '=', spaceId)
+      .where('name', '=', name)
+    if (engine === 'postgres') q = q.forUpdate()
+    const row = await q.executeTakeFirst()
+    return row && fromRow(row)
+  }
+
+  /** The petition's audit events, oldest first: its `state.eventHistory`. */
+  async history(spaceId: string, name: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('events')
+      .select('body')
+      .where('space_id', '=', spaceId)
+      .where('petition', '=', name)
+      .orderBy('seq')
+      .execute()
+    return rows.map((r) => r.body)
+  }
+
+  async get(spaceId: string, name: string): Promise<PetitionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('petitions')
+      .selectAll()
+      .where('space_id', '=', spaceId)
+      .where('name', '=', name)
+      .executeTakeFirst()
+    return row && fromRow(row)
+  }
+
+  async openFor(spaceId: string, key: string): Promise<PetitionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('petitions')
+      .selectAll()
+      .where('space_id', '=', spaceId)
+      .where('request_key', '=', key)
+      .where('phase', '=', 'open')
+      .executeTakeFirst()
+    return row && fromRow(row)
+  }
+
+  /** The most recent petition for a request, whatever its phase. */
+  async latestFor(spaceId: string, key: string): Promise<PetitionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('petitions')
+      .selectAll()
+      .where('space_id', '=', spaceId)
+      .where('request_key', '=', key)
+      .orderBy('create_time', 'desc')
+      .orderBy('name', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    return row && fromRow(row)
+  }
+
+  async list(spaceId: string, f: PetitionFilter): Promise<PetitionRecord[]> {
+    let q = this.db.selectFrom('petitions').selectAll('petitions').where('petitions.space_id', '=', spaceId)
+    if (f.phase) q = q.where('petitions.phase', '=', f.phase)
+    for (const [role, value] of [
+      ['petitioner', f.petitioner],
+      ['resource', f.resource],
+    ] as const) {
+      if (value === undefined) continue
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('petition_subjects as s')
+            .select('s.petition')
+            .where('s.space_id', '=', spaceId)
+            .where('s.role', '=', role)
+            .whereRef('s.petition', '=', 'petitions.name')
+            .where((w) =>
+              value.includes('/')
+                ? w('s.subject', '=', value)
+                : w('s.subject', 'like', `%/${escapeLike(value)}`),
+            ),
+        ),
+      )
+    }
+    if (f.after) {
+      const { time, name } = f.after
+      q = q.where(
+        f.ascending
+          ? sql<boolean>`(petitions.create_time, petitions.name) > (${time}, ${name})`
+          : sql<boolean>`(petitions.create_time, petitions.name) < (${time}, ${name})`,
+      )
+    }
+    const dir = f.ascending ? 'asc' : 'desc'
+    const rows = await q
+      .orderBy('petitions.create_time', dir)
+      .orderBy('petitions.name', dir)
+      .limit(f.limit)
+      .execute()
+    return rows.map(fromRow)
+  }
+
+  /** Moves a petition between phases in one conditional statement; undefined when it was not in `from`. */
+  async transition(
+    spaceId: string,
+    name: string,
+    from: Phase[],
+    to: Phase,
+    now: number,
+    outcome?: { outcome: Outcome; reason?: string | undefined },
+  ): Promise<PetitionRecord | undefined> {
+    const row = await this.db
+      .updateTable('petitions')
+      .set({
+        phase: to,
+        update_time: now,
+        ...(outcome
+          ? { decide_time: now, outcome: outcome.outcome, decide_reason: outcome.reason ?? null }
+          : {}),
+      })
+      .where('space_id', '=', spaceId)
+      .where('name', '=', name)
+      .where('phase', 'in', from)
+      .returningAll()
+      .executeTakeFirst()
+    return row && fromRow(row)
+  }
+
+  /** Records a reviewer's approval once; returns how many distinct reviewers have approved. */
+  async addApproval(
+    spaceId: string,
+    petition: string,
+    reviewer: string,
+    durationMs: number | null,
+    now: number,
+  ) {
+    await this.db
+      .insertInto('petition_approvals')
+      .values({ space_id: spaceId, petition, reviewer, duration_ms: durationMs, create_time: now })
+      .onConflict((oc) => oc.columns(['space_id', 'petition', 'reviewer']).doNothing())
+      .execute()
+    const row = await this.db
+      .selectFrom('petition_approvals')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('space_id', '=', spaceId)
+      .where('petition', '=', petition)
+      .executeTakeFirstOrThrow()
+    return Number(row.n)
+  }
+
+  async insertGrants(spaceId: string, grants: GrantRecord[]): Promise<void> {
+    for (const part of chunks(grants)) {
+      await this.db
+        .insertInto('grants')
+        .values(
+          part.map((g) => ({
+            space_id: spaceId,
+            id: g.id,
+            petition: g.petition,
+            petitioner_key: subjectKey(g.petitioner),
+            resource_key: subjectKey(g.resource),
+            petitioner: JSON.stringify(g.petitioner),
+            resource: JSON.stringify(g.resource),
+            start_time: g.startTime,
+            expire_time: g.expireTime ?? null,
+            revoke_time: null,
+            revoke_reason: null,
+          })),
+        )
+        .execute()
+    }
+  }
+
+  async grantsOf(spaceId: string, petition: string): Promise<GrantRecord[]> {
+    const rows = await this.db
+      .selectFrom('grants')
+      .selectAll()
+      .where('space_id', '=', spaceId)
+      .where('petition', '=', petition)
+      .orderBy('id')
+      .execute()
+    return rows.map(grantFromRow)
+  }
+
+  /**
+   * Live grants (not revoked, not expired at `now`) among the given petitioner and target keys. The
+   * approval check's hot path: one indexed query.
+   */
+  async activeGrants(spaceId: string, petitionerKeys: string[], resourceKeys: string[], now: number) {
+    return this.db
+      .selectFrom('grants')
+      .select(['petitioner_key', 'resource_key', 'expire_time', 'petition'])
+      .where('space_id', '=', spaceId)
+      .where('revoke_time', 'is', null)
+      .where('petitioner_key', 'in', petitionerKeys)
+      .where('resource_key', 'in', resourceKeys)
+      .where((eb) => eb.or([eb('expire_time', 'is', null), eb('expire_time', '>', now)]))
+      .execute()
+  }
+
+  /** Revokes a petition's live grants; returns the ones this call revoked. */
+  async revokeGrantsOf(
+    spaceId: string,
+    petition: string,
+    now: number,
+    reason: string,
+  ): Promise<GrantRecord[]> {
+    const rows = await this.db
+      .updateTable('grants')
+      .set({ revoke_time: now, revoke_reason: reason })
+      .where('space_id', '=', spaceId)
+      .where('petition', '=', petition)
+      .where('revoke_time', 'is', null)
+      .returningAll()
+      .execute()
+    return rows.map(grantFromRow)
+  }
+
+  /**
+   * Claims expired grants, across all spaces, in one conditional update: of two instances running
+   * this at once, each grant is revoked by exactly one (the other's WHERE no longer matches it).
+   */
+  async revokeExpired(now: number, limit: number): Promise<(GrantRecord & { spaceId: string })[]> {
+    const due = this.db
+      .selectFrom('grants')
+      .select(['space_id', 'id'])
+      .where('revoke_time', 'is', null)
+      .where('expire_time', '<=', now)
+      .orderBy('expire_time')
+      .limit(limit)
+    const rows = await this.db
+      .updateTable('grants')
+      .set({ revoke_time: now, revoke_reason: 'expired' })
+      .where(sql<boolean>`(space_id, id) IN (${due})`)
+      .where('revoke_time', 'is', null)
+      .returningAll()
+      .execute()
+    return rows.map((r) => ({ ...grantFromRow(r), spaceId: r.space_id }))
+  }
+
+  async liveGrantCount(spaceId: string, petition: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('grants')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('space_id', '=', spaceId)
+      .where('petition', '=', petition)
+      .where('revoke_time', 'is', null)
+      .executeTakeFirstOrThrow()
+    return Number(row.n)
+  }
+
+  /** The next time a live grant expires, for scheduling the expiry job. */
+  async nextExpiry(): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('grants')
+      .select((eb) => eb.fn.min<number>('expire_time').as('t'))
+      .where('revoke_time', 'is', null)
+      .where('expire_time', 'is not', null)
+      .executeTakeFirst()
+    return row?.t === null || row?.t === undefined ? undefined : Number(row.t)
+  }
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+function toRow(p: PetitionRecord): PetitionsTable {
+  return {
+    space_id: p.spaceId,
+    name: p.name,
+    request_key: p.requestKey,
+    phase: p.phase,
+    petitioners: JSON.stringify(p.petitioners),
+    resources: JSON.stringify(p.resources),
+    reason: p.reason ?? null,
+    duration_ms: p.durationMs ?? null,
+    labels: JSON.stringify(p.labels),
+    create_time: p.createTime,
+    update_time: p.updateTime,
+    decide_time: p.decideTime ?? null,
+    decide_reason: p.decideReason ?? null,
+    outcome: p.outcome ?? null,
+  }
+}
+
+function fromRow(row: PetitionsTable): PetitionRecord {
+  const p: PetitionRecord = {
+    spaceId: row.space_id,
+    name: row.name,
+    requestKey: row.request_key,
+    phase: row.phase as Phase,
+    petitioners: parseJson<EventResource[]>(row.petitioners),
+    resources: parseJson<EventResource[]>(row.resources),
+    labels: parseJson<Record<string, string>>(row.labels),
+    createTime: row.create_time,
+    updateTime: row.update_time,
+  }
+  if (row.reason !== null) p.reason = row.reason
+  if (row.duration_ms !== null) p.durationMs = row.duration_ms
+  if (row.decide_time !== null) p.decideTime = row.decide_time
+  if (row.decide_reason !== null) p.decideReason = row.decide_reason
+  if (row.outcome !== null) p.outcome = row.outcome as Outcome
+  return p
+}
+
+function grantFromRow(row: GrantsTable): GrantRecord {
+  const g: GrantRecord = {
+    id: row.id,
+    petition: row.petition,
+    petitioner: parseJson<EventResource>(row.petitioner),
+    resource: parseJson<EventResource>(row.resource),
+    startTime: row.start_time,
+  }
+  if (row.expire_time !== null) g.expireTime = row.expire_time
+  if (row.revoke_time !== null) g.revokeTime = row.revoke_time
+  if (row.revoke_reason !== null) g.revokeReason = row.revoke_reason
+  return g
+}

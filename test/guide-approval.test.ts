@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { IndentAPI } from '@openindent/api'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, ENGINES, type TestDatabase } from '../packages/server/test/helpers/databases.js'
+import { CLI, type ServerProcess, startServerProcess } from './support/server-process.js'
+
+const GUIDE_DIR = fileURLToPath(new URL('./guide/', import.meta.url))
+const TSX = createRequire(import.meta.url).resolve('tsx/cli')
+const STAFF = 'support@example.com'
+
+describe.each(ENGINES)("the guide's step 4 (request access) on %s", (engine) => {
+  let db: TestDatabase
+  let server: ServerProcess
+  let reviewer: IndentAPI
+
+  /** Runs the guide's requestCustomerAccess in its own Node process, configured only by env vars. */
+  function requestAccess(customerId: string): { ok: boolean; status?: string } {
+    const r = spawnSync(process.execPath, [TSX, 'run-request-access.js', STAFF, customerId], {
+      cwd: GUIDE_DIR,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '',
+        INDENT_API_URL: server.apiUrl,
+        INDENT_SPACE: 'default',
+        INDENT_API_TOKEN: server.token ?? '',
+      },
+      timeout: 60_000,
+    })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    return JSON.parse(r.stdout) as { ok: boolean; status?: string }
+  }
+
+  /** The host's CLI, beside the running server, against the same database. */
+  function cli(...args: string[]): string {
+    const r = spawnSync(process.execPath, [CLI, ...args], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '',
+        OPENINDENT_DATA_DIR: db.dataDir,
+        LOG_LEVEL: 'silent',
+        ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
+      },
+    })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    return r.stdout.trim()
+  }
+
+  async function openPetition(): Promise<string> {
+    const { petitions } = await reviewer.petition.list({ phase: 'open', petitioner: STAFF })
+    expect(petitions).toHaveLength(1)
+    return petitions[0]?.name ?? ''
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase(engine)
+    // The kit waits up to 10 s for a decision; the server caps holds at 1 s to keep this test quick.
+    server = await startServerProcess({
+      dataDir: db.dataDir,
+      databaseUrl: db.databaseUrl,
+      env: { OPENINDENT_MAX_CHECK_WAIT: '1s' },
+    })
+    const token = cli(
+      'token',
+      'create',
+      '--space',
+      'default',
+      '--user',
+      'reviewer@example.com',
+      '--role',
+      'editor',
+    )
+    reviewer = new IndentAPI({ baseURL: server.apiUrl, spaceName: 'default', apiToken: token })
+    await reviewer.resource.bulkUpdate({
+      resources: [{ kind: 'customer', id: 'cus_acme', displayName: 'Acme', labels: { plan: 'enterprise' } }],
+    })
+  })
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0)
+    await db.drop()
+  })
+
+  it('waits, is approved, expires and waits again with a new petition, then is denied', async () => {
+    expect(requestAccess('cus_acme')).toEqual({ ok: false, status: 'waiting' })
+    const first = await openPetition()
+
+    await reviewer.petition.approve({ petitionName: first, duration: '2s' })
+    expect(requestAccess('cus_acme')).toEqual({ ok: true })
+
+    // The grant ends on time: the server's expiry job revokes it from the database.
+    const deadline = Date.now() + 15_000
+    while ((await reviewer.petition.get({ petitionName: first })).state.status.phase !== 'revoked') {
+      expect(Date.now()).toBeLessThan(deadline)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(requestAccess('cus_acme')).toEqual({ ok: false, status: 'waiting' })
+    const second = await openPetition()
+    expect(second).not.toBe(first)
+
+    await reviewer.petition.deny({ petitionName: second, reason: 'not on call' })
+    expect(requestAccess('cus_acme')).toEqual({ ok: false, status: 'denied' })
+  })
+})
