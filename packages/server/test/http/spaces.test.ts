@@ -296,6 +296,10 @@ describe.each(ENGINES)('spaces, members and sign-in on %s', (engine) => {
         201,
       )
 
+      // The sign-in is in the audit log of the admin's space.
+      const signIns = (await auditEvents(s)).filter((e) => e.event === 'auth/signIn')
+      expect(signIns.map((e) => e.actor?.email)).toEqual([s.boot.adminEmail])
+
       // The code is spent.
       await expectError(await s.call('POST', '/v1/auth/token', { token: null, body }), 401, 'UNAUTHENTICATED')
     })

@@ -1,3 +1,4 @@
+import { EVENT_NAMES } from '@openindent/contract'
 import type { Ctx } from '../context.js'
 import { unauthenticated } from '../errors.js'
 import { newSecret, sha256Hex } from '../ids.js'
@@ -23,5 +24,13 @@ export async function exchangeSignInCode(
   const user = userId && (await ctx.store.principals.userById(userId))
   if (!user) throw unauthenticated('the sign-in code is not valid, was used already, or expired')
   const accessToken = await signer.sign({ email: user.email, userId: user.id }, USER_TOKEN_TTL_SECONDS)
+  const now = ctx.clock.now()
+  await ctx.store.transaction(async (tx) => {
+    for (const spaceId of await tx.principals.spaceIdsOfUser(user.id)) {
+      await tx.audit.append(spaceId, [
+        { event: EVENT_NAMES.signIn, actor: { kind: 'user', id: user.email, email: user.email }, timestamp: now },
+      ])
+    }
+  })
   return { accessToken, expiresIn: USER_TOKEN_TTL_SECONDS }
 }

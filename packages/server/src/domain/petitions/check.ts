@@ -71,7 +71,7 @@ async function evaluate(
   const covered = new Set(live.map((g) => `${g.petitioner_key}\u0000${g.resource_key}`))
   if (pKeys.every((p) => rKeys.every((r) => covered.has(`${p}\u0000${r}`)))) {
     const expiries = live.map((g) => g.expire_time).filter((t): t is number => t !== null)
-    const latest = live.reduce((a, b) => (a.petition > b.petition ? a : b))
+    const latest = live.reduce((a, b) => (b.start_time > a.start_time ? b : a))
     return {
       status: 'granted',
       petitionName: latest.petition,

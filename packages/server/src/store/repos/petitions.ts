@@ -243,7 +243,7 @@ export class PetitionRepo {
   async activeGrants(spaceId: string, petitionerKeys: string[], resourceKeys: string[], now: number) {
     return this.db
       .selectFrom('grants')
-      .select(['petitioner_key', 'resource_key', 'expire_time', 'petition'])
+      .select(['petitioner_key', 'resource_key', 'expire_time', 'petition', 'start_time'])
       .where('space_id', '=', spaceId)
       .where('revoke_time', 'is', null)
       .where('petitioner_key', 'in', petitionerKeys)
