@@ -4,7 +4,9 @@ import { Command, CommanderError } from 'commander'
 import { ZodError } from 'zod'
 import { registerAuditCommands } from './cli/audit.js'
 import { registerDatabaseCommands } from './cli/db.js'
+import { registerPetitionCommands } from './cli/petitions.js'
 import { registerResourceCommands } from './cli/resources.js'
+import { registerRuleCommands } from './cli/rules.js'
 import { registerServe } from './cli/serve.js'
 import { registerTokenCommands } from './cli/token.js'
 import { ConfigError } from './config.js'
@@ -23,6 +25,8 @@ registerDatabaseCommands(program)
 registerTokenCommands(program)
 registerResourceCommands(program)
 registerAuditCommands(program)
+registerPetitionCommands(program)
+registerRuleCommands(program)
 
 try {
   await program.parseAsync(process.argv)

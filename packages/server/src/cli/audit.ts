@@ -69,7 +69,7 @@ export function registerAuditCommands(program: Command): void {
       })
       await withRuntime(dbFlags(cmd.optsWithGlobals<DbFlags>()), async (rt) => {
         const access = await cliAccess(rt, o.space)
-        const out: Writable = o.output ? createWriteStream(o.output) : stdoutEndingQuietly()
+        const out: Writable = o.output ? await openFile(o.output) : stdoutEndingQuietly()
         let bar: ProgressBar | undefined
         let count = 0
         try {
@@ -114,6 +114,16 @@ export function registerAuditCommands(program: Command): void {
         process.exitCode = 1
       })
     })
+}
+
+async function openFile(path: string): Promise<Writable> {
+  const stream = createWriteStream(path)
+  try {
+    await once(stream, 'open')
+  } catch (err) {
+    throw invalid(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
+  }
+  return stream
 }
 
 /** stdout for an export: a reader that stops early (`| head`) ends the export, without a stack trace. */

@@ -1,29 +1,7 @@
-import { IndentAPI } from '@openindent/api'
 import type { Command } from 'commander'
+import { type ApiFlags, withApiOptions as apiOptions, apiClient as client } from './api-client.js'
 import { ProgressBar } from './progress.js'
 import { readResourceFile } from './resource-file.js'
-
-interface ApiFlags {
-  url?: string
-  space?: string
-  token?: string
-}
-
-/** These commands go through the HTTP API (any host), configured like the SDK: INDENT_API_URL, INDENT_SPACE, INDENT_API_TOKEN. */
-function client(o: ApiFlags): IndentAPI {
-  return new IndentAPI({
-    ...(o.url ? { baseURL: o.url } : {}),
-    ...(o.space ? { spaceName: o.space } : {}),
-    ...(o.token ? { apiToken: o.token } : {}),
-  })
-}
-
-function apiOptions(cmd: Command): Command {
-  return cmd
-    .option('--url <url>', 'API base URL (env INDENT_API_URL, default http://localhost:4100/v1)')
-    .option('--space <name>', 'space (env INDENT_SPACE)')
-    .option('--token <token>', 'API token (env INDENT_API_TOKEN)')
-}
 
 export function registerResourceCommands(program: Command): void {
   const resources = program.command('resources').description('upload and list resources through the API')

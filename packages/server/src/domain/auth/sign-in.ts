@@ -28,7 +28,11 @@ export async function exchangeSignInCode(
   await ctx.store.transaction(async (tx) => {
     for (const spaceId of await tx.principals.spaceIdsOfUser(user.id)) {
       await tx.audit.append(spaceId, [
-        { event: EVENT_NAMES.signIn, actor: { kind: 'user', id: user.email, email: user.email }, timestamp: now },
+        {
+          event: EVENT_NAMES.signIn,
+          actor: { kind: 'user', id: user.email, email: user.email },
+          timestamp: now,
+        },
       ])
     }
   })
