@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { AppDeps } from './deps.js'
 import type { AppEnv } from './env.js'
 import { handleError, sendError } from './errors.js'
@@ -35,18 +34,6 @@ export const apiRoutes: RouteDef[] = [
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.use(requestContext(deps.logger))
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: deps.options.maxBodyBytes,
-      onError: (c) =>
-        sendError(
-          c,
-          'PAYLOAD_TOO_LARGE',
-          `the request body is larger than ${deps.options.maxBodyBytes} bytes`,
-        ),
-    }),
-  )
   mountHealth(app, deps)
   const openapi = openApiDocument(apiRoutes, VERSION)
   app.get('/v1/openapi.json', (c) => c.json(openapi))

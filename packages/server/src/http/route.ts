@@ -6,6 +6,7 @@ import type { Principal, SpaceAccess } from '../domain/auth/principal.js'
 import { sha256Hex } from '../domain/ids.js'
 import type { AppDeps } from './deps.js'
 import type { AppEnv } from './env.js'
+import { readBodyText } from './body.js'
 import { fromZod, httpError, sendError } from './errors.js'
 import { refuseNul, refuseUnsafeJson } from './safe-input.js'
 
@@ -125,7 +126,7 @@ async function run(
   }
   const params = def.params ? parse(def.params, rawParams) : undefined
   const query = def.query ? parse(def.query, c.req.query()) : undefined
-  const raw = def.body ? await readBody(c) : undefined
+  const raw = def.body ? await readBody(c, deps.options.maxBodyBytes) : undefined
   const body = def.body ? parse(def.body, raw?.json) : undefined
 
   const execute = async () => {
@@ -146,7 +147,7 @@ function parse<S extends ZodType>(schema: S, value: unknown): z.infer<S> {
   return r.data
 }
 
-async function readBody(c: Context<AppEnv>): Promise<{ text: string; json: unknown }> {
+async function readBody(c: Context<AppEnv>, max: number): Promise<{ text: string; json: unknown }> {
   const type = c.req.header('content-type') ?? ''
   if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
     throw httpError(
@@ -154,7 +155,7 @@ async function readBody(c: Context<AppEnv>): Promise<{ text: string; json: unkno
       'send the request body as JSON with "Content-Type: application/json"',
     )
   }
-  const text = await c.req.text()
+  const text = await readBodyText(c, max)
   let json: unknown
   try {
     json = JSON.parse(text)

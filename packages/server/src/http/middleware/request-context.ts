@@ -4,6 +4,9 @@ import type { Logger } from 'pino'
 import type { AppEnv } from '../env.js'
 
 const INCOMING_ID = /^[A-Za-z0-9._-]{8,128}$/
+// A random prefix per process and a counter: unique across instances, without a random draw per request.
+const PREFIX = `req_${randomBytes(6).toString('hex')}`
+let counter = 0
 
 /** Gives each request an id (kept from `X-Request-Id` when sane), echoes it, and logs the outcome. */
 export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {

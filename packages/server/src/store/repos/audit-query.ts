@@ -27,23 +27,33 @@ export interface EventWindow {
 }
 
 /**
- * Time-only queries smaller than this many events are read through the time index and sorted by
- * seq; larger ones walk the chain in seq order and filter by time (see `timeOnly`).
+ * Time-only ranges with fewer events than this are read through `events_time` and sorted by seq;
+ * larger ones walk the chain in seq order and check the time per row.
  */
 export const TIME_RANGE_SORT_LIMIT = 2000
 
 /**
- * One audit query, shaped so that each filter is answered by an index and the order by seq comes
- * from that same index, so a page costs about the same at any depth and any log size:
+ * A resource kind with fewer events than this is read from `event_resources`; a commoner one by
+ * walking the chain and keeping the events that name the kind, which finds a page within a few
+ * hundred rows instead of reading every event of the kind.
+ */
+export const KIND_INDEX_LIMIT = 2000
+
+/** Rows a kind walk reads before it hands over to `event_resources` (a kind absent from a long stretch). */
+export const KIND_WALK_LIMIT = 10_000
+
+const KIND_WALK_BATCH = 500
+
+/**
+ * One audit query, shaped so that each filter is answered by an index whose order is the seq order
+ * of the page, so a page costs about the same at any depth and any log size:
  *
  * - resource kind and id: driven from `event_resources` (PK space, kind, id, seq), joined to events
  *   by their PK;
  * - actor: `events_actor` (space, actor_id, seq); event name: `events_name` (space, event, seq);
- * - nothing, or only time: the PK (space, seq), time checked per row, unless the time range is small
- *   (then `events_time`, sorted);
- * - resource kind alone: the seqs of that kind from `event_resources` (PK prefix space, kind), which
- *   costs in proportion to the events of that kind after the cursor; the one shape that is not flat
- *   (an index on event_resources (space_id, kind, seq) would make it so).
+ * - nothing, or only time: the PK (space, seq), the time checked per row, unless the range holds
+ *   few events (then `events_time`, sorted);
+ * - resource kind alone: see `byKind`.
  *
  * Other filters given alongside the driving one are checked per row of it.
  */
@@ -53,74 +63,139 @@ export async function queryEvents(
   f: EventFilter,
   w: EventWindow,
 ): Promise<EventsTable[]> {
-  const byResource = f.resourceKind !== undefined && f.resourceId !== undefined
-  const key = byResource ? sql.ref('r.seq') : sql.ref('e.seq')
-  const where: RawBuilder<unknown>[] = []
-  if (w.after !== undefined) where.push(sql`${key} ${w.ascending ? sql`>` : sql`<`} ${w.after}`)
-  if (w.through !== undefined) where.push(sql`${key} <= ${w.through}`)
-  if (f.actor !== undefined) where.push(sql`e.actor_id = ${f.actor}`)
-  if (f.event !== undefined) where.push(sql`e.event = ${f.event}`)
-  const order = sql`ORDER BY ${key} ${w.ascending ? sql`ASC` : sql`DESC`} LIMIT ${w.limit}`
-
-  if (byResource) {
-    const conds = [...where, ...timeConds(f)]
-    const { rows } = await sql<EventsTable>`
-      SELECT e.* FROM event_resources r
-      JOIN events e ON e.space_id = r.space_id AND e.seq = r.seq
-      WHERE r.space_id = ${spaceId} AND r.kind = ${f.resourceKind} AND r.id = ${f.resourceId}
-      ${and(conds)} ${order}`.execute(db)
-    return rows
-  }
-
-  if (f.resourceKind !== undefined) {
-    const inner: RawBuilder<unknown>[] = []
-    if (w.after !== undefined) inner.push(sql`r.seq ${w.ascending ? sql`>` : sql`<`} ${w.after}`)
-    if (w.through !== undefined) inner.push(sql`r.seq <= ${w.through}`)
-    const conds = [...where, ...timeConds(f)]
-    const { rows } = await sql<EventsTable>`
-      SELECT e.* FROM events e
-      WHERE e.space_id = ${spaceId}
-        AND e.seq IN (SELECT r.seq FROM event_resources r
-                      WHERE r.space_id = ${spaceId} AND r.kind = ${f.resourceKind} ${and(inner)})
-      ${and(conds)} ${order}`.execute(db)
-    return rows
-  }
-
-  const timed = f.startTime !== undefined || f.endTime !== undefined
-  const timeOnly = timed && f.actor === undefined && f.event === undefined
-  if (timeOnly && (await smallTimeRange(db, spaceId, f))) {
-    // A small range: read it through events_time and sort it. A unary plus keeps SQLite from
-    // walking the PK for the ORDER BY instead.
-    const conds = [...where, ...timeConds(f)]
-    const { rows } = await sql<EventsTable>`
-      SELECT e.* FROM events e WHERE e.space_id = ${spaceId} ${and(conds)}
-      ORDER BY +e.seq ${w.ascending ? sql`ASC` : sql`DESC`} LIMIT ${w.limit}`.execute(db)
-    return rows
-  }
-  // Walk the driving index in seq order; the time range, if any, is checked per row (the unary plus
-  // keeps SQLite from choosing events_time and sorting a large range).
-  const conds = [...where, ...timeConds(f, true)]
-  const { rows } = await sql<EventsTable>`
-    SELECT e.* FROM events e WHERE e.space_id = ${spaceId} ${and(conds)} ${order}`.execute(db)
-  return rows
+  if (f.resourceKind !== undefined && f.resourceId !== undefined) return byResource(db, spaceId, f, w)
+  if (f.resourceKind !== undefined) return byKind(db, spaceId, f, w, f.resourceKind)
+  return byEvents(db, spaceId, f, w)
 }
 
-function timeConds(f: EventFilter, perRow = false): RawBuilder<unknown>[] {
-  const ts = perRow ? sql`+e.timestamp` : sql`e.timestamp`
+const cursor = (key: RawBuilder<unknown>, w: EventWindow): RawBuilder<unknown>[] => {
   const out: RawBuilder<unknown>[] = []
+  if (w.after !== undefined) out.push(sql`${key} ${w.ascending ? sql`>` : sql`<`} ${w.after}`)
+  if (w.through !== undefined) out.push(sql`${key} <= ${w.through}`)
+  return out
+}
+
+/** Conditions on the events row itself; `perRow` keeps SQLite from picking `events_time` for them. */
+function eventConds(f: EventFilter, perRow: boolean): RawBuilder<unknown>[] {
+  const out: RawBuilder<unknown>[] = []
+  if (f.actor !== undefined) out.push(sql`e.actor_id = ${f.actor}`)
+  if (f.event !== undefined) out.push(sql`e.event = ${f.event}`)
+  // A unary plus makes the column an expression, which no index answers.
+  const ts = perRow ? sql`+e.timestamp` : sql`e.timestamp`
   if (f.startTime !== undefined) out.push(sql`${ts} >= ${f.startTime}`)
   if (f.endTime !== undefined) out.push(sql`${ts} < ${f.endTime}`)
   return out
 }
 
-/** Whether fewer than TIME_RANGE_SORT_LIMIT events fall in the range: a bounded count on events_time. */
-async function smallTimeRange(db: Kysely<Database>, spaceId: string, f: EventFilter): Promise<boolean> {
+const and = (conds: RawBuilder<unknown>[]) =>
+  conds.length === 0 ? sql`` : sql`AND ${sql.join(conds, sql` AND `)}`
+const direction = (w: EventWindow) => (w.ascending ? sql`ASC` : sql`DESC`)
+
+async function byResource(db: Kysely<Database>, spaceId: string, f: EventFilter, w: EventWindow) {
+  const key = sql.ref('r.seq')
+  const { rows } = await sql<EventsTable>`
+    SELECT e.* FROM event_resources r
+    JOIN events e ON e.space_id = r.space_id AND e.seq = r.seq
+    WHERE r.space_id = ${spaceId} AND r.kind = ${f.resourceKind} AND r.id = ${f.resourceId}
+    ${and([...cursor(key, w), ...eventConds(f, false)])}
+    ORDER BY ${key} ${direction(w)} LIMIT ${w.limit}`.execute(db)
+  return rows
+}
+
+/** Events without a resource filter, driven by the actor or event index, the time index or the PK. */
+async function byEvents(db: Kysely<Database>, spaceId: string, f: EventFilter, w: EventWindow) {
+  const key = sql.ref('e.seq')
+  const timed = f.startTime !== undefined || f.endTime !== undefined
+  if (timed && f.actor === undefined && f.event === undefined && (await fewInTimeRange(db, spaceId, f))) {
+    // Few events in range: read them through events_time and sort; the unary plus on the ORDER BY
+    // keeps SQLite from walking the PK for the order instead.
+    const { rows } = await sql<EventsTable>`
+      SELECT e.* FROM events e WHERE e.space_id = ${spaceId}
+      ${and([...cursor(key, w), ...eventConds(f, false)])}
+      ORDER BY +e.seq ${direction(w)} LIMIT ${w.limit}`.execute(db)
+    return rows
+  }
+  const { rows } = await sql<EventsTable>`
+    SELECT e.* FROM events e WHERE e.space_id = ${spaceId}
+    ${and([...cursor(key, w), ...eventConds(f, true)])}
+    ORDER BY ${key} ${direction(w)} LIMIT ${w.limit}`.execute(db)
+  return rows
+}
+
+async function fewInTimeRange(db: Kysely<Database>, spaceId: string, f: EventFilter): Promise<boolean> {
   const { rows } = await sql<{ n: number | string }>`
     SELECT count(*) AS n FROM (
-      SELECT 1 FROM events e WHERE e.space_id = ${spaceId} ${and(timeConds(f))}
+      SELECT 1 FROM events e WHERE e.space_id = ${spaceId} ${and(eventConds(f, false))}
       LIMIT ${TIME_RANGE_SORT_LIMIT}) t`.execute(db)
   return Number(rows[0]?.n ?? 0) < TIME_RANGE_SORT_LIMIT
 }
 
-const and = (conds: RawBuilder<unknown>[]) =>
-  conds.length === 0 ? sql`` : sql`AND ${sql.join(conds, sql` AND `)}`
+/**
+ * Resource kind alone. `event_resources` is ordered by (kind, id, seq), so it gives the seqs of a
+ * kind only by reading all of them: fine for a rare kind, and that is what a rare kind gets. A
+ * common kind (most events name a customer) is found faster by walking the chain (as `byEvents`
+ * would, with the other filters) and keeping the events whose body names the kind, exactly the rule
+ * `append` links resources by. A walk that finds too little in KIND_WALK_LIMIT rows hands the rest
+ * of the page to `event_resources`, so no page costs more than that walk plus the index read.
+ * (An index on event_resources (space_id, kind, seq) would make every kind query one range read.)
+ */
+async function byKind(
+  db: Kysely<Database>,
+  spaceId: string,
+  f: EventFilter,
+  w: EventWindow,
+  kind: string,
+): Promise<EventsTable[]> {
+  if (await rareKind(db, spaceId, kind)) return kindFromIndex(db, spaceId, f, w, kind)
+  const others: EventFilter = { ...f, resourceKind: undefined }
+  const out: EventsTable[] = []
+  let after = w.after
+  for (let read = 0; read < KIND_WALK_LIMIT; ) {
+    const rows = await byEvents(db, spaceId, others, { ...w, after, limit: KIND_WALK_BATCH })
+    for (const row of rows) {
+      if (!namesKind(row.body, kind)) continue
+      out.push(row)
+      if (out.length === w.limit) return out
+    }
+    const last = rows[rows.length - 1]
+    if (!last || rows.length < KIND_WALK_BATCH) return out
+    after = last.seq
+    read += rows.length
+  }
+  const rest = await kindFromIndex(db, spaceId, f, { ...w, after, limit: w.limit - out.length }, kind)
+  return [...out, ...rest]
+}
+
+async function rareKind(db: Kysely<Database>, spaceId: string, kind: string): Promise<boolean> {
+  const { rows } = await sql<{ n: number | string }>`
+    SELECT count(*) AS n FROM (
+      SELECT 1 FROM event_resources r WHERE r.space_id = ${spaceId} AND r.kind = ${kind}
+      LIMIT ${KIND_INDEX_LIMIT}) t`.execute(db)
+  return Number(rows[0]?.n ?? 0) < KIND_INDEX_LIMIT
+}
+
+async function kindFromIndex(
+  db: Kysely<Database>,
+  spaceId: string,
+  f: EventFilter,
+  w: EventWindow,
+  kind: string,
+): Promise<EventsTable[]> {
+  const { rows } = await sql<EventsTable>`
+    SELECT e.* FROM events e
+    WHERE e.space_id = ${spaceId}
+      AND e.seq IN (SELECT r.seq FROM event_resources r
+                    WHERE r.space_id = ${spaceId} AND r.kind = ${kind} ${and(cursor(sql.ref('r.seq'), w))})
+    ${and(eventConds(f, true))}
+    ORDER BY e.seq ${direction(w)} LIMIT ${w.limit}`.execute(db)
+  return rows
+}
+
+/** Whether a stored body names a resource of this kind with an id: when `append` links it. */
+function namesKind(body: string, kind: string): boolean {
+  // Cheap test first: most bodies of a common kind name it, and the others mostly do not mention it.
+  if (!body.includes(JSON.stringify(kind))) return false
+  const resources = (JSON.parse(body) as { resources?: unknown }).resources
+  if (!Array.isArray(resources)) return false
+  return resources.some((r: { kind?: unknown; id?: unknown } | null) => r?.kind === kind && !!r.id)
+}
