@@ -23,7 +23,9 @@ export async function openRuntime(
   config: Readonly<Config>,
   opts: { clock?: Clock; logger?: Logger } = {},
 ): Promise<Runtime> {
-  const logger = opts.logger ?? pino({ level: config.logLevel, base: undefined })
+  // Asynchronous writes: a slow reader of stdout must not stall every request.
+  const logger =
+    opts.logger ?? pino({ level: config.logLevel, base: undefined }, pino.destination({ sync: false }))
   const clock = opts.clock ?? systemClock
   const handle = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   try {
@@ -52,6 +54,7 @@ export async function openRuntime(
         maxCheckWaitMs: config.maxCheckWaitMs,
       },
       async close() {
+        await new Promise<void>((resolve) => logger.flush(() => resolve()))
         await expiry.stop()
         await notifier.close()
         await handle.close()

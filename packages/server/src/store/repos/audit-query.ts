@@ -43,6 +43,8 @@ export const KIND_INDEX_LIMIT = 2000
 export const KIND_WALK_LIMIT = 10_000
 
 const KIND_WALK_BATCH = 500
+const KIND_SEQ_BATCH = 1000
+const EVENT_FETCH_BATCH = 200
 
 /**
  * One audit query, shaped so that each filter is answered by an index whose order is the seq order
@@ -75,17 +77,27 @@ const cursor = (key: RawBuilder<unknown>, w: EventWindow): RawBuilder<unknown>[]
   return out
 }
 
-/** Conditions on the events row itself; `perRow` keeps SQLite from picking `events_time` for them. */
-function eventConds(f: EventFilter, perRow: boolean): RawBuilder<unknown>[] {
+/**
+ * Conditions on the events row itself. Those not meant to pick the index are written as expressions
+ * no index answers (`+x`, `x || ''`, the same in both engines), so the planner cannot trade the
+ * driving index for them: without statistics, PostgreSQL otherwise pairs a resource lookup with a
+ * scan of `events_name` per row.
+ */
+function eventConds(
+  f: EventFilter,
+  indexed: { actorOrEvent: boolean; time: boolean },
+): RawBuilder<unknown>[] {
   const out: RawBuilder<unknown>[] = []
-  if (f.actor !== undefined) out.push(sql`e.actor_id = ${f.actor}`)
-  if (f.event !== undefined) out.push(sql`e.event = ${f.event}`)
-  // A unary plus makes the column an expression, which no index answers.
-  const ts = perRow ? sql`+e.timestamp` : sql`e.timestamp`
+  const text = (col: RawBuilder<unknown>) => (indexed.actorOrEvent ? col : sql`(${col} || '')`)
+  if (f.actor !== undefined) out.push(sql`${text(sql`e.actor_id`)} = ${f.actor}`)
+  if (f.event !== undefined) out.push(sql`${text(sql`e.event`)} = ${f.event}`)
+  const ts = indexed.time ? sql`e.timestamp` : sql`+e.timestamp`
   if (f.startTime !== undefined) out.push(sql`${ts} >= ${f.startTime}`)
   if (f.endTime !== undefined) out.push(sql`${ts} < ${f.endTime}`)
   return out
 }
+
+const PER_ROW = { actorOrEvent: false, time: false }
 
 const and = (conds: RawBuilder<unknown>[]) =>
   conds.length === 0 ? sql`` : sql`AND ${sql.join(conds, sql` AND `)}`
@@ -97,7 +109,7 @@ async function byResource(db: Kysely<Database>, spaceId: string, f: EventFilter,
     SELECT e.* FROM event_resources r
     JOIN events e ON e.space_id = r.space_id AND e.seq = r.seq
     WHERE r.space_id = ${spaceId} AND r.kind = ${f.resourceKind} AND r.id = ${f.resourceId}
-    ${and([...cursor(key, w), ...eventConds(f, false)])}
+    ${and([...cursor(key, w), ...eventConds(f, PER_ROW)])}
     ORDER BY ${key} ${direction(w)} LIMIT ${w.limit}`.execute(db)
   return rows
 }
@@ -111,13 +123,13 @@ async function byEvents(db: Kysely<Database>, spaceId: string, f: EventFilter, w
     // keeps SQLite from walking the PK for the order instead.
     const { rows } = await sql<EventsTable>`
       SELECT e.* FROM events e WHERE e.space_id = ${spaceId}
-      ${and([...cursor(key, w), ...eventConds(f, false)])}
+      ${and([...cursor(key, w), ...eventConds(f, { actorOrEvent: true, time: true })])}
       ORDER BY +e.seq ${direction(w)} LIMIT ${w.limit}`.execute(db)
     return rows
   }
   const { rows } = await sql<EventsTable>`
     SELECT e.* FROM events e WHERE e.space_id = ${spaceId}
-    ${and([...cursor(key, w), ...eventConds(f, true)])}
+    ${and([...cursor(key, w), ...eventConds(f, { actorOrEvent: true, time: false })])}
     ORDER BY ${key} ${direction(w)} LIMIT ${w.limit}`.execute(db)
   return rows
 }
@@ -125,7 +137,7 @@ async function byEvents(db: Kysely<Database>, spaceId: string, f: EventFilter, w
 async function fewInTimeRange(db: Kysely<Database>, spaceId: string, f: EventFilter): Promise<boolean> {
   const { rows } = await sql<{ n: number | string }>`
     SELECT count(*) AS n FROM (
-      SELECT 1 FROM events e WHERE e.space_id = ${spaceId} ${and(eventConds(f, false))}
+      SELECT 1 FROM events e WHERE e.space_id = ${spaceId} ${and(eventConds(f, { actorOrEvent: true, time: true }))}
       LIMIT ${TIME_RANGE_SORT_LIMIT}) t`.execute(db)
   return Number(rows[0]?.n ?? 0) < TIME_RANGE_SORT_LIMIT
 }
@@ -151,14 +163,16 @@ async function byKind(
   const out: EventsTable[] = []
   let after = w.after
   for (let read = 0; read < KIND_WALK_LIMIT; ) {
-    const rows = await byEvents(db, spaceId, others, { ...w, after, limit: KIND_WALK_BATCH })
+    // A common kind is usually dense: the first batch asks for little more than the page.
+    const batch = read === 0 ? Math.min(KIND_WALK_BATCH, 2 * w.limit) : KIND_WALK_BATCH
+    const rows = await byEvents(db, spaceId, others, { ...w, after, limit: batch })
     for (const row of rows) {
       if (!namesKind(row.body, kind)) continue
       out.push(row)
       if (out.length === w.limit) return out
     }
     const last = rows[rows.length - 1]
-    if (!last || rows.length < KIND_WALK_BATCH) return out
+    if (!last || rows.length < batch) return out
     after = last.seq
     read += rows.length
   }
@@ -174,6 +188,10 @@ async function rareKind(db: Kysely<Database>, spaceId: string, kind: string): Pr
   return Number(rows[0]?.n ?? 0) < KIND_INDEX_LIMIT
 }
 
+/**
+ * The events of a kind from `event_resources`, in two plain steps no planner can turn around: the
+ * next seqs of the kind (a top-N over the kind's index range), then those events by primary key.
+ */
 async function kindFromIndex(
   db: Kysely<Database>,
   spaceId: string,
@@ -181,14 +199,28 @@ async function kindFromIndex(
   w: EventWindow,
   kind: string,
 ): Promise<EventsTable[]> {
-  const { rows } = await sql<EventsTable>`
-    SELECT e.* FROM events e
-    WHERE e.space_id = ${spaceId}
-      AND e.seq IN (SELECT r.seq FROM event_resources r
-                    WHERE r.space_id = ${spaceId} AND r.kind = ${kind} ${and(cursor(sql.ref('r.seq'), w))})
-    ${and(eventConds(f, true))}
-    ORDER BY e.seq ${direction(w)} LIMIT ${w.limit}`.execute(db)
-  return rows
+  const out: EventsTable[] = []
+  let after = w.after
+  for (;;) {
+    const { rows: found } = await sql<{ seq: number | string }>`
+      SELECT DISTINCT r.seq FROM event_resources r
+      WHERE r.space_id = ${spaceId} AND r.kind = ${kind} ${and(cursor(sql.ref('r.seq'), { ...w, after }))}
+      ORDER BY r.seq ${direction(w)} LIMIT ${KIND_SEQ_BATCH}`.execute(db)
+    const seqs = found.map((r) => Number(r.seq))
+    for (let i = 0; i < seqs.length; i += EVENT_FETCH_BATCH) {
+      const part = seqs.slice(i, i + EVENT_FETCH_BATCH)
+      const { rows } = await sql<EventsTable>`
+        SELECT e.* FROM events e
+        WHERE e.space_id = ${spaceId} AND e.seq IN (${sql.join(part)}) ${and(eventConds(f, PER_ROW))}
+        ORDER BY e.seq ${direction(w)}`.execute(db)
+      for (const row of rows) {
+        out.push(row)
+        if (out.length === w.limit) return out
+      }
+    }
+    if (seqs.length < KIND_SEQ_BATCH) return out
+    after = seqs[seqs.length - 1]
+  }
 }
 
 /** Whether a stored body names a resource of this kind with an id: when `append` links it. */
