@@ -3,7 +3,8 @@ import type { Context } from 'hono'
 import type { AppEnv } from './env.js'
 import { httpError } from './errors.js'
 
-const tooLarge = (max: number) => httpError('PAYLOAD_TOO_LARGE', `the request body is larger than ${max} bytes`)
+const tooLarge = (max: number) =>
+  httpError('PAYLOAD_TOO_LARGE', `the request body is larger than ${max} bytes`)
 
 /**
  * The request body as text, refused with 413 past `max` bytes: at once when Content-Length says so,

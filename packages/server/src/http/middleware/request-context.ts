@@ -12,7 +12,8 @@ let counter = 0
 export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const incoming = c.req.header('x-request-id')
-    const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : `${PREFIX}${(counter++).toString(36)}`
+    const requestId =
+      incoming && INCOMING_ID.test(incoming) ? incoming : `${PREFIX}${(counter++).toString(36)}`
     c.set('requestId', requestId)
     c.set('logger', logger)
     // Set before the handler runs: set after, Hono must rebuild the finished response to add it.
