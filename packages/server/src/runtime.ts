@@ -1,6 +1,7 @@
 import { type Logger, pino } from 'pino'
 import type { Config } from './config.js'
 import { generateSigningKey, UserTokenSigner } from './domain/auth/user-tokens.js'
+import { createCaches, Freshness } from './domain/cache.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { LocalNotifier } from './domain/notifier.js'
 import type { AppDeps } from './http/deps.js'
@@ -31,13 +32,15 @@ export async function openRuntime(
   try {
     const { applied } = await migrateToLatest(handle.db, handle.engine)
     if (applied.length) logger.info({ applied }, 'database migrated')
-    const store = new Store(handle.db, handle.engine)
-    const stored = await store.settings.getOrInit(SIGNING_KEY, await generateSigningKey())
-    const signer = await UserTokenSigner.fromStored(stored, clock)
     const notifier =
       handle.engine === 'postgres' && config.databaseUrl
         ? await PostgresNotifier.start(config.databaseUrl, logger)
         : new LocalNotifier()
+    const freshness = new Freshness(handle.dataVersion)
+    notifier.onChange(() => freshness.bump())
+    const store = new Store(handle.db, handle.engine, false, () => notifier.announceChange())
+    const stored = await store.settings.getOrInit(SIGNING_KEY, await generateSigningKey())
+    const signer = await UserTokenSigner.fromStored(stored, clock)
     const expiry = new ExpiryJob({ store, clock, notifier, logger })
     return {
       config,
@@ -46,6 +49,7 @@ export async function openRuntime(
       signer,
       logger,
       notifier,
+      caches: createCaches(freshness),
       expiry,
       options: {
         maxBodyBytes: config.maxBodyBytes,

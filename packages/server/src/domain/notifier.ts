@@ -7,12 +7,30 @@ export interface DecisionNotifier {
   subscribe(spaceId: string, petition: string, listener: () => void): () => void
   /** Announces a committed change of the petition, to every instance. */
   publish(spaceId: string, petition: string): Promise<void>
+  /** Announces that some data changed (any commit), so every instance drops what it cached. */
+  announceChange(): void
+  /** Registers the listener for such announcements, this instance's own included. */
+  onChange(listener: () => void): void
   close(): Promise<void>
 }
 
 /** Fans announcements out to this process's subscribers. */
 export class LocalNotifier implements DecisionNotifier {
   private readonly listeners = new Map<string, Set<() => void>>()
+  private readonly changeListeners: (() => void)[] = []
+
+  announceChange(): void {
+    this.changed()
+  }
+
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener)
+  }
+
+  /** Runs the change listeners; other notifiers call it when another instance announces a change. */
+  changed(): void {
+    for (const l of this.changeListeners) l()
+  }
 
   subscribe(spaceId: string, petition: string, listener: () => void): () => void {
     const key = `${spaceId}:${petition}`

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { UserTokenSigner } from '../domain/auth/user-tokens.js'
+import type { Caches } from '../domain/cache.js'
 import type { Clock } from '../domain/clock.js'
 import type { DecisionNotifier } from '../domain/notifier.js'
 import type { Store } from '../store/store.js'
@@ -11,6 +12,7 @@ export interface AppDeps {
   signer: UserTokenSigner
   logger: Logger
   notifier: DecisionNotifier
+  caches: Caches
   options: AppOptions
 }
 

@@ -19,6 +19,8 @@ export interface DatabaseHandle {
   engine: Engine
   /** A human-readable location, for logs (no password). */
   location: string
+  /** SQLite only: changes when another connection (another process) commits. */
+  dataVersion?: () => number
   close(): Promise<void>
 }
 
@@ -42,7 +44,19 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('busy_timeout = 10000')
   sqlite.pragma(`cache_size = ${SQLITE_CACHE_KIB}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-  return { db, engine: 'sqlite', location: file, close: () => db.destroy() }
+  // A second connection: data_version only changes for commits made by other connections.
+  const watcher = new SqliteDatabase(file, { readonly: true })
+  const dataVersion = () => watcher.pragma('data_version', { simple: true }) as number
+  return {
+    db,
+    engine: 'sqlite',
+    location: file,
+    dataVersion,
+    close: async () => {
+      await db.destroy()
+      watcher.close()
+    },
+  }
 }
 
 function openPostgres(url: string, max: number): DatabaseHandle {

@@ -26,6 +26,8 @@ export class Store {
     readonly db: Kysely<Database>,
     readonly engine: Engine,
     private readonly inTransaction = false,
+    /** Called after each committed transaction (caches learn that the data changed). */
+    private readonly onCommit: () => void = () => {},
   ) {
     this.spaces = new SpaceRepo(db)
     this.principals = new PrincipalRepo(db)
@@ -46,13 +48,16 @@ export class Store {
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this)
     if (this.engine === 'postgres') {
-      return this.db.transaction().execute((trx) => fn(new Store(trx, this.engine, true)))
+      const result = await this.db.transaction().execute((trx) => fn(new Store(trx, this.engine, true)))
+      this.onCommit()
+      return result
     }
     return this.db.connection().execute(async (conn) => {
       await sql`BEGIN IMMEDIATE`.execute(conn)
       try {
         const result = await fn(new Store(conn, this.engine, true))
         await sql`COMMIT`.execute(conn)
+        this.onCommit()
         return result
       } catch (err) {
         await sql`ROLLBACK`.execute(conn)

@@ -1,5 +1,6 @@
 import type { Role } from '@openindent/contract'
 import type { Store } from '../../store/store.js'
+import { CACHE_TTL_MS, type Caches } from '../cache.js'
 import type { Clock } from '../clock.js'
 import { notFound, unauthenticated } from '../errors.js'
 import { sha256Hex } from '../ids.js'
@@ -13,20 +14,49 @@ export interface AuthDeps {
   store: Store
   clock: Clock
   signer: UserTokenSigner
+  caches?: Caches
 }
 
-/** Resolves a bearer token to a principal, or throws UNAUTHENTICATED. Every call reads the database: revocation is immediate. */
+/**
+ * Resolves a bearer token to a principal, or throws UNAUTHENTICATED. Answers are cached only until the
+ * next committed write anywhere (see Freshness), so a revocation still takes effect at once.
+ */
 export async function authenticate(deps: AuthDeps, bearer: string | undefined): Promise<Principal> {
   if (!bearer) throw unauthenticated('missing bearer token: send "Authorization: Bearer <token>"')
+  const cache = deps.caches?.principals
+  const now = deps.clock.now()
+  const hit = cache?.get(bearer, now) as Principal | undefined
+  if (hit) return hit
+  const generation = deps.caches?.freshness.current() ?? 0
+  const { principal, until } = await resolve(deps, bearer)
+  cache?.set(bearer, principal, Math.min(until, now + CACHE_TTL_MS), generation)
+  return principal
+}
+
+async function resolve(deps: AuthDeps, bearer: string): Promise<{ principal: Principal; until: number }> {
   if (bearer.startsWith(`${SERVICE_TOKEN_PREFIX}_`)) {
     const token = await deps.store.tokens.findActive(sha256Hex(bearer), deps.clock.now())
     if (!token) throw unauthenticated('the token is not valid, or was revoked or expired')
-    return { type: 'serviceAccount', token }
+    return {
+      principal: { type: 'serviceAccount', token },
+      until: token.expireTime ?? Number.POSITIVE_INFINITY,
+    }
   }
   const claims = await deps.signer.verify(bearer)
   const user = await deps.store.principals.userById(claims.userId)
   if (!user || user.email !== claims.email) throw unauthenticated('the user of this token no longer exists')
-  return { type: 'user', user }
+  return { principal: { type: 'user', user }, until: claims.expiresAt ?? 0 }
+}
+
+function principalKey(p: Principal): string {
+  switch (p.type) {
+    case 'serviceAccount':
+      return `t:${p.token.id}`
+    case 'user':
+      return `u:${p.user.id}`
+    case 'system':
+      return `s:${p.name}`
+  }
 }
 
 /**

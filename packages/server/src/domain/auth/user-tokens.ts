@@ -14,6 +14,8 @@ export interface UserTokenClaims {
   /** The user's email: Indent's SDK reads the petitioner from `sub`. */
   email: string
   userId: string
+  /** Epoch ms; set on verified tokens. */
+  expiresAt?: number
 }
 
 /** Key material as stored in settings: one private JWK with its `kid`. */
@@ -61,7 +63,7 @@ export class UserTokenSigner {
         currentDate: new Date(this.clock.now()),
       })
       if (typeof payload.sub !== 'string' || typeof payload.uid !== 'string') throw new Error('claims')
-      return { email: payload.sub, userId: payload.uid }
+      return { email: payload.sub, userId: payload.uid, expiresAt: (payload.exp ?? 0) * 1000 }
     } catch (err) {
       const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED'
       throw unauthenticated(expired ? 'the access token has expired' : 'the access token is not valid')

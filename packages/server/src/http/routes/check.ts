@@ -1,7 +1,10 @@
 import { CheckApprovalRequest, CheckApprovalResponse } from '@openindent/contract'
+import { CACHE_TTL_MS } from '../../domain/cache.js'
 import { toIso } from '../../domain/clock.js'
 import { checkApproval } from '../../domain/petitions/check.js'
 import { requestedDuration, toSubjects } from '../../domain/petitions/input.js'
+import { requireMayPetition } from '../../domain/petitions/open.js'
+import { requestKey } from '../../domain/petitions/types.js'
 import { getPetition, petitionView } from '../../domain/petitions/view.js'
 import { type RouteDef, route } from '../route.js'
 import { SpaceParams } from './params.js'
@@ -18,9 +21,18 @@ export const checkRoutes: RouteDef[] = [
     body: CheckApprovalRequest,
     response: CheckApprovalResponse,
     handler: async ({ deps, access, body }) => {
+      const petitioners = toSubjects(body.petitioners, 'petitioners')
+      const resources = toSubjects(body.resources, 'resources')
+      requireMayPetition(access, petitioners)
+      // A granted answer stays right until its first grant expires or anything is written.
+      const key = `${access.space.id}\u0000${requestKey(petitioners, resources)}`
+      const now = deps.clock.now()
+      const cached = deps.caches.checks.get(key, now) as CheckApprovalResponse | undefined
+      if (cached) return cached
+      const generation = deps.caches.freshness.current()
       const result = await checkApproval({ ...deps, denialWindowMs: deps.options.denialWindowMs }, access, {
-        petitioners: toSubjects(body.petitioners, 'petitioners'),
-        resources: toSubjects(body.resources, 'resources'),
+        petitioners,
+        resources,
         reason: body.reason,
         durationMs: requestedDuration(body.duration, 'duration'),
         waitMs: Math.min(Math.round((body.wait ?? 0) * 1000), deps.options.maxCheckWaitMs),

@@ -1,0 +1,85 @@
+/**
+ * Tells whether values read earlier from the database are still current. Every committed write bumps
+ * the generation: this instance's own commits directly, other instances' through a notification, and
+ * (on SQLite) other processes' through the database's data version, read on each check.
+ */
+export class Freshness {
+  private generation = 0
+  private external: number | undefined
+
+  constructor(private readonly externalVersion?: () => number) {
+    this.external = externalVersion?.()
+  }
+
+  bump(): void {
+    this.generation++
+  }
+
+  current(): number {
+    if (this.externalVersion) {
+      const v = this.externalVersion()
+      if (v !== this.external) {
+        this.external = v
+        this.generation++
+      }
+    }
+    return this.generation
+  }
+}
+
+interface Entry<V> {
+  value: V
+  until: number
+  generation: number
+}
+
+/**
+ * Values valid until a time or until any write, whichever comes first. Store with the generation
+ * read *before* the database was, so a write that lands during the read invalidates the entry.
+ */
+export class FreshCache<V> {
+  private readonly entries = new Map<string, Entry<V>>()
+
+  constructor(
+    private readonly freshness: Freshness,
+    private readonly max = 10_000,
+  ) {}
+
+  get(key: string, now: number): V | undefined {
+    const e = this.entries.get(key)
+    if (!e) return undefined
+    if (e.until <= now || e.generation !== this.freshness.current()) {
+      this.entries.delete(key)
+      return undefined
+    }
+    return e.value
+  }
+
+  set(key: string, value: V, until: number, generation: number): void {
+    if (this.entries.size >= this.max) this.entries.clear()
+    this.entries.set(key, { value, until, generation })
+  }
+}
+
+/** How long any cached value may live at most, whatever else holds. */
+export const CACHE_TTL_MS = 60_000
+
+/** The caches of one instance, all tied to one freshness. */
+export interface Caches {
+  freshness: Freshness
+  /** Bearer token → who it is. */
+  principals: FreshCache<unknown>
+  /** Principal and space → standing in the space. */
+  access: FreshCache<unknown>
+  /** Granted approval-check answers. */
+  checks: FreshCache<unknown>
+}
+
+export function createCaches(freshness: Freshness): Caches {
+  return {
+    freshness,
+    principals: new FreshCache(freshness),
+    access: new FreshCache(freshness),
+    checks: new FreshCache(freshness),
+  }
+}
