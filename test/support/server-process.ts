@@ -49,7 +49,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${out}`)), 20_000)
     const check = () => {
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(out)
+      const m = /OpenIndent listening on (http:\/\/[^\s"]+)/.exec(out)
       if (m?.[1]) {
         clearTimeout(timer)
         resolve(m[1])

@@ -33,6 +33,8 @@ export function registerServe(program: Command): void {
           },
           `OpenIndent listening on ${server.url}`,
         )
+        // Said plainly too, whatever the log level: scripts and people wait for this line.
+        process.stdout.write(`OpenIndent listening on ${server.url}\n`)
         if (first) process.stdout.write(banner(first, server.url))
         const stop = (signal: string) => {
           rt.logger.info({ signal }, 'shutting down: finishing in-flight requests')

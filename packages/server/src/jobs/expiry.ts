@@ -35,6 +35,9 @@ export class ExpiryJob {
     let total = 0
     for (;;) {
       const now = this.deps.clock.now()
+      // Read first: a pass with nothing due writes nothing (a commit would empty every cache).
+      const next = await this.deps.store.petitions.nextExpiry()
+      if (next === undefined || next > now) return total
       const touched = await this.deps.store.transaction(async (tx) => {
         const due = await tx.petitions.revokeExpired(now, BATCH)
         const petitions = new Map<string, { spaceId: string; name: string }>()

@@ -46,7 +46,8 @@ function openSqlite(dataDir: string): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   // A second connection: data_version only changes for commits made by other connections.
   const watcher = new SqliteDatabase(file, { readonly: true })
-  const dataVersion = () => watcher.pragma('data_version', { simple: true }) as number
+  const version = watcher.prepare('PRAGMA data_version').pluck()
+  const dataVersion = () => version.get() as number
   return {
     db,
     engine: 'sqlite',

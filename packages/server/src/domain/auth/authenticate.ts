@@ -68,10 +68,18 @@ export async function accessSpace(
   principal: Principal,
   spaceName: string,
 ): Promise<SpaceAccess> {
+  const cache = deps.caches?.access
+  const key = `${principalKey(principal)}\u0000${spaceName}`
+  const now = deps.clock.now()
+  const hit = cache?.get(key, now) as SpaceAccess | undefined
+  if (hit) return hit
+  const generation = deps.caches?.freshness.current() ?? 0
   const space = await deps.store.spaces.byName(spaceName)
   const roles = space && (await rolesIn(deps.store, principal, space.id))
   if (!space || !roles) throw notFound(`space "${spaceName}"`)
-  return { space, roles, principal, actor: actorOf(principal) }
+  const access: SpaceAccess = { space, roles, principal, actor: actorOf(principal) }
+  cache?.set(key, access, now + CACHE_TTL_MS, generation)
+  return access
 }
 
 async function rolesIn(store: Store, p: Principal, spaceId: string): Promise<Role[] | undefined> {

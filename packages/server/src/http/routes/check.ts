@@ -45,11 +45,14 @@ export const checkRoutes: RouteDef[] = [
             space,
             await getPetition(deps, access, result.petitionName),
           )
-          return {
+          const answer: CheckApprovalResponse = {
             status: result.status,
             petition,
             ...(result.expireTime !== undefined ? { expireTime: toIso(result.expireTime) } : {}),
           }
+          const until = Math.min(result.expireTime ?? Number.POSITIVE_INFINITY, now + CACHE_TTL_MS)
+          deps.caches.checks.set(key, answer, until, generation)
+          return answer
         }
         case 'waiting':
           return { status: result.status, petition: await petitionView(deps, space, result.petition) }
