@@ -107,7 +107,7 @@ async function againstServer(db: TestDatabase): Promise<{ measured: Measured; bo
   const server = await startServerProcess({
     dataDir: db.dataDir,
     databaseUrl: db.databaseUrl,
-    env: { LOG_LEVEL: 'info' },
+    env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
     nodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
   })
   try {

@@ -49,7 +49,12 @@ export interface RouteDef<
    * they skip the Idempotency-Key bookkeeping and its database writes on a hot path.
    */
   idempotent?: false
-  handler: (input: HandlerInput<P, Q, B, A>) => Promise<z.infer<R>>
+  handler: (input: HandlerInput<P, Q, B, A>) => Promise<z.infer<R> | JsonText>
+}
+
+/** A response body already serialized (a cached answer): sent as is, not stringified again. */
+export class JsonText {
+  constructor(readonly text: string) {}
 }
 
 /** Identity helper that keeps each route's types precise. */
@@ -131,14 +136,19 @@ async function run(
 
   const execute = async () => {
     const result = await def.handler({ params, query, body, principal, access, deps, c } as never)
-    if (deps.options.validateResponses) def.response.parse(result)
+    if (deps.options.validateResponses) {
+      def.response.parse(result instanceof JsonText ? JSON.parse(result.text) : result)
+    }
     return result
   }
   const key = c.req.header('idempotency-key')
   if (c.req.method === 'POST' && key !== undefined && principal && def.idempotent !== false) {
     return idempotent(c, deps, def, principal, key, raw?.text ?? '', execute)
   }
-  return c.json(await execute(), (def.status ?? 200) as ContentfulStatusCode)
+  const result = await execute()
+  const status = (def.status ?? 200) as ContentfulStatusCode
+  if (result instanceof JsonText) return c.body(result.text, status, { 'content-type': 'application/json' })
+  return c.json(result, status)
 }
 
 function parse<S extends ZodType>(schema: S, value: unknown): z.infer<S> {
@@ -221,7 +231,7 @@ async function idempotent(
   try {
     const result = await execute()
     const status = def.status ?? 200
-    const text = JSON.stringify(result)
+    const text = result instanceof JsonText ? result.text : JSON.stringify(result)
     await deps.store.idempotency.complete(scope, key, status, text)
     return c.body(text, status as ContentfulStatusCode, { 'content-type': 'application/json' })
   } catch (err) {

@@ -87,6 +87,7 @@ export async function deleteSpace(ctx: Ctx, access: SpaceAccess): Promise<SpaceR
   const p = access.principal
   const admin = p.type === 'system' || (p.type === 'user' && p.user.isAdmin)
   if (!admin) throw denied('only an instance administrator can delete spaces')
-  await ctx.store.spaces.delete(access.space.id)
+  // In a transaction like every write, so the commit is announced and caches drop the space.
+  await ctx.store.transaction((tx) => tx.spaces.delete(access.space.id))
   return access.space
 }

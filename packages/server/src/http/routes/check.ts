@@ -6,7 +6,7 @@ import { requestedDuration, toSubjects } from '../../domain/petitions/input.js'
 import { requireMayPetition } from '../../domain/petitions/open.js'
 import { requestKey } from '../../domain/petitions/types.js'
 import { getPetition, petitionView } from '../../domain/petitions/view.js'
-import { type RouteDef, route } from '../route.js'
+import { JsonText, type RouteDef, route } from '../route.js'
 import { SpaceParams } from './params.js'
 
 export const checkRoutes: RouteDef[] = [
@@ -27,7 +27,7 @@ export const checkRoutes: RouteDef[] = [
       // A granted answer stays right until its first grant expires or anything is written.
       const key = `${access.space.id}\u0000${requestKey(petitioners, resources)}`
       const now = deps.clock.now()
-      const cached = deps.caches.checks.get(key, now) as CheckApprovalResponse | undefined
+      const cached = deps.caches.checks.get(key, now) as JsonText | undefined
       if (cached) return cached
       const generation = deps.caches.freshness.current()
       const result = await checkApproval({ ...deps, denialWindowMs: deps.options.denialWindowMs }, access, {
@@ -51,8 +51,9 @@ export const checkRoutes: RouteDef[] = [
             ...(result.expireTime !== undefined ? { expireTime: toIso(result.expireTime) } : {}),
           }
           const until = Math.min(result.expireTime ?? Number.POSITIVE_INFINITY, now + CACHE_TTL_MS)
-          deps.caches.checks.set(key, answer, until, generation)
-          return answer
+          const text = new JsonText(JSON.stringify(answer))
+          deps.caches.checks.set(key, text, until, generation)
+          return text
         }
         case 'waiting':
           return { status: result.status, petition: await petitionView(deps, space, result.petition) }
