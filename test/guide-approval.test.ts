@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { IndentAPI } from '@openindent/api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, ENGINES, type TestDatabase } from '../packages/server/test/helpers/databases.js'
-import { CLI, type ServerProcess, startServerProcess } from './support/server-process.js'
+import { runCli, type ServerProcess, startServerProcess } from './support/server-process.js'
 
 const GUIDE_DIR = fileURLToPath(new URL('./guide/', import.meta.url))
 const TSX = createRequire(import.meta.url).resolve('tsx/cli')
@@ -33,21 +33,7 @@ describe.each(ENGINES)("the guide's step 4 (request access) on %s", (engine) => 
     return JSON.parse(r.stdout) as { ok: boolean; status?: string }
   }
 
-  /** The host's CLI, beside the running server, against the same database. */
-  function cli(...args: string[]): string {
-    const r = spawnSync(process.execPath, [CLI, ...args], {
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH ?? '',
-        OPENINDENT_DATA_DIR: db.dataDir,
-        LOG_LEVEL: 'silent',
-        ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
-      },
-    })
-    expect(r.stderr).toBe('')
-    expect(r.status).toBe(0)
-    return r.stdout.trim()
-  }
+  const cli = (...args: string[]) => runCli(db, ...args)
 
   async function openPetition(): Promise<string> {
     const { petitions } = await reviewer.petition.list({ phase: 'open', petitioner: STAFF })

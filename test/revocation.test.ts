@@ -1,26 +1,12 @@
-import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, ENGINES, type TestDatabase } from '../packages/server/test/helpers/databases.js'
-import { CLI, type ServerProcess, startServerProcess } from './support/server-process.js'
+import { runCli, type ServerProcess, startServerProcess } from './support/server-process.js'
 
 describe.each(ENGINES)('a token revoked by the host CLI on %s', (engine) => {
   let db: TestDatabase
   let server: ServerProcess
 
-  function cli(...args: string[]): string {
-    const r = spawnSync(process.execPath, [CLI, ...args], {
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH ?? '',
-        OPENINDENT_DATA_DIR: db.dataDir,
-        LOG_LEVEL: 'silent',
-        ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
-      },
-    })
-    expect(r.stderr).toBe('')
-    expect(r.status).toBe(0)
-    return r.stdout.trim()
-  }
+  const cli = (...args: string[]) => runCli(db, ...args)
 
   const list = (token: string) =>
     fetch(`${server.apiUrl}/spaces/default/resources`, { headers: { authorization: `Bearer ${token}` } })

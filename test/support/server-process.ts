@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -76,4 +76,21 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
       return exited
     },
   }
+}
+
+/** Runs the built CLI on this host against a database (as an operator beside the server would) and returns its stdout. */
+export function runCli(db: { dataDir: string; databaseUrl?: string | undefined }, ...args: string[]): string {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH ?? '',
+      OPENINDENT_DATA_DIR: db.dataDir,
+      LOG_LEVEL: 'silent',
+      ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
+    },
+  })
+  if (r.status !== 0 || r.stderr !== '') {
+    throw new Error(`openindent ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+  }
+  return r.stdout.trim()
 }

@@ -1,4 +1,8 @@
-/** Go duration strings, as Indent's labels carry them: `1h`, `90m`, `3h0m0s`, `1.5h`, `-1ns` (until revoked). */
+/**
+ * Go duration strings, as Indent's labels carry them: `1h`, `90m`, `3h0m0s`, `1.5h`, `-1ns` (until
+ * revoked). This module imports nothing, so clients load it (`@openindent/contract/duration`) without
+ * the contract's zod schemas.
+ */
 
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
@@ -11,7 +15,16 @@ const UNIT_MS: Record<string, number> = {
 }
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y
 
-/** Milliseconds of a Go duration string, or undefined when it is not one. Negative means indefinite. */
+/**
+ * Milliseconds of a Go duration string, or undefined when it is not one. Negative means indefinite.
+ *
+ * @example
+ * ```ts
+ * parseGoDuration('3h0m0s') // 10800000
+ * parseGoDuration('1h30m') // 5400000
+ * parseGoDuration('soon') // undefined
+ * ```
+ */
 export function parseGoDuration(text: string): number | undefined {
   let s = text.trim()
   let sign = 1
@@ -32,7 +45,16 @@ export function parseGoDuration(text: string): number | undefined {
   return Number.isFinite(total) ? sign * total : undefined
 }
 
-/** Formats milliseconds as Go does (`3h0m0s`, `1m30s`, `500ms`, `0s`). */
+/**
+ * Formats milliseconds as Go does (`3h0m0s`, `1m30s`, `500ms`, `0s`), the form Indent's
+ * `indent.com/time/duration` label carries.
+ *
+ * @example
+ * ```ts
+ * formatGoDuration(3 * 60 * 60 * 1000) // '3h0m0s'
+ * formatGoDuration(90_000) // '1m30s'
+ * ```
+ */
 export function formatGoDuration(ms: number): string {
   if (ms === 0) return '0s'
   const sign = ms < 0 ? '-' : ''
