@@ -13,6 +13,9 @@ export interface ExpiryDeps {
 }
 
 const BATCH = 500
+/** Idempotency keys are honoured for a day, as clients retry within minutes; swept hourly. */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000
+const SWEEP_EVERY_MS = 3_600_000
 
 /**
  * Revokes grants whose time is up. The database says what is due (so expiry survives restarts), and a
@@ -24,6 +27,7 @@ export class ExpiryJob {
   private timer: NodeJS.Timeout | undefined
   private running: Promise<unknown> | undefined
   private stopped = true
+  private lastSweep = Number.NEGATIVE_INFINITY
 
   constructor(
     private readonly deps: ExpiryDeps,
@@ -64,6 +68,13 @@ export class ExpiryJob {
     }
   }
 
+  /** Forgets idempotency keys older than a day. Returns how many were deleted. */
+  async sweepIdempotencyKeys(): Promise<number> {
+    const now = this.deps.clock.now()
+    this.lastSweep = now
+    return this.deps.store.idempotency.deleteOlderThan(now - IDEMPOTENCY_KEY_TTL_MS)
+  }
+
   start(): void {
     this.stopped = false
     this.schedule(0)
@@ -78,8 +89,10 @@ export class ExpiryJob {
   private schedule(ms: number): void {
     if (this.stopped) return
     this.timer = setTimeout(() => {
+      const sweepDue = this.deps.clock.now() - this.lastSweep >= SWEEP_EVERY_MS
       this.running = this.runOnce()
-        .catch((err: unknown) => this.deps.logger.error({ err }, 'grant expiry pass failed'))
+        .then(() => (sweepDue ? this.sweepIdempotencyKeys() : 0))
+        .catch((err: unknown) => this.deps.logger.error({ err }, 'expiry pass failed'))
         .finally(() => this.schedule(this.intervalMs))
     }, ms)
     this.timer.unref()

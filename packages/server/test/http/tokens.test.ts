@@ -193,6 +193,21 @@ describe.each(ENGINES)('service accounts and tokens on %s', (engine) => {
       expect(creates).toHaveLength(1)
     })
 
+    it('a key is honoured for a day: after the sweep, the same key creates a new token', async () => {
+      await createAccount('idem-day', ['viewer'])
+      const body = { serviceAccount: 'idem-day' }
+      const key = { 'idempotency-key': 'create-idem-day' }
+      const first = (await (await createToken(body, key)).json()) as WireToken
+      s.clock.advance(23 * 3_600_000)
+      expect(await s.rt.expiry.sweepIdempotencyKeys()).toBe(0)
+      expect(((await (await createToken(body, key)).json()) as WireToken).name).toBe(first.name)
+      s.clock.advance(2 * 3_600_000)
+      expect(await s.rt.expiry.sweepIdempotencyKeys()).toBeGreaterThanOrEqual(1)
+      const later = await createToken(body, key)
+      expect(later.headers.get('idempotent-replayed')).toBeNull()
+      expect(((await later.json()) as WireToken).name).not.toBe(first.name)
+    })
+
     it('the same key with a different body is 400 on Idempotency-Key and creates nothing', async () => {
       const key = { 'idempotency-key': 'create-idem-2' }
       const first = await json<WireToken>(
