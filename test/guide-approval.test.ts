@@ -1,13 +1,9 @@
-import { spawnSync } from 'node:child_process'
-import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
 import { IndentAPI } from '@openindent/api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, ENGINES, type TestDatabase } from '../packages/server/test/helpers/databases.js'
+import { runGuideScript } from './support/guide.js'
 import { runCli, type ServerProcess, startServerProcess } from './support/server-process.js'
 
-const GUIDE_DIR = fileURLToPath(new URL('./guide/', import.meta.url))
-const TSX = createRequire(import.meta.url).resolve('tsx/cli')
 const STAFF = 'support@example.com'
 
 describe.each(ENGINES)("the guide's step 4 (request access) on %s", (engine) => {
@@ -15,23 +11,12 @@ describe.each(ENGINES)("the guide's step 4 (request access) on %s", (engine) => 
   let server: ServerProcess
   let reviewer: IndentAPI
 
-  /** Runs the guide's requestCustomerAccess in its own Node process, configured only by env vars. */
-  function requestAccess(customerId: string): { ok: boolean; status?: string } {
-    const r = spawnSync(process.execPath, [TSX, 'run-request-access.js', STAFF, customerId], {
-      cwd: GUIDE_DIR,
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH ?? '',
-        INDENT_API_URL: server.apiUrl,
-        INDENT_SPACE: 'default',
-        INDENT_API_TOKEN: server.token ?? '',
-      },
-      timeout: 60_000,
-    })
-    expect(r.stderr).toBe('')
-    expect(r.status).toBe(0)
-    return JSON.parse(r.stdout) as { ok: boolean; status?: string }
-  }
+  /** The guide's requestCustomerAccess, behind the portal's "Request Access" button, in its own process. */
+  const requestAccess = (customerId: string) =>
+    JSON.parse(runGuideScript(server, 'run-request-access.js', STAFF, customerId)) as {
+      ok: boolean
+      status?: string
+    }
 
   const cli = (...args: string[]) => runCli(db, ...args)
 

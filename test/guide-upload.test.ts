@@ -1,31 +1,8 @@
-import { spawnSync } from 'node:child_process'
-import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
 import { IndentAPI } from '@openindent/api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, ENGINES, type TestDatabase } from '../packages/server/test/helpers/databases.js'
+import { runGuideScript } from './support/guide.js'
 import { type ServerProcess, startServerProcess } from './support/server-process.js'
-
-const GUIDE_DIR = fileURLToPath(new URL('./guide/', import.meta.url))
-// The guide imports `./db` without an extension, as bundlers and tsx allow; plain `node` ESM does not.
-const TSX = createRequire(import.meta.url).resolve('tsx/cli')
-
-/** Runs the guide's upload.js in its own Node process, configured only through the SDK's env vars. */
-function runGuideUpload(server: ServerProcess) {
-  const r = spawnSync(process.execPath, [TSX, 'upload.js'], {
-    cwd: GUIDE_DIR,
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH ?? '',
-      INDENT_API_URL: server.apiUrl,
-      INDENT_SPACE: 'default',
-      INDENT_API_TOKEN: server.token ?? '',
-    },
-    timeout: 60_000,
-  })
-  expect(r.stderr).toBe('')
-  expect(r.status).toBe(0)
-}
 
 describe.each(ENGINES)("the guide's step 3 (upload customers) on %s", (engine) => {
   let db: TestDatabase
@@ -49,7 +26,7 @@ describe.each(ENGINES)("the guide's step 3 (upload customers) on %s", (engine) =
   }
 
   it('uploads the customers with their plan labels', async () => {
-    runGuideUpload(server)
+    runGuideScript(server, 'upload.js')
     const list = await customers()
     expect(list.map((r) => [r.id, r.displayName, r.labels])).toEqual([
       ['cus_acme', 'Acme Corp', { plan: 'enterprise' }],
@@ -61,7 +38,7 @@ describe.each(ENGINES)("the guide's step 3 (upload customers) on %s", (engine) =
   it('running it again changes nothing but the update times', async () => {
     const before = await customers()
     await new Promise((r) => setTimeout(r, 5))
-    runGuideUpload(server)
+    runGuideScript(server, 'upload.js')
     const after = await customers()
     expect(after).toHaveLength(before.length)
     after.forEach((r, i) => {
