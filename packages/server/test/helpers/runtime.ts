@@ -48,7 +48,7 @@ export async function startTestServer(
   const rt = await openRuntime(config, { clock, logger: pino({ level: 'silent' }) })
   const boot = await bootstrap(rt, { spaceName: 'default', adminEmail: 'admin@example.com' })
   if (!boot) throw new Error('bootstrap did nothing on a fresh database')
-  const app = createApp(process.env.DEBUG_LOG ? { ...rt, logger: pino({ level: 'error' }) } : rt)
+  const app = createApp(rt)
   return {
     engine,
     rt,
