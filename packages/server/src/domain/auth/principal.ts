@@ -29,6 +29,11 @@ export function requireRole(access: SpaceAccess, needed: Role): void {
     throw denied(`this action needs the ${needed} role in space ${access.space.name}`)
 }
 
+/** Instance administrators (and the host's CLI) manage spaces themselves. */
+export function isInstanceAdmin(p: Principal): boolean {
+  return p.type === 'system' || (p.type === 'user' && p.user.isAdmin)
+}
+
 export const SYSTEM_ACTOR: EventResource = {
   kind: 'openindent.v1.System',
   id: 'system',

@@ -1,6 +1,6 @@
 import { EVENT_NAMES, type EventResource } from '@openindent/contract'
 import type { Store } from '../../store/store.js'
-import { type Principal, requireRole, type SpaceAccess } from '../auth/principal.js'
+import { isInstanceAdmin, type Principal, requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { alreadyExists, denied } from '../errors.js'
 import { newId } from '../ids.js'
@@ -37,8 +37,7 @@ export async function createSpace(
   actor: EventResource,
   input: { name: string; displayName?: string | undefined },
 ): Promise<SpaceRecord> {
-  const admin = principal.type === 'system' || (principal.type === 'user' && principal.user.isAdmin)
-  if (!admin) throw denied('only an instance administrator can create spaces')
+  if (!isInstanceAdmin(principal)) throw denied('only an instance administrator can create spaces')
   return ctx.store.transaction((tx) => createSpaceIn(tx, actor, input, ctx.clock.now()))
 }
 
@@ -84,9 +83,7 @@ export async function updateSpace(
 
 /** Deletes a space and everything in it but its audit log. Instance administrators only. */
 export async function deleteSpace(ctx: Ctx, access: SpaceAccess): Promise<SpaceRecord> {
-  const p = access.principal
-  const admin = p.type === 'system' || (p.type === 'user' && p.user.isAdmin)
-  if (!admin) throw denied('only an instance administrator can delete spaces')
+  if (!isInstanceAdmin(access.principal)) throw denied('only an instance administrator can delete spaces')
   // In a transaction like every write, so the commit is announced and caches drop the space.
   await ctx.store.transaction((tx) => tx.spaces.delete(access.space.id))
   return access.space

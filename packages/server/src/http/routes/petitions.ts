@@ -10,10 +10,9 @@ import {
   UpdatePetitionRequest,
 } from '@openindent/contract'
 import { z } from 'zod'
-import { notFound } from '../../domain/errors.js'
-import { waitForSignal } from '../../domain/notifier.js'
 import { submitClaim } from '../../domain/petitions/claims.js'
 import { closePetition } from '../../domain/petitions/close.js'
+import { getClaim, listClaims, waitForDecision } from '../../domain/petitions/decisions.js'
 import { petitionersOrSelf, requestedDuration, toSubjects } from '../../domain/petitions/input.js'
 import { openPetition } from '../../domain/petitions/open.js'
 import { getPetition, listPetitions, petitionView } from '../../domain/petitions/view.js'
@@ -22,7 +21,6 @@ import { SpaceParams, withSpace } from './params.js'
 
 const TAG = 'Petitions'
 const PetitionParams = withSpace({ petition: z.string().min(1).max(64) })
-const CLAIMS = new Set(['access/approve', 'access/deny', 'access/revoke'])
 
 export const petitionRoutes: RouteDef[] = [
   route({
@@ -109,15 +107,12 @@ export const petitionRoutes: RouteDef[] = [
     body: z.strictObject({ wait: z.number().min(0).max(30).default(10) }),
     response: Petition,
     handler: async ({ deps, access, params, body }) => {
-      let p = await getPetition(deps, access, params.petition)
       const waitMs = Math.min(body.wait * 1000, deps.options.maxCheckWaitMs)
-      if (p.phase === 'open' && waitMs > 0) {
-        const { signalled, cancel } = waitForSignal(deps.notifier, access.space.id, p.name, waitMs)
-        p = await getPetition(deps, access, params.petition)
-        if (p.phase !== 'open') cancel()
-        else if (await signalled) p = await getPetition(deps, access, params.petition)
-      }
-      return petitionView(deps, access.space.name, p)
+      return petitionView(
+        deps,
+        access.space.name,
+        await waitForDecision(deps, access, params.petition, waitMs),
+      )
     },
   }),
   route({
@@ -129,12 +124,9 @@ export const petitionRoutes: RouteDef[] = [
     params: PetitionParams,
     query: PageQuery,
     response: ListClaimsResponse,
-    handler: async ({ deps, access, params }) => {
-      const p = await getPetition(deps, access, params.petition)
-      const history = await deps.store.petitions.history(access.space.id, p.name)
-      const claims = history.map((b) => JSON.parse(b) as Event).filter((e) => CLAIMS.has(e.event))
-      return { claims }
-    },
+    handler: async ({ deps, access, params }) => ({
+      claims: await listClaims(deps, access, params.petition),
+    }),
   }),
   route({
     method: 'get',
@@ -144,15 +136,7 @@ export const petitionRoutes: RouteDef[] = [
     auth: 'space',
     params: withSpace({ petition: z.string().min(1).max(64), claim: z.string().min(1).max(64) }),
     response: Event,
-    handler: async ({ deps, access, params }) => {
-      const p = await getPetition(deps, access, params.petition)
-      const history = await deps.store.petitions.history(access.space.id, p.name)
-      const claim = history
-        .map((b) => JSON.parse(b) as Event)
-        .find((e) => e.id === params.claim && CLAIMS.has(e.event))
-      if (!claim) throw notFound(`claim "${params.claim}"`)
-      return claim
-    },
+    handler: async ({ deps, access, params }) => getClaim(deps, access, params.petition, params.claim),
   }),
   route({
     method: 'post',
