@@ -104,6 +104,19 @@ export type CreateClaimRequest = z.infer<typeof CreateClaimRequest>
 
 export const ListClaimsResponse = z.object({ claims: z.array(Event), nextPageToken: z.string().optional() })
 
+/**
+ * The longest, in seconds, the server holds an approval check or a petition `:wait` open for a
+ * decision. Servers may be configured lower (behind proxies with short timeouts), never higher.
+ */
+export const MAX_WAIT_SECONDS = 30
+
+/** Seconds to hold a request open for a decision: 0 (answer at once) to {@link MAX_WAIT_SECONDS}. */
+export const WaitSeconds = z.number().min(0).max(MAX_WAIT_SECONDS)
+
+/** `POST /v1/spaces/{space}/petitions/{petition}:wait`. */
+export const WaitPetitionRequest = z.strictObject({ wait: WaitSeconds.default(10) })
+export type WaitPetitionRequest = z.infer<typeof WaitPetitionRequest>
+
 /** `POST /v1/spaces/{space}/approvals:check`: the one call the Approval Kit makes. */
 export const CheckApprovalRequest = z.strictObject({
   petitioners: z.array(PetitionResource).min(1).max(100),
@@ -111,8 +124,8 @@ export const CheckApprovalRequest = z.strictObject({
   reason: z.string().max(4096).optional(),
   /** Requested duration, as a Go duration string. */
   duration: z.string().max(64).optional(),
-  /** Seconds to hold the request open for a decision (0 to 30). */
-  wait: z.number().min(0).max(30).optional(),
+  /** Seconds to hold the request open for a decision. */
+  wait: WaitSeconds.optional(),
 })
 export type CheckApprovalRequest = z.infer<typeof CheckApprovalRequest>
 

@@ -1,19 +1,27 @@
 import { type Logger, pino } from 'pino'
 import type { Config } from './config.js'
 import { generateSigningKey, UserTokenSigner } from './domain/auth/user-tokens.js'
-import { createCaches, Freshness } from './domain/cache.js'
+import { createCaches, FreshCache, Freshness } from './domain/cache.js'
 import { type Clock, systemClock } from './domain/clock.js'
-import { LocalNotifier } from './domain/notifier.js'
+import { type DomainEvent, LocalEventFeed } from './domain/events.js'
+import { newId } from './domain/ids.js'
 import type { AppDeps } from './http/deps.js'
+import type { JsonText } from './http/route.js'
 import { ExpiryJob } from './jobs/expiry.js'
+import { IdempotencySweepJob } from './jobs/idempotency-sweep.js'
 import { openDatabase } from './store/connect.js'
 import { migrateToLatest } from './store/migrate.js'
-import { PostgresNotifier } from './store/postgres/notifier.js'
+import { ChangeListener } from './store/postgres/listener.js'
 import { Store } from './store/store.js'
 
 export interface Runtime extends AppDeps {
   config: Readonly<Config>
+  /** The concrete store: the domain's repositories plus settings and commit hooks. */
+  store: Store
   expiry: ExpiryJob
+  idempotencySweep: IdempotencySweepJob
+  /** Starts the background jobs (the server does; one-shot CLI commands do not). */
+  startJobs(): void
   close(): Promise<void>
 }
 
@@ -29,42 +37,73 @@ export async function openRuntime(
     opts.logger ?? pino({ level: config.logLevel, base: undefined }, pino.destination({ sync: false }))
   const clock = opts.clock ?? systemClock
   const handle = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  let listener: ChangeListener | undefined
   try {
     const { applied } = await migrateToLatest(handle.db, handle.engine)
     if (applied.length) logger.info({ applied }, 'database migrated')
-    const notifier =
-      handle.engine === 'postgres' && config.databaseUrl
-        ? await PostgresNotifier.start(config.databaseUrl, logger)
-        : new LocalNotifier()
+    const instanceId = newId('inst')
+    const feed = new LocalEventFeed()
     const freshness = new Freshness(handle.dataVersion)
-    notifier.onChange(() => freshness.bump())
-    const store = new Store(handle.db, handle.engine, false, () => notifier.announceChange())
+    const changed = (events: readonly DomainEvent[]) => {
+      freshness.bump()
+      feed.deliver(events)
+    }
+    const store = new Store(handle.db, handle.adapter, instanceId)
+    store.onCommit(changed)
+    if (handle.engine === 'postgres' && config.databaseUrl) {
+      listener = await ChangeListener.start(
+        config.databaseUrl,
+        instanceId,
+        { remote: changed, down: () => freshness.suspend(), up: () => freshness.resume() },
+        logger,
+      )
+    }
     const stored = await store.settings.getOrInit(SIGNING_KEY, await generateSigningKey())
     const signer = await UserTokenSigner.fromStored(stored, clock)
-    const expiry = new ExpiryJob({ store, clock, notifier, logger })
+    const ctx = { store, clock }
+    const expiry = new ExpiryJob(ctx, logger)
+    const idempotencySweep = new IdempotencySweepJob(ctx, logger)
+    const live = listener
     return {
       config,
       store,
       clock,
       signer,
       logger,
-      notifier,
+      feed,
       caches: createCaches(freshness),
+      checkAnswers: new FreshCache<JsonText>(freshness),
+      async readiness() {
+        try {
+          await store.ping()
+        } catch {
+          return 'the database is not reachable'
+        }
+        if (live && !live.connected) return "not hearing other instances' changes (reconnecting)"
+        return undefined
+      },
       expiry,
+      idempotencySweep,
       options: {
         maxBodyBytes: config.maxBodyBytes,
         validateResponses: config.validateResponses,
         denialWindowMs: config.denialWindowMs,
         maxCheckWaitMs: config.maxCheckWaitMs,
       },
+      startJobs() {
+        expiry.start()
+        idempotencySweep.start()
+      },
       async close() {
         await new Promise<void>((resolve) => logger.flush(() => resolve()))
         await expiry.stop()
-        await notifier.close()
+        await idempotencySweep.stop()
+        await live?.close()
         await handle.close()
       },
     }
   } catch (err) {
+    await listener?.close()
     await handle.close()
     throw err
   }

@@ -16,7 +16,7 @@ export async function startServer(rt: Runtime): Promise<RunningServer> {
     const s = serve({ fetch: app.fetch, port: rt.config.port, hostname: rt.config.host }, () => resolve(s))
     s.once('error', reject)
   })
-  rt.expiry.start()
+  rt.startJobs()
   const { port } = server.address() as AddressInfo
   const host = rt.config.host === '0.0.0.0' ? '127.0.0.1' : rt.config.host
   let closing: Promise<void> | undefined

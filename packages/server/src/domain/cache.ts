@@ -1,3 +1,5 @@
+import type { Principal, SpaceAccess } from './auth/principal.js'
+
 /**
  * Tells whether values read earlier from the database are still current. Every committed write bumps
  * the generation: this instance's own commits directly, other instances' through a notification, and
@@ -7,6 +9,7 @@ export class Freshness {
   private generation = 0
   private external: number | undefined
   private lastRead = 0
+  private suspended = false
 
   constructor(private readonly externalVersion?: () => number) {
     this.external = externalVersion?.()
@@ -16,7 +19,20 @@ export class Freshness {
     this.generation++
   }
 
+  /** Until `resume`, nothing cached is trusted: writes may happen that this instance does not hear of. */
+  suspend(): void {
+    this.suspended = true
+    this.generation++
+  }
+
+  /** Trusts new entries again; everything cached before is dropped. */
+  resume(): void {
+    this.suspended = false
+    this.generation++
+  }
+
   current(): number {
+    if (this.suspended) return ++this.generation
     // Another process's write is noticed within a millisecond; reading the version once per
     // millisecond rather than on every lookup keeps it off the profile of a busy server.
     const now = performance.now()
@@ -69,22 +85,15 @@ export class FreshCache<V> {
 /** How long any cached value may live at most, whatever else holds. */
 export const CACHE_TTL_MS = 60_000
 
-/** The caches of one instance, all tied to one freshness. */
+/** The domain's caches of one instance, all tied to one freshness. */
 export interface Caches {
   freshness: Freshness
   /** Bearer token → who it is. */
-  principals: FreshCache<unknown>
+  principals: FreshCache<Principal>
   /** Principal and space → standing in the space. */
-  access: FreshCache<unknown>
-  /** Granted approval-check answers. */
-  checks: FreshCache<unknown>
+  access: FreshCache<SpaceAccess>
 }
 
 export function createCaches(freshness: Freshness): Caches {
-  return {
-    freshness,
-    principals: new FreshCache(freshness),
-    access: new FreshCache(freshness),
-    checks: new FreshCache(freshness),
-  }
+  return { freshness, principals: new FreshCache(freshness), access: new FreshCache(freshness) }
 }

@@ -1,8 +1,8 @@
-import type { Store } from '../store/store.js'
 import type { Clock } from './clock.js'
+import type { DataStore } from './store.js'
 
 /** What every use case gets: the store and the clock. */
 export interface Ctx {
-  store: Store
+  store: DataStore
   clock: Clock
 }

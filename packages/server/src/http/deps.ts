@@ -1,18 +1,23 @@
 import type { Logger } from 'pino'
 import type { UserTokenSigner } from '../domain/auth/user-tokens.js'
-import type { Caches } from '../domain/cache.js'
+import type { Caches, FreshCache } from '../domain/cache.js'
 import type { Clock } from '../domain/clock.js'
-import type { DecisionNotifier } from '../domain/notifier.js'
-import type { Store } from '../store/store.js'
+import type { EventFeed } from '../domain/events.js'
+import type { DataStore } from '../domain/store.js'
+import type { JsonText } from './route.js'
 
 /** Everything the HTTP app needs, built by main (or a test) and passed in. */
 export interface AppDeps {
-  store: Store
+  store: DataStore
   clock: Clock
   signer: UserTokenSigner
   logger: Logger
-  notifier: DecisionNotifier
+  feed: EventFeed
   caches: Caches
+  /** Granted approval-check answers, serialized once: sent as they are on a hit. */
+  checkAnswers: FreshCache<JsonText>
+  /** Why this instance cannot serve now (database or cross-instance listener down); undefined when it can. */
+  readiness(): Promise<string | undefined>
   options: AppOptions
 }
 

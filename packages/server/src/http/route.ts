@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { type ZodObject, type ZodType, z } from 'zod'
 import { accessSpace, authenticate } from '../domain/auth/authenticate.js'
-import type { Principal, SpaceAccess } from '../domain/auth/principal.js'
+import { type Principal, principalKey, type SpaceAccess } from '../domain/auth/principal.js'
 import { sha256Hex } from '../domain/ids.js'
 import { readBodyText } from './body.js'
 import type { AppDeps } from './deps.js'
@@ -237,17 +237,6 @@ async function idempotent(
   } catch (err) {
     await deps.store.idempotency.release(scope, key)
     throw err
-  }
-}
-
-function principalKey(p: Principal): string {
-  switch (p.type) {
-    case 'serviceAccount':
-      return `sa:${p.token.serviceAccount.id}`
-    case 'user':
-      return `user:${p.user.id}`
-    case 'system':
-      return `system:${p.name}`
   }
 }
 

@@ -1,6 +1,19 @@
-import type { Member, Resource, ServiceAccount, Space, Token } from '@openindent/contract'
+import {
+  type ApprovalRule,
+  formatGoDuration,
+  type Grant,
+  type Member,
+  type Petition,
+  type Resource,
+  type ServiceAccount,
+  type Space,
+  type Token,
+} from '@openindent/contract'
 import { toIso } from '../domain/clock.js'
+import type { PetitionDetails } from '../domain/petitions/queries.js'
+import type { GrantRecord } from '../domain/petitions/types.js'
 import type { ResourceRecord } from '../domain/resources/types.js'
+import type { RuleRecord } from '../domain/rules/types.js'
 import type { MemberRecord, ServiceAccountRecord, SpaceRecord, TokenRecord } from '../domain/spaces/types.js'
 
 /** Domain records → wire JSON. Only these functions decide what leaves the server. */
@@ -16,6 +29,34 @@ export function wireResource(space: string, r: ResourceRecord): Resource {
   if (r.displayName !== undefined) out.displayName = r.displayName
   if (r.email !== undefined) out.email = r.email
   if (r.altIds !== undefined) out.altIds = r.altIds
+  return out
+}
+
+/** A petition as the wire shows it, with its event history and grants. */
+export function wirePetition(space: string, { petition: p, history, grants }: PetitionDetails): Petition {
+  const out: Petition = {
+    name: p.name,
+    spaceName: space,
+    meta: {
+      name: p.name,
+      space,
+      labels: p.labels,
+      createTime: toIso(p.createTime),
+      updateTime: toIso(p.updateTime),
+    },
+    petitioners: p.petitioners,
+    resources: p.resources,
+    state: { status: { phase: p.phase }, eventHistory: history, grants: grants.map(wireGrant) },
+  }
+  if (p.reason !== undefined) out.reason = p.reason
+  if (p.durationMs !== undefined) out.defaultDuration = formatGoDuration(p.durationMs)
+  return out
+}
+
+function wireGrant(g: GrantRecord): Grant {
+  const out: Grant = { petitioner: g.petitioner, resource: g.resource, startTime: toIso(g.startTime) }
+  if (g.expireTime !== undefined) out.expireTime = toIso(g.expireTime)
+  if (g.revokeTime !== undefined) out.revokeTime = toIso(g.revokeTime)
   return out
 }
 
@@ -63,5 +104,24 @@ export function wireToken(space: string, t: TokenRecord, secret?: string): Token
   if (secret !== undefined) out.accessToken = secret
   if (t.expireTime !== undefined) out.expireTime = toIso(t.expireTime)
   if (t.revokeTime !== undefined) out.revokeTime = toIso(t.revokeTime)
+  return out
+}
+
+export function wireRule(space: string, r: RuleRecord): ApprovalRule {
+  const { spec } = r
+  const out: ApprovalRule = {
+    name: r.name,
+    selector: spec.selector,
+    approvers: spec.approvers,
+    minApprovals: spec.minApprovals,
+    allowSelfApproval: spec.allowSelfApproval,
+    defaultDuration: spec.defaultDuration,
+    maxDuration: spec.maxDuration,
+    allowIndefinite: spec.allowIndefinite,
+    reasonRequired: spec.reasonRequired,
+    priority: spec.priority,
+    meta: { name: r.name, space, createTime: toIso(r.createTime), updateTime: toIso(r.updateTime) },
+  }
+  if (spec.displayName !== undefined) out.displayName = spec.displayName
   return out
 }

@@ -3,7 +3,10 @@ import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
+import type { EngineAdapter } from './engine.js'
+import { postgresAdapter } from './postgres/adapter.js'
 import type { Database, Engine } from './schema.js'
+import { sqliteAdapter } from './sqlite/adapter.js'
 import { withStatementCache } from './sqlite/statement-cache.js'
 
 export interface DatabaseOptions {
@@ -17,6 +20,7 @@ export interface DatabaseOptions {
 export interface DatabaseHandle {
   db: Kysely<Database>
   engine: Engine
+  adapter: EngineAdapter
   /** A human-readable location, for logs (no password). */
   location: string
   /** SQLite only: changes when another connection (another process) commits. */
@@ -51,6 +55,7 @@ function openSqlite(dataDir: string): DatabaseHandle {
   return {
     db,
     engine: 'sqlite',
+    adapter: sqliteAdapter,
     location: file,
     dataVersion,
     close: async () => {
@@ -75,7 +80,13 @@ function openPostgres(url: string, max: number): DatabaseHandle {
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { db, engine: 'postgres', location: redact(url), close: () => db.destroy() }
+  return {
+    db,
+    engine: 'postgres',
+    adapter: postgresAdapter,
+    location: redact(url),
+    close: () => db.destroy(),
+  }
 }
 
 function redact(url: string): string {

@@ -1,8 +1,4 @@
-import type { Engine } from './schema.js'
-
 /** PostgreSQL hands back `jsonb` already parsed; SQLite hands back text. */
 export function parseJson<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T
 }
-
-export const isPostgres = (engine: Engine) => engine === 'postgres'

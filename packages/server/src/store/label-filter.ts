@@ -1,22 +1,18 @@
 import { type Expression, type SqlBool, sql } from 'kysely'
 import type { Requirement } from '../domain/labels/selector.js'
-import type { Engine } from './schema.js'
+import type { EngineAdapter } from './engine.js'
 
-/**
- * Turns label-selector requirements into one SQL condition on a JSON `labels` column. The only
- * engine difference is how one label is read: `json_extract` on SQLite, `->>` on PostgreSQL.
- */
-export function labelFilter(engine: Engine, requirements: Requirement[]): Expression<SqlBool> {
-  const parts = requirements.map((r) => requirement(engine, r))
+/** Turns label-selector requirements into one SQL condition on a JSON labels column. */
+export function labelFilter(
+  adapter: EngineAdapter,
+  requirements: Requirement[],
+  column = 'labels',
+): Expression<SqlBool> {
+  const parts = requirements.map((r) => requirement(adapter.label(column, r.key), r))
   return sql<SqlBool>`(${sql.join(parts, sql` AND `)})`
 }
 
-function label(engine: Engine, key: string) {
-  return engine === 'postgres' ? sql`(labels ->> ${key})` : sql`json_extract(labels, ${`$."${key}"`})`
-}
-
-function requirement(engine: Engine, r: Requirement) {
-  const v = label(engine, r.key)
+function requirement(v: Expression<string | null>, r: Requirement) {
   switch (r.op) {
     case 'eq':
       return sql`${v} = ${r.value}`

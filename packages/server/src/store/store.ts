@@ -1,4 +1,8 @@
 import { type Kysely, sql } from 'kysely'
+import type { DomainEvent } from '../domain/events.js'
+import type { DataStore, Repositories, UnitOfWork } from '../domain/store.js'
+import { encodeAnnouncement } from './announcement.js'
+import type { EngineAdapter } from './engine.js'
 import { AuditRepo } from './repos/audit.js'
 import { IdempotencyRepo } from './repos/idempotency.js'
 import { PetitionRepo } from './repos/petitions.js'
@@ -10,8 +14,11 @@ import { SpaceRepo } from './repos/spaces.js'
 import { TokenRepo } from './repos/tokens.js'
 import type { Database, Engine } from './schema.js'
 
-/** One store over SQLite or PostgreSQL: every repository, bound to the database or to a transaction. */
-export class Store {
+/** Told after every commit, with the events the transaction emitted (possibly none). */
+export type CommitListener = (events: readonly DomainEvent[]) => void
+
+/** Every repository bound to one connection or transaction. */
+class Repos implements Repositories {
   readonly spaces: SpaceRepo
   readonly principals: PrincipalRepo
   readonly tokens: TokenRepo
@@ -24,46 +31,67 @@ export class Store {
 
   constructor(
     readonly db: Kysely<Database>,
-    readonly engine: Engine,
-    private readonly inTransaction = false,
-    /** Called after each committed transaction (caches learn that the data changed). */
-    private readonly onCommit: () => void = () => {},
+    readonly adapter: EngineAdapter,
   ) {
     this.spaces = new SpaceRepo(db)
     this.principals = new PrincipalRepo(db)
     this.tokens = new TokenRepo(db)
-    this.resources = new ResourceRepo(db, engine)
-    this.audit = new AuditRepo(db, engine)
+    this.resources = new ResourceRepo(db, adapter)
+    this.audit = new AuditRepo(db, adapter)
     this.idempotency = new IdempotencyRepo(db)
     this.settings = new SettingsRepo(db)
-    this.petitions = new PetitionRepo(db)
+    this.petitions = new PetitionRepo(db, adapter)
     this.rules = new RuleRepo(db)
   }
 
+  get engine(): Engine {
+    return this.adapter.engine
+  }
+}
+
+class Transaction extends Repos implements UnitOfWork {
+  readonly events: DomainEvent[] = []
+
+  emit(event: DomainEvent): void {
+    this.events.push(event)
+  }
+}
+
+/** One store over SQLite or PostgreSQL: the domain's repositories and its unit of work. */
+export class Store extends Repos implements DataStore {
+  private readonly listeners: CommitListener[] = []
+
+  constructor(
+    db: Kysely<Database>,
+    adapter: EngineAdapter,
+    /** Names this instance in its announcements, so it can tell its own from others'. */
+    readonly instanceId = 'local',
+  ) {
+    super(db, adapter)
+  }
+
+  /** Calls `listener` after each commit of this store. */
+  onCommit(listener: CommitListener): void {
+    this.listeners.push(listener)
+  }
+
   /**
-   * Runs `fn` in one transaction; nested calls join the outer one. On SQLite the transaction starts
-   * with BEGIN IMMEDIATE: it takes the write lock up front, so a second process (the CLI beside a
-   * running server) waits on busy_timeout instead of failing mid-transaction with SQLITE_BUSY.
+   * Runs `fn` in one write transaction. Before committing it announces the transaction to the other
+   * instances (PostgreSQL: in the same transaction); after committing it tells this instance.
    */
-  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
-    if (this.inTransaction) return fn(this)
-    if (this.engine === 'postgres') {
-      const result = await this.db.transaction().execute((trx) => fn(new Store(trx, this.engine, true)))
-      this.onCommit()
-      return result
-    }
-    return this.db.connection().execute(async (conn) => {
-      await sql`BEGIN IMMEDIATE`.execute(conn)
-      try {
-        const result = await fn(new Store(conn, this.engine, true))
-        await sql`COMMIT`.execute(conn)
-        this.onCommit()
-        return result
-      } catch (err) {
-        await sql`ROLLBACK`.execute(conn)
-        throw err
+  async transaction<T>(fn: (tx: UnitOfWork) => Promise<T>): Promise<T> {
+    let events: DomainEvent[] = []
+    const result = await this.adapter.writeTransaction(this.db, async (trx) => {
+      const tx = new Transaction(trx, this.adapter)
+      const value = await fn(tx)
+      events = tx.events
+      for (const payload of encodeAnnouncement(this.instanceId, events)) {
+        await this.adapter.announce(trx, payload)
       }
+      return value
     })
+    for (const listener of this.listeners) listener(events)
+    return result
   }
 
   async ping(): Promise<void> {

@@ -199,10 +199,10 @@ describe.each(ENGINES)('service accounts and tokens on %s', (engine) => {
       const key = { 'idempotency-key': 'create-idem-day' }
       const first = (await (await createToken(body, key)).json()) as WireToken
       s.clock.advance(23 * 3_600_000)
-      expect(await s.rt.expiry.sweepIdempotencyKeys()).toBe(0)
+      expect(await s.rt.idempotencySweep.runOnce()).toBe(0)
       expect(((await (await createToken(body, key)).json()) as WireToken).name).toBe(first.name)
       s.clock.advance(2 * 3_600_000)
-      expect(await s.rt.expiry.sweepIdempotencyKeys()).toBeGreaterThanOrEqual(1)
+      expect(await s.rt.idempotencySweep.runOnce()).toBeGreaterThanOrEqual(1)
       const later = await createToken(body, key)
       expect(later.headers.get('idempotent-replayed')).toBeNull()
       expect(((await later.json()) as WireToken).name).not.toBe(first.name)

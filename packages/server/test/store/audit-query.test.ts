@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ChainRecord, EventFilter } from '../../src/domain/audit/ports.js'
 import type { NewEvent } from '../../src/domain/audit/types.js'
 import {
-  type EventFilter,
   KIND_INDEX_LIMIT,
   KIND_WALK_LIMIT,
   TIME_RANGE_SORT_LIMIT,
 } from '../../src/store/repos/audit-query.js'
-import type { EventsTable } from '../../src/store/schema.js'
 import type { Store } from '../../src/store/store.js'
 import { ENGINES } from '../helpers/databases.js'
 import { createSpace, openTestStore, T0, type TestStore } from './support.js'
@@ -40,9 +39,9 @@ function fixture(n: number): NewEvent {
   }
 }
 
-function matches(row: EventsTable, f: EventFilter): boolean {
+function matches(row: ChainRecord, f: EventFilter): boolean {
   const body = JSON.parse(row.body) as { resources?: { kind?: string; id?: string }[] }
-  if (f.actor !== undefined && row.actor_id !== f.actor) return false
+  if (f.actor !== undefined && row.actorId !== f.actor) return false
   if (f.event !== undefined && row.event !== f.event) return false
   if (f.startTime !== undefined && row.timestamp < f.startTime) return false
   if (f.endTime !== undefined && row.timestamp >= f.endTime) return false
@@ -59,7 +58,7 @@ describe.each(ENGINES)('audit query strategies on %s', (engine) => {
   let t: TestStore
   let store: Store
   let space: string
-  let all: EventsTable[]
+  let all: ChainRecord[]
 
   beforeAll(async () => {
     t = await openTestStore(engine)

@@ -30,7 +30,7 @@ export async function openTestStore(engine: Engine): Promise<TestStore> {
   const handle = openHandle(database)
   await migrateToLatest(handle.db, handle.engine)
   return {
-    store: new Store(handle.db, handle.engine),
+    store: new Store(handle.db, handle.adapter),
     handle,
     database,
     async close() {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GENESIS_HASH } from '../../src/domain/audit/types.js'
+import type { DomainEvent } from '../../src/domain/events.js'
+import type { IdempotencyClaim } from '../../src/domain/idempotency.js'
 import { resourceName } from '../../src/domain/resources/types.js'
-import type { IdempotencyClaim } from '../../src/store/repos/idempotency.js'
 import type { Store } from '../../src/store/store.js'
 import { ENGINES } from '../helpers/databases.js'
 import { createSpace, openTestStore, T0, type TestStore } from './support.js'
@@ -90,30 +91,31 @@ describe.each(ENGINES)('transactions on %s', (engine) => {
     expect(await store.resources.list(space, { limit: 10 })).toEqual([])
   })
 
-  it('runs a nested transaction inside the outer one', async () => {
+  it('tells commit listeners the events a transaction emitted, after it commits and never after a rollback', async () => {
     const space = await createSpace(store)
+    const heard: DomainEvent[][] = []
+    store.onCommit((events) => heard.push([...events]))
+    const opened: DomainEvent = { kind: 'petition', type: 'opened', spaceId: space, petition: 'p1', at: T0 }
 
     await expect(
-      store.transaction(async (outer) => {
-        await outer.resources.upsert(space, [resource('outer')], T0, 'w1')
-        await outer.transaction(async (inner) => {
-          // The inner one sees the outer's uncommitted write: same connection, same transaction.
-          expect((await inner.resources.get(space, resourceName('user', 'outer')))?.id).toBe('outer')
-          await inner.resources.upsert(space, [resource('inner')], T0, 'w2')
-          await inner.audit.append(space, [event(1)])
-        })
-        throw new Boom('after the inner one returned')
+      store.transaction(async (tx) => {
+        tx.emit(opened)
+        await tx.resources.upsert(space, [resource('rolled-back')], T0, 'w1')
+        expect(heard).toEqual([])
+        throw new Boom('before commit')
       }),
     ).rejects.toBeInstanceOf(Boom)
+    expect(heard).toEqual([])
 
-    expect(await store.resources.list(space, { limit: 10 })).toEqual([])
-    expect(await eventCount(store, space)).toBe(0)
-
-    await store.transaction(async (outer) => {
-      await outer.resources.upsert(space, [resource('outer')], T0, 'w3')
-      await outer.transaction((inner) => inner.resources.upsert(space, [resource('inner')], T0, 'w4'))
+    await store.transaction(async (tx) => {
+      tx.emit(opened)
+      await tx.resources.upsert(space, [resource('kept')], T0, 'w2')
+      expect(heard).toEqual([])
     })
-    expect((await store.resources.list(space, { limit: 10 })).map((r) => r.id)).toEqual(['inner', 'outer'])
+    expect(heard).toEqual([[opened]])
+    // A write with no events is still announced: caches elsewhere must drop what it changed.
+    await store.transaction((tx) => tx.resources.upsert(space, [resource('quiet')], T0, 'w3'))
+    expect(heard).toEqual([[opened], []])
   })
 })
 

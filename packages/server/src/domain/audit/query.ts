@@ -1,10 +1,9 @@
 import type { AuditEvent, Event, ListEventsQuery } from '@openindent/contract'
-import type { EventFilter } from '../../store/repos/audit-query.js'
-import type { EventsTable } from '../../store/schema.js'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { invalid } from '../errors.js'
 import { decodePageToken, page } from '../pagination.js'
+import type { ChainRecord, EventFilter, StoredEvent } from './ports.js'
 
 /**
  * Who may read the audit log: editors (and the system). The log shows everything that happens in a
@@ -74,10 +73,10 @@ export function eventFilter(q: {
 
 const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 
-/** A stored row as the wire's AuditEvent: the stored event itself, with its place in the chain. */
-export function toAuditEvent(row: Pick<EventsTable, 'seq' | 'hash' | 'prev_hash' | 'body'>): AuditEvent {
-  const body = JSON.parse(row.body) as Event
-  return { ...body, seq: row.seq, hash: row.hash, prevHash: row.prev_hash }
+/** A stored event as the wire's AuditEvent: the event itself, with its place in the chain. */
+export function toAuditEvent(row: ChainRecord | StoredEvent): AuditEvent {
+  const event = 'body' in row ? (JSON.parse(row.body) as Event) : row.event
+  return { ...event, seq: row.seq, hash: row.hash, prevHash: row.prevHash }
 }
 
 /**
@@ -89,7 +88,7 @@ export async function listEvents(ctx: Ctx, access: SpaceAccess, query: ListEvent
   const filter = eventFilter(query)
   const after = decodePageToken(query.pageToken, isSeq)
   const ascending = query.ascending === 'true'
-  const { items, nextPageToken } = await page<EventsTable>(
+  const { items, nextPageToken } = await page<ChainRecord>(
     query.pageSize,
     (limit) => ctx.store.audit.list(access.space.id, filter, { ascending, after, limit }),
     (last) => last.seq,

@@ -1,5 +1,5 @@
-import type { EventsTable } from '../../store/schema.js'
-import type { Store } from '../../store/store.js'
+import type { Repositories } from '../store.js'
+import type { ChainRecord } from './ports.js'
 import { chainHash, GENESIS_HASH } from './types.js'
 
 export type VerifyResult =
@@ -22,11 +22,14 @@ const MAX_CATCH_UPS = 100
  * query columns disagree with its body, or a head that is not the last event. It reads outside a
  * transaction, so events a running server appends meanwhile are verified too, not reported.
  */
-export async function verifyChain(store: Store, spaceId: string): Promise<VerifyResult> {
+export async function verifyChain(
+  store: Pick<Repositories, 'audit'>,
+  spaceId: string,
+): Promise<VerifyResult> {
   let seq = 0
   let hash = GENESIS_HASH
   const fail = (at: number, problem: string): VerifyResult => ({ ok: false, events: seq, seq: at, problem })
-  const check = (row: EventsTable): VerifyResult | undefined => {
+  const check = (row: ChainRecord): VerifyResult | undefined => {
     const expected = seq + 1
     if (row.seq !== expected) {
       return fail(
@@ -36,9 +39,9 @@ export async function verifyChain(store: Store, spaceId: string): Promise<Verify
           : `event ${row.seq} is stored out of order`,
       )
     }
-    if (row.prev_hash !== hash)
+    if (row.prevHash !== hash)
       return fail(row.seq, `prev_hash is not the hash of event ${seq === 0 ? '0 (genesis)' : seq}`)
-    if (row.hash !== chainHash(row.prev_hash, row.seq, row.body))
+    if (row.hash !== chainHash(row.prevHash, row.seq, row.body))
       return fail(row.seq, 'hash does not match the stored event (its body was changed)')
     const mismatch = columnMismatch(row)
     if (mismatch) return fail(row.seq, mismatch)
@@ -71,7 +74,7 @@ export async function verifyChain(store: Store, spaceId: string): Promise<Verify
 }
 
 /** The indexed columns are copies of the body's fields; a query must not find what the body denies. */
-function columnMismatch(row: EventsTable): string | undefined {
+function columnMismatch(row: ChainRecord): string | undefined {
   let body: unknown
   try {
     body = JSON.parse(row.body)
@@ -91,7 +94,7 @@ function columnMismatch(row: EventsTable): string | undefined {
     return "the timestamp column is not the body's timestamp"
   const actorKind = e.actor?.kind ?? null
   const actorId = e.actor?.id ?? e.actor?.email ?? null
-  if (actorKind !== row.actor_kind || actorId !== row.actor_id)
+  if (actorKind !== row.actorKind || actorId !== row.actorId)
     return "the actor columns are not the body's actor"
   return undefined
 }

@@ -70,7 +70,7 @@ export async function writeEvents(
     return out
   })
   const stored = await ctx.store.transaction((tx) => tx.audit.append(access.space.id, events))
-  return stored.map((s) => toAuditEvent({ seq: s.seq, hash: s.hash, prev_hash: s.prevHash, body: s.body }))
+  return stored.map(toAuditEvent)
 }
 
 const actorKey = (a: EventResource) => `${a.kind ?? ''}/${a.id ?? a.email ?? ''}`

@@ -1,17 +1,17 @@
 import type { Role } from '@openindent/contract'
-import type { Store } from '../../store/store.js'
 import { CACHE_TTL_MS, type Caches } from '../cache.js'
 import type { Clock } from '../clock.js'
 import { notFound, unauthenticated } from '../errors.js'
 import { sha256Hex } from '../ids.js'
-import { actorOf, type Principal, type SpaceAccess } from './principal.js'
+import type { Repositories } from '../store.js'
+import { actorOf, type Principal, principalKey, type SpaceAccess } from './principal.js'
 import type { UserTokenSigner } from './user-tokens.js'
 
 /** Service-account tokens start with this, so they are told apart from JWTs at a glance. */
 export const SERVICE_TOKEN_PREFIX = 'oi_sa'
 
 export interface AuthDeps {
-  store: Store
+  store: Pick<Repositories, 'tokens' | 'principals' | 'spaces'>
   clock: Clock
   signer: UserTokenSigner
   caches?: Caches
@@ -25,7 +25,7 @@ export async function authenticate(deps: AuthDeps, bearer: string | undefined): 
   if (!bearer) throw unauthenticated('missing bearer token: send "Authorization: Bearer <token>"')
   const cache = deps.caches?.principals
   const now = deps.clock.now()
-  const hit = cache?.get(bearer, now) as Principal | undefined
+  const hit = cache?.get(bearer, now)
   if (hit) return hit
   const generation = deps.caches?.freshness.current() ?? 0
   const { principal, until } = await resolve(deps, bearer)
@@ -48,17 +48,6 @@ async function resolve(deps: AuthDeps, bearer: string): Promise<{ principal: Pri
   return { principal: { type: 'user', user }, until: claims.expiresAt ?? 0 }
 }
 
-function principalKey(p: Principal): string {
-  switch (p.type) {
-    case 'serviceAccount':
-      return `t:${p.token.id}`
-    case 'user':
-      return `u:${p.user.id}`
-    case 'system':
-      return `s:${p.name}`
-  }
-}
-
 /**
  * A principal's access to a named space. A space the principal may not see is reported as not found,
  * exactly like one that does not exist, so tokens cannot probe other spaces.
@@ -71,7 +60,7 @@ export async function accessSpace(
   const cache = deps.caches?.access
   const key = `${principalKey(principal)}\u0000${spaceName}`
   const now = deps.clock.now()
-  const hit = cache?.get(key, now) as SpaceAccess | undefined
+  const hit = cache?.get(key, now)
   if (hit) return hit
   const generation = deps.caches?.freshness.current() ?? 0
   const space = await deps.store.spaces.byName(spaceName)
@@ -82,7 +71,7 @@ export async function accessSpace(
   return access
 }
 
-async function rolesIn(store: Store, p: Principal, spaceId: string): Promise<Role[] | undefined> {
+async function rolesIn(store: AuthDeps['store'], p: Principal, spaceId: string): Promise<Role[] | undefined> {
   switch (p.type) {
     case 'serviceAccount':
       return p.token.spaceId === spaceId ? p.token.serviceAccount.roles : undefined

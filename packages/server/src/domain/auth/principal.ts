@@ -29,6 +29,18 @@ export function requireRole(access: SpaceAccess, needed: Role): void {
     throw denied(`this action needs the ${needed} role in space ${access.space.name}`)
 }
 
+/** Names a principal, the same for every token of one service account; keys caches and idempotency scopes. */
+export function principalKey(p: Principal): string {
+  switch (p.type) {
+    case 'serviceAccount':
+      return `sa:${p.token.serviceAccount.id}`
+    case 'user':
+      return `user:${p.user.id}`
+    case 'system':
+      return `system:${p.name}`
+  }
+}
+
 /** Instance administrators (and the host's CLI) manage spaces themselves. */
 export function isInstanceAdmin(p: Principal): boolean {
   return p.type === 'system' || (p.type === 'user' && p.user.isAdmin)

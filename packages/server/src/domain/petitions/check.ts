@@ -1,20 +1,20 @@
 import type { EventResource } from '@openindent/contract'
 import type { SpaceAccess } from '../auth/principal.js'
-import { waitForSignal } from '../notifier.js'
-import type { ClaimDeps } from './claims.js'
-import { openPetition, requireMayPetition } from './open.js'
+import type { PetitionDeps } from './deps.js'
+import { openPetition, requireMayPetition } from './lifecycle/open.js'
 import { type PetitionRecord, requestKey, subjectKey } from './types.js'
+import { holdUntilSettled } from './wait.js'
 
 export interface CheckInput {
   petitioners: EventResource[]
   resources: EventResource[]
   reason?: string | undefined
   durationMs?: number | undefined
-  /** How long to hold the request for a decision, in ms. */
+  /** How long to hold the request for a decision, in ms (see `holdMs`). */
   waitMs: number
 }
 
-export interface CheckDeps extends ClaimDeps {
+export interface CheckDeps extends PetitionDeps {
   /** How long a denial answers identical requests before they may ask again. */
   denialWindowMs: number
 }
@@ -27,9 +27,8 @@ export type CheckResult =
 /**
  * The Approval Kit's one call. `granted` when live grants cover every petitioner × target; `waiting`
  * while a petition is open (one is opened when there is none); `denied` when the latest identical
- * request was denied within the denial window. With a wait, a waiting answer is held until a decision
- * is announced or the wait ends: the subscription is made before the state is read again, so a
- * decision landing in between is not missed.
+ * request was denied within the denial window. With a wait, a waiting answer is held until the
+ * petition is decided or the wait ends.
  */
 export async function checkApproval(
   deps: CheckDeps,
@@ -37,25 +36,17 @@ export async function checkApproval(
   input: CheckInput,
 ): Promise<CheckResult> {
   requireMayPetition(access, input.petitioners)
-  const first = await evaluate(deps, access, input)
-  let result: CheckResult = first ?? {
+  const first = (await evaluate(deps, access, input)) ?? {
     status: 'waiting',
     petition: (await openPetition(deps, access, input)).petition,
   }
-  const deadline = Date.now() + input.waitMs
-  while (result.status === 'waiting') {
-    const left = deadline - Date.now()
-    if (left <= 0) break
-    const { signalled, cancel } = waitForSignal(deps.notifier, access.space.id, result.petition.name, left)
-    const again = await evaluate(deps, access, input)
-    if (again && again.status !== 'waiting') {
-      cancel()
-      return again
-    }
-    if (!(await signalled)) break
-    result = (await evaluate(deps, access, input)) ?? result
-  }
-  return result
+  // Later reads never open a petition: one closed meanwhile (cancelled, say) leaves the answer waiting.
+  return holdUntilSettled(deps, access.space.id, first, {
+    waitMs: input.waitMs,
+    petitionOf: (r) => (r.status === 'waiting' ? r.petition.name : undefined),
+    read: async (previous) => (await evaluate(deps, access, input)) ?? previous,
+    settled: (r) => r.status !== 'waiting',
+  })
 }
 
 async function evaluate(
@@ -68,10 +59,10 @@ async function evaluate(
   const pKeys = [...new Set(input.petitioners.map(subjectKey))]
   const rKeys = [...new Set(input.resources.map(subjectKey))]
   const live = await deps.store.petitions.activeGrants(spaceId, pKeys, rKeys, now)
-  const covered = new Set(live.map((g) => `${g.petitioner_key}\u0000${g.resource_key}`))
+  const covered = new Set(live.map((g) => `${g.petitionerKey}\u0000${g.resourceKey}`))
   if (pKeys.every((p) => rKeys.every((r) => covered.has(`${p}\u0000${r}`)))) {
-    const expiries = live.map((g) => g.expire_time).filter((t): t is number => t !== null)
-    const latest = live.reduce((a, b) => (b.start_time > a.start_time ? b : a))
+    const expiries = live.map((g) => g.expireTime).filter((t): t is number => t !== undefined)
+    const latest = live.reduce((a, b) => (b.startTime > a.startTime ? b : a))
     return {
       status: 'granted',
       petitionName: latest.petition,

@@ -1,8 +1,8 @@
 import type { EventResource, Role } from '@openindent/contract'
-import type { Store } from '../../store/store.js'
 import { hasRole, type SpaceAccess } from '../auth/principal.js'
 import { matchesSelector } from '../labels/match.js'
 import { resourceName } from '../resources/types.js'
+import type { Repositories } from '../store.js'
 import { compileRule, DEFAULT_RULE, DEFAULT_RULE_NAME, type RuleRecord } from './types.js'
 
 /**
@@ -21,7 +21,11 @@ export interface Policy {
   maxMs: number
 }
 
-export async function policyFor(store: Store, spaceId: string, targets: EventResource[]): Promise<Policy> {
+export async function policyFor(
+  store: Pick<Repositories, 'rules' | 'resources'>,
+  spaceId: string,
+  targets: EventResource[],
+): Promise<Policy> {
   const rules = (await store.rules.all(spaceId)).map((r) => compileRule(r.name, r.spec, r))
   const fallback = compileRule(DEFAULT_RULE_NAME, DEFAULT_RULE, { createTime: 0, updateTime: 0 })
   const chosen = new Map<string, RuleRecord>()
@@ -49,7 +53,7 @@ export async function policyFor(store: Store, spaceId: string, targets: EventRes
 
 /** A target's labels as stored (uploaded resources), else as the request gave them. */
 async function labelsOf(
-  store: Store,
+  store: Pick<Repositories, 'resources'>,
   spaceId: string,
   target: EventResource,
 ): Promise<Record<string, string>> {

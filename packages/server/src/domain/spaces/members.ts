@@ -1,10 +1,11 @@
 import { EVENT_NAMES, type Role } from '@openindent/contract'
-import { decodeRoles, encodeRoles } from '../../store/roles.js'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { invalid, notFound } from '../errors.js'
 import { newId } from '../ids.js'
 import { decodePageToken, isString, page } from '../pagination.js'
+import type { PrincipalRepository } from './ports.js'
+import { normalizeRoles } from './roles.js'
 import type { MemberRecord, UserRecord } from './types.js'
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/
@@ -24,8 +25,7 @@ export async function putMember(
 ): Promise<MemberRecord> {
   requireRole(access, 'editor')
   const address = normalizeEmail(email)
-  // As stored (deduplicated, in a fixed order), so the response and the audit event match a later read.
-  const roles = decodeRoles(encodeRoles(input.roles))
+  const roles = normalizeRoles(input.roles)
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
     const user = await ensureUser(tx.principals, address, input.displayName, now)
@@ -44,7 +44,7 @@ export async function putMember(
 }
 
 export async function ensureUser(
-  principals: Ctx['store']['principals'],
+  principals: PrincipalRepository,
   email: string,
   displayName: string | undefined,
   now: number,

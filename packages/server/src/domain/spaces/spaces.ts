@@ -1,15 +1,15 @@
 import { EVENT_NAMES, type EventResource } from '@openindent/contract'
-import type { Store } from '../../store/store.js'
 import { isInstanceAdmin, type Principal, requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { alreadyExists, denied } from '../errors.js'
 import { newId } from '../ids.js'
 import { decodePageToken, isString, page } from '../pagination.js'
+import type { UnitOfWork } from '../store.js'
 import type { SpaceRecord } from './types.js'
 
 /** Creates a space with its audit chain, in the caller's transaction when there is one. */
 export async function createSpaceIn(
-  tx: Store,
+  tx: UnitOfWork,
   actor: EventResource,
   input: { name: string; displayName?: string | undefined },
   now: number,

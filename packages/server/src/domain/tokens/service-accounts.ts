@@ -1,12 +1,12 @@
 import { EVENT_NAMES, type Role } from '@openindent/contract'
-import { decodeRoles, encodeRoles } from '../../store/roles.js'
-import type { Store } from '../../store/store.js'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { alreadyExists, notFound } from '../errors.js'
 import { newId } from '../ids.js'
 import { decodePageToken, isString, page } from '../pagination.js'
+import { normalizeRoles } from '../spaces/roles.js'
 import type { ServiceAccountRecord } from '../spaces/types.js'
+import type { UnitOfWork } from '../store.js'
 
 export interface NewServiceAccount {
   name: string
@@ -15,18 +15,12 @@ export interface NewServiceAccount {
 }
 
 export async function createServiceAccountIn(
-  tx: Store,
+  tx: UnitOfWork,
   access: Pick<SpaceAccess, 'space' | 'actor'>,
   input: NewServiceAccount,
   now: number,
 ): Promise<ServiceAccountRecord> {
-  // Roles as stored (deduplicated, in a fixed order), so the response and the audit event match a later read.
-  const sa = {
-    id: newId('sa'),
-    spaceId: access.space.id,
-    ...input,
-    roles: decodeRoles(encodeRoles(input.roles)),
-  }
+  const sa = { id: newId('sa'), spaceId: access.space.id, ...input, roles: normalizeRoles(input.roles) }
   if (!(await tx.principals.createServiceAccount(sa, now)))
     throw alreadyExists(`service account "${input.name}"`)
   await tx.audit.append(access.space.id, [

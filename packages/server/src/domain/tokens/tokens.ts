@@ -1,5 +1,4 @@
 import { EVENT_NAMES } from '@openindent/contract'
-import type { Store } from '../../store/store.js'
 import { SERVICE_TOKEN_PREFIX } from '../auth/authenticate.js'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
@@ -7,6 +6,7 @@ import { notFound } from '../errors.js'
 import { newId, newSecret, sha256Hex } from '../ids.js'
 import { decodePageToken, isString, page } from '../pagination.js'
 import type { ServiceAccountRecord, TokenRecord } from '../spaces/types.js'
+import type { UnitOfWork } from '../store.js'
 
 const DAY_MS = 86_400_000
 
@@ -17,7 +17,7 @@ export interface CreatedToken {
 }
 
 export async function createTokenIn(
-  tx: Store,
+  tx: UnitOfWork,
   access: Pick<SpaceAccess, 'space' | 'actor'>,
   sa: ServiceAccountRecord,
   input: { displayName?: string | undefined; expiryDays?: number | undefined },

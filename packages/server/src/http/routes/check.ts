@@ -3,10 +3,12 @@ import { CACHE_TTL_MS } from '../../domain/cache.js'
 import { toIso } from '../../domain/clock.js'
 import { checkApproval } from '../../domain/petitions/check.js'
 import { requestedDuration, toSubjects } from '../../domain/petitions/input.js'
-import { requireMayPetition } from '../../domain/petitions/open.js'
+import { requireMayPetition } from '../../domain/petitions/lifecycle/open.js'
+import { getPetition, petitionDetails } from '../../domain/petitions/queries.js'
 import { requestKey } from '../../domain/petitions/types.js'
-import { getPetition, petitionView } from '../../domain/petitions/view.js'
+import { holdMs } from '../../domain/petitions/wait.js'
 import { JsonText, type RouteDef, route } from '../route.js'
+import { wirePetition } from '../wire.js'
 import { SpaceParams } from './params.js'
 
 export const checkRoutes: RouteDef[] = [
@@ -27,7 +29,7 @@ export const checkRoutes: RouteDef[] = [
       // A granted answer stays right until its first grant expires or anything is written.
       const key = `${access.space.id}\u0000${requestKey(petitioners, resources)}`
       const now = deps.clock.now()
-      const cached = deps.caches.checks.get(key, now) as JsonText | undefined
+      const cached = deps.checkAnswers.get(key, now)
       if (cached) return cached
       const generation = deps.caches.freshness.current()
       const result = await checkApproval({ ...deps, denialWindowMs: deps.options.denialWindowMs }, access, {
@@ -35,32 +37,31 @@ export const checkRoutes: RouteDef[] = [
         resources,
         reason: body.reason,
         durationMs: requestedDuration(body.duration, 'duration'),
-        waitMs: Math.min(Math.round((body.wait ?? 0) * 1000), deps.options.maxCheckWaitMs),
+        waitMs: holdMs(body.wait, deps.options.maxCheckWaitMs),
       })
       const space = access.space.name
       switch (result.status) {
         case 'granted': {
-          const petition = await petitionView(
-            deps,
-            space,
-            await getPetition(deps, access, result.petitionName),
-          )
+          const petition = await getPetition(deps, access, result.petitionName)
           const answer: CheckApprovalResponse = {
             status: result.status,
-            petition,
+            petition: wirePetition(space, await petitionDetails(deps, petition)),
             ...(result.expireTime !== undefined ? { expireTime: toIso(result.expireTime) } : {}),
           }
           const until = Math.min(result.expireTime ?? Number.POSITIVE_INFINITY, now + CACHE_TTL_MS)
           const text = new JsonText(JSON.stringify(answer))
-          deps.caches.checks.set(key, text, until, generation)
+          deps.checkAnswers.set(key, text, until, generation)
           return text
         }
         case 'waiting':
-          return { status: result.status, petition: await petitionView(deps, space, result.petition) }
+          return {
+            status: result.status,
+            petition: wirePetition(space, await petitionDetails(deps, result.petition)),
+          }
         case 'denied':
           return {
             status: result.status,
-            petition: await petitionView(deps, space, result.petition),
+            petition: wirePetition(space, await petitionDetails(deps, result.petition)),
             ...(result.reason ? { reason: result.reason } : {}),
           }
       }

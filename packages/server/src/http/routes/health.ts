@@ -3,16 +3,16 @@ import type { AppDeps } from '../deps.js'
 import type { AppEnv } from '../env.js'
 import { sendError } from '../errors.js'
 
-/** Liveness says the process answers; readiness says it can reach its database. */
+/**
+ * Liveness says the process answers; readiness says it can serve: its database answers and, with
+ * several instances, it hears their changes (without that it could serve stale cached answers).
+ */
 export function mountHealth(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
-    try {
-      await deps.store.ping()
-      return c.json({ status: 'ready' })
-    } catch (err) {
-      deps.logger.warn({ err }, 'readiness check failed')
-      return sendError(c, 'UNAVAILABLE', 'the database is not reachable')
-    }
+    const problem = await deps.readiness()
+    if (problem === undefined) return c.json({ status: 'ready' })
+    deps.logger.warn({ problem }, 'not ready')
+    return sendError(c, 'UNAVAILABLE', problem)
   })
 }

@@ -8,19 +8,42 @@ import {
   PageQuery,
   Petition,
   UpdatePetitionRequest,
+  WaitPetitionRequest,
 } from '@openindent/contract'
 import { z } from 'zod'
-import { submitClaim } from '../../domain/petitions/claims.js'
-import { closePetition } from '../../domain/petitions/close.js'
-import { getClaim, listClaims, waitForDecision } from '../../domain/petitions/decisions.js'
+import { getClaim, listClaims } from '../../domain/petitions/claims.js'
 import { petitionersOrSelf, requestedDuration, toSubjects } from '../../domain/petitions/input.js'
-import { openPetition } from '../../domain/petitions/open.js'
-import { getPetition, listPetitions, petitionView } from '../../domain/petitions/view.js'
+import { closePetition } from '../../domain/petitions/lifecycle/close.js'
+import { decide } from '../../domain/petitions/lifecycle/decide.js'
+import { openPetition } from '../../domain/petitions/lifecycle/open.js'
+import { getPetition, listPetitions, petitionDetails } from '../../domain/petitions/queries.js'
+import type { PetitionRecord } from '../../domain/petitions/types.js'
+import { holdMs, waitForDecision } from '../../domain/petitions/wait.js'
+import type { AppDeps } from '../deps.js'
 import { type RouteDef, route } from '../route.js'
+import { wirePetition } from '../wire.js'
 import { SpaceParams, withSpace } from './params.js'
 
 const TAG = 'Petitions'
 const PetitionParams = withSpace({ petition: z.string().min(1).max(64) })
+
+const view = async (deps: AppDeps, space: string, p: PetitionRecord) =>
+  wirePetition(space, await petitionDetails(deps, p))
+
+/** PUT with phase `closed` (as Indent's CLI sends) and DELETE both close the petition. */
+const close = (method: 'put' | 'delete', summary: string) =>
+  route({
+    method,
+    path: '/v1/spaces/{space}/petitions/{petition}',
+    summary,
+    tag: TAG,
+    auth: 'space',
+    params: PetitionParams,
+    ...(method === 'put' ? { body: UpdatePetitionRequest } : {}),
+    response: Petition,
+    handler: async ({ deps, access, params }) =>
+      view(deps, access.space.name, await closePetition(deps, access, params.petition)),
+  })
 
 export const petitionRoutes: RouteDef[] = [
   route({
@@ -37,8 +60,7 @@ export const petitionRoutes: RouteDef[] = [
         ...query,
         ascending: query.ascending === 'true',
       })
-      const petitions = await Promise.all(items.map((p) => petitionView(deps, access.space.name, p)))
-      return { petitions, nextPageToken }
+      return { petitions: items.map((d) => wirePetition(access.space.name, d)), nextPageToken }
     },
   }),
   route({
@@ -59,7 +81,7 @@ export const petitionRoutes: RouteDef[] = [
         durationMs: requestedDuration(p.defaultDuration, 'petition.defaultDuration'),
         labels: p.meta?.labels,
       })
-      return petitionView(deps, access.space.name, petition)
+      return view(deps, access.space.name, petition)
     },
   }),
   route({
@@ -71,48 +93,23 @@ export const petitionRoutes: RouteDef[] = [
     params: PetitionParams,
     response: Petition,
     handler: async ({ deps, access, params }) =>
-      petitionView(deps, access.space.name, await getPetition(deps, access, params.petition)),
+      view(deps, access.space.name, await getPetition(deps, access, params.petition)),
   }),
-  route({
-    method: 'put',
-    path: '/v1/spaces/{space}/petitions/{petition}',
-    summary: 'Close a petition (set state.status.phase to closed); granted access is revoked first',
-    tag: TAG,
-    auth: 'space',
-    params: PetitionParams,
-    body: UpdatePetitionRequest,
-    response: Petition,
-    handler: async ({ deps, access, params }) =>
-      petitionView(deps, access.space.name, await closePetition(deps, access, params.petition)),
-  }),
-  route({
-    method: 'delete',
-    path: '/v1/spaces/{space}/petitions/{petition}',
-    summary: 'Cancel a petition (it is closed; its history stays)',
-    tag: TAG,
-    auth: 'space',
-    params: PetitionParams,
-    response: Petition,
-    handler: async ({ deps, access, params }) =>
-      petitionView(deps, access.space.name, await closePetition(deps, access, params.petition)),
-  }),
+  close('put', 'Close a petition (set state.status.phase to closed); granted access is revoked first'),
+  close('delete', 'Cancel a petition (it is closed; its history stays)'),
   route({
     method: 'post',
     path: '/v1/spaces/{space}/petitions/{petition}:wait',
-    summary: 'Hold the request until the petition leaves "open" or the wait (seconds, at most 30) ends',
+    summary: 'Hold the request until the petition leaves "open" or the wait (in seconds) ends',
     idempotent: false,
     tag: TAG,
     auth: 'space',
     params: PetitionParams,
-    body: z.strictObject({ wait: z.number().min(0).max(30).default(10) }),
+    body: WaitPetitionRequest,
     response: Petition,
     handler: async ({ deps, access, params, body }) => {
-      const waitMs = Math.min(body.wait * 1000, deps.options.maxCheckWaitMs)
-      return petitionView(
-        deps,
-        access.space.name,
-        await waitForDecision(deps, access, params.petition, waitMs),
-      )
+      const waitMs = holdMs(body.wait, deps.options.maxCheckWaitMs)
+      return view(deps, access.space.name, await waitForDecision(deps, access, params.petition, waitMs))
     },
   }),
   route({
@@ -124,9 +121,10 @@ export const petitionRoutes: RouteDef[] = [
     params: PetitionParams,
     query: PageQuery,
     response: ListClaimsResponse,
-    handler: async ({ deps, access, params }) => ({
-      claims: await listClaims(deps, access, params.petition),
-    }),
+    handler: async ({ deps, access, params, query }) => {
+      const { items, nextPageToken } = await listClaims(deps, access, params.petition, query)
+      return { claims: items, nextPageToken }
+    },
   }),
   route({
     method: 'get',
@@ -147,13 +145,11 @@ export const petitionRoutes: RouteDef[] = [
     params: PetitionParams,
     body: CreateClaimRequest,
     response: Event,
-    handler: async ({ deps, access, params, body }) => {
-      const stored = await submitClaim(deps, access, params.petition, {
+    handler: async ({ deps, access, params, body }) =>
+      decide(deps, access, params.petition, {
         event: body.claim.event,
         reason: body.claim.reason,
         labels: body.claim.meta?.labels,
-      })
-      return JSON.parse(stored) as z.infer<typeof Event>
-    },
+      }),
   }),
 ]

@@ -5,34 +5,14 @@ import {
   UpdateApprovalRuleRequest,
 } from '@openindent/contract'
 import { z } from 'zod'
-import { toIso } from '../../domain/clock.js'
 import { notFound } from '../../domain/errors.js'
 import { createRule, deleteRule, listRules, updateRule } from '../../domain/rules/crud.js'
-import type { RuleRecord } from '../../domain/rules/types.js'
 import { type RouteDef, route } from '../route.js'
+import { wireRule } from '../wire.js'
 import { SpaceParams, withSpace } from './params.js'
 
 const TAG = 'Approval rules'
 const RuleParams = withSpace({ rule: z.string().min(1).max(63) })
-
-function wireRule(space: string, r: RuleRecord): ApprovalRule {
-  const { spec } = r
-  const out: ApprovalRule = {
-    name: r.name,
-    selector: spec.selector,
-    approvers: spec.approvers,
-    minApprovals: spec.minApprovals,
-    allowSelfApproval: spec.allowSelfApproval,
-    defaultDuration: spec.defaultDuration,
-    maxDuration: spec.maxDuration,
-    allowIndefinite: spec.allowIndefinite,
-    reasonRequired: spec.reasonRequired,
-    priority: spec.priority,
-    meta: { name: r.name, space, createTime: toIso(r.createTime), updateTime: toIso(r.updateTime) },
-  }
-  if (spec.displayName !== undefined) out.displayName = spec.displayName
-  return out
-}
 
 export const ruleRoutes: RouteDef[] = [
   route({

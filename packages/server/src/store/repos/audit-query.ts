@@ -1,30 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
+import type { EventFilter, EventWindow } from '../../domain/audit/ports.js'
 import type { Database, EventsTable } from '../schema.js'
-
-/** What an audit query selects. Every field narrows; none given lists the whole log. */
-export interface EventFilter {
-  /** The stored `actor_id`: the actor's id, or its email when it has no id. */
-  actor?: string | undefined
-  resourceKind?: string | undefined
-  /** Only together with `resourceKind`. */
-  resourceId?: string | undefined
-  event?: string | undefined
-  /** Epoch milliseconds, inclusive. */
-  startTime?: number | undefined
-  /** Epoch milliseconds, exclusive. */
-  endTime?: number | undefined
-}
-
-/** Which slice of the matching events, in chain (`seq`) order. */
-export interface EventWindow {
-  /** Oldest first when true; newest first otherwise. */
-  ascending: boolean
-  /** Keyset cursor: only events after this seq in the chosen order. */
-  after?: number | undefined
-  /** Only events up to this seq (inclusive): pins an export to the head it started from. */
-  through?: number | undefined
-  limit: number
-}
 
 /**
  * Time-only ranges with fewer events than this are read through `events_time` and sorted by seq;

@@ -1,4 +1,12 @@
+import type { Event } from '@openindent/contract'
 import type { Kysely } from 'kysely'
+import type {
+  AuditLog,
+  ChainRecord,
+  EventFilter,
+  EventWindow,
+  StoredEvent,
+} from '../../domain/audit/ports.js'
 import {
   chainHash,
   eventBody,
@@ -8,20 +16,14 @@ import {
 } from '../../domain/audit/types.js'
 import { newId } from '../../domain/ids.js'
 import { chunks } from '../chunks.js'
-import type { Database, Engine, EventResourcesTable, EventsTable } from '../schema.js'
-import { type EventFilter, type EventWindow, queryEvents } from './audit-query.js'
+import type { EngineAdapter } from '../engine.js'
+import type { Database, EventResourcesTable, EventsTable } from '../schema.js'
+import { queryEvents } from './audit-query.js'
 
-export interface StoredEvent {
-  seq: number
-  hash: string
-  prevHash: string
-  body: string
-}
-
-export class AuditRepo {
+export class AuditRepo implements AuditLog {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly engine: Engine,
+    private readonly adapter: EngineAdapter,
   ) {}
 
   /** Starts a space's chain. Called once, in the transaction that creates the space. */
@@ -39,9 +41,9 @@ export class AuditRepo {
    */
   async append(spaceId: string, events: NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return []
-    let q = this.db.selectFrom('audit_heads').select(['seq', 'hash']).where('space_id', '=', spaceId)
-    if (this.engine === 'postgres') q = q.forUpdate()
-    const head = await q.executeTakeFirstOrThrow()
+    const head = await this.adapter
+      .lockRows(this.db.selectFrom('audit_heads').select(['seq', 'hash']).where('space_id', '=', spaceId))
+      .executeTakeFirstOrThrow()
     let { seq, hash } = head
     const rows: EventsTable[] = []
     const links: EventResourcesTable[] = []
@@ -49,7 +51,8 @@ export class AuditRepo {
     for (const e of events) {
       seq += 1
       const id = newId('evt')
-      const body = serializeEvent(eventBody(id, e))
+      const event = eventBody(id, e)
+      const body = serializeEvent(event)
       const prevHash = hash
       hash = chainHash(prevHash, seq, body)
       rows.push({
@@ -72,7 +75,9 @@ export class AuditRepo {
         seen.add(key)
         links.push({ space_id: spaceId, kind: r.kind, id: r.id, seq })
       }
-      stored.push({ seq, hash, prevHash, body })
+      const record: StoredEvent = { seq, hash, prevHash, event: withoutUndefined(event) as Event }
+      if (e.petition !== undefined) record.petition = e.petition
+      stored.push(record)
     }
     for (const part of chunks(rows)) await this.db.insertInto('events').values(part).execute()
     for (const part of chunks(links)) await this.db.insertInto('event_resources').values(part).execute()
@@ -81,7 +86,7 @@ export class AuditRepo {
   }
 
   /** Events of a space in chain order, for verification and export. */
-  async *scan(spaceId: string, batch = 1000): AsyncGenerator<EventsTable> {
+  async *scan(spaceId: string, batch = 1000): AsyncGenerator<ChainRecord> {
     let after = 0
     for (;;) {
       const rows = await this.db
@@ -92,7 +97,7 @@ export class AuditRepo {
         .orderBy('seq')
         .limit(batch)
         .execute()
-      yield* rows
+      yield* rows.map(toChainRecord)
       if (rows.length < batch) return
       after = rows[rows.length - 1]?.seq ?? after
     }
@@ -107,7 +112,54 @@ export class AuditRepo {
   }
 
   /** A page of a space's events matching `filter`, in seq order (see `queryEvents` for the indexes). */
-  list(spaceId: string, filter: EventFilter, window: EventWindow): Promise<EventsTable[]> {
-    return queryEvents(this.db, spaceId, filter, window)
+  async list(spaceId: string, filter: EventFilter, window: EventWindow): Promise<ChainRecord[]> {
+    return (await queryEvents(this.db, spaceId, filter, window)).map(toChainRecord)
+  }
+
+  async petitionEvents(
+    spaceId: string,
+    petitions: readonly string[],
+    opts: { only?: readonly string[]; afterSeq?: number | undefined; limit?: number } = {},
+  ): Promise<StoredEvent[]> {
+    if (petitions.length === 0) return []
+    let q = this.db
+      .selectFrom('events')
+      .select(['seq', 'hash', 'prev_hash', 'body', 'petition'])
+      .where('space_id', '=', spaceId)
+      .where('petition', 'in', [...petitions])
+    if (opts.only) q = q.where('event', 'in', [...opts.only])
+    if (opts.afterSeq !== undefined) q = q.where('seq', '>', opts.afterSeq)
+    if (opts.limit !== undefined) q = q.limit(opts.limit)
+    const rows = await q.orderBy('seq').execute()
+    return rows.map((r) => {
+      const out: StoredEvent = {
+        seq: r.seq,
+        hash: r.hash,
+        prevHash: r.prev_hash,
+        event: JSON.parse(r.body) as Event,
+      }
+      if (r.petition !== null) out.petition = r.petition
+      return out
+    })
+  }
+}
+
+/** What a later read of the stored JSON gives back: the same object without its absent fields. */
+function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
+}
+
+function toChainRecord(row: EventsTable): ChainRecord {
+  return {
+    seq: row.seq,
+    id: row.id,
+    event: row.event,
+    actorKind: row.actor_kind,
+    actorId: row.actor_id,
+    timestamp: row.timestamp,
+    body: row.body,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+    petition: row.petition,
   }
 }

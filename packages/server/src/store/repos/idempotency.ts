@@ -1,16 +1,11 @@
 import type { Kysely } from 'kysely'
+import type { IdempotencyClaim, IdempotencyKeys } from '../../domain/idempotency.js'
 import type { Database } from '../schema.js'
-
-export type IdempotencyClaim =
-  | { state: 'claimed' }
-  | { state: 'replay'; status: number; body: string }
-  | { state: 'in-progress' }
-  | { state: 'mismatch' }
 
 /** An unfinished claim older than this is taken over: its request died before finishing. */
 const STALE_MS = 60_000
 
-export class IdempotencyRepo {
+export class IdempotencyRepo implements IdempotencyKeys {
   constructor(private readonly db: Kysely<Database>) {}
 
   /**

@@ -1,24 +1,20 @@
 import type { EventResource, Phase } from '@openindent/contract'
 import { type Kysely, sql } from 'kysely'
+import type { LiveGrant, PetitionFilter, PetitionRepository } from '../../domain/petitions/ports.js'
 import type { GrantRecord, Outcome, PetitionRecord } from '../../domain/petitions/types.js'
 import { subjectKey } from '../../domain/petitions/types.js'
 import { chunks } from '../chunks.js'
+import type { EngineAdapter } from '../engine.js'
 import { parseJson } from '../json.js'
+import { labelFilter } from '../label-filter.js'
 import type { Database, GrantsTable, PetitionsTable } from '../schema.js'
 
-export interface PetitionFilter {
-  phase?: Phase | undefined
-  /** A `kind/id` subject key, or a bare id or email matched against any kind. */
-  petitioner?: string | undefined
-  resource?: string | undefined
-  after?: { time: number; name: string } | undefined
-  ascending: boolean
-  limit: number
-}
-
 /** Petitions, the approvals they collected and the grants they made. */
-export class PetitionRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+export class PetitionRepo implements PetitionRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly adapter: EngineAdapter,
+  ) {}
 
   /**
    * Inserts an open petition unless an identical one is open already: the partial unique index
@@ -50,32 +46,13 @@ export class PetitionRepo {
     return true
   }
 
-  /** Reads a petition and, on PostgreSQL, locks its row until the transaction ends. */
-  async lock(
-    spaceId: string,
-    name: string,
-    engine: 'sqlite' | 'postgres',
-  ): Promise<PetitionRecord | undefined> {
-    let q = this.db
-      .selectFrom('petitions')
-      .selectAll()
-      .where('space_id', '=', spaceId)
-      .where('name', '=', name)
-    if (engine === 'postgres') q = q.forUpdate()
-    const row = await q.executeTakeFirst()
+  async lock(spaceId: string, name: string): Promise<PetitionRecord | undefined> {
+    const row = await this.adapter
+      .lockRows(
+        this.db.selectFrom('petitions').selectAll().where('space_id', '=', spaceId).where('name', '=', name),
+      )
+      .executeTakeFirst()
     return row && fromRow(row)
-  }
-
-  /** The petition's audit events, oldest first: its `state.eventHistory`. */
-  async history(spaceId: string, name: string): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('events')
-      .select('body')
-      .where('space_id', '=', spaceId)
-      .where('petition', '=', name)
-      .orderBy('seq')
-      .execute()
-    return rows.map((r) => r.body)
   }
 
   async get(spaceId: string, name: string): Promise<PetitionRecord | undefined> {
@@ -116,6 +93,7 @@ export class PetitionRepo {
   async list(spaceId: string, f: PetitionFilter): Promise<PetitionRecord[]> {
     let q = this.db.selectFrom('petitions').selectAll('petitions').where('petitions.space_id', '=', spaceId)
     if (f.phase) q = q.where('petitions.phase', '=', f.phase)
+    if (f.selector?.length) q = q.where(labelFilter(this.adapter, f.selector, 'petitions.labels'))
     for (const [role, value] of [
       ['petitioner', f.petitioner],
       ['resource', f.resource],
@@ -158,7 +136,7 @@ export class PetitionRepo {
   async transition(
     spaceId: string,
     name: string,
-    from: Phase[],
+    from: readonly Phase[],
     to: Phase,
     now: number,
     outcome?: { outcome: Outcome; reason?: string | undefined },
@@ -174,7 +152,7 @@ export class PetitionRepo {
       })
       .where('space_id', '=', spaceId)
       .where('name', '=', name)
-      .where('phase', 'in', from)
+      .where('phase', 'in', [...from])
       .returningAll()
       .executeTakeFirst()
     return row && fromRow(row)
@@ -225,23 +203,35 @@ export class PetitionRepo {
     }
   }
 
-  async grantsOf(spaceId: string, petition: string): Promise<GrantRecord[]> {
+  async grantsOf(spaceId: string, petitions: readonly string[]): Promise<Map<string, GrantRecord[]>> {
+    const out = new Map<string, GrantRecord[]>()
+    if (petitions.length === 0) return out
     const rows = await this.db
       .selectFrom('grants')
       .selectAll()
       .where('space_id', '=', spaceId)
-      .where('petition', '=', petition)
+      .where('petition', 'in', [...petitions])
       .orderBy('id')
       .execute()
-    return rows.map(grantFromRow)
+    for (const row of rows) {
+      const list = out.get(row.petition) ?? []
+      list.push(grantFromRow(row))
+      out.set(row.petition, list)
+    }
+    return out
   }
 
   /**
    * Live grants (not revoked, not expired at `now`) among the given petitioner and target keys. The
    * approval check's hot path: one indexed query.
    */
-  async activeGrants(spaceId: string, petitionerKeys: string[], resourceKeys: string[], now: number) {
-    return this.db
+  async activeGrants(
+    spaceId: string,
+    petitionerKeys: string[],
+    resourceKeys: string[],
+    now: number,
+  ): Promise<LiveGrant[]> {
+    const rows = await this.db
       .selectFrom('grants')
       .select(['petitioner_key', 'resource_key', 'expire_time', 'petition', 'start_time'])
       .where('space_id', '=', spaceId)
@@ -250,6 +240,16 @@ export class PetitionRepo {
       .where('resource_key', 'in', resourceKeys)
       .where((eb) => eb.or([eb('expire_time', 'is', null), eb('expire_time', '>', now)]))
       .execute()
+    return rows.map((r) => {
+      const g: LiveGrant = {
+        petition: r.petition,
+        petitionerKey: r.petitioner_key,
+        resourceKey: r.resource_key,
+        startTime: r.start_time,
+      }
+      if (r.expire_time !== null) g.expireTime = r.expire_time
+      return g
+    })
   }
 
   /** Revokes a petition's live grants; returns the ones this call revoked. */

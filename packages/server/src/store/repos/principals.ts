@@ -1,11 +1,12 @@
 import type { Role } from '@openindent/contract'
 import { type Kysely, sql } from 'kysely'
+import type { PrincipalRepository } from '../../domain/spaces/ports.js'
 import type { MemberRecord, ServiceAccountRecord, UserRecord } from '../../domain/spaces/types.js'
 import { decodeRoles, encodeRoles } from '../roles.js'
 import type { Database, ServiceAccountsTable, UsersTable } from '../schema.js'
 
 /** Users, their memberships of spaces, and service accounts. */
-export class PrincipalRepo {
+export class PrincipalRepo implements PrincipalRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Inserts the user; false when the email is taken. */

@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely'
-import type { Requirement } from '../../domain/labels/selector.js'
+import type { ListResourcesFilter, ResourceRepository, UpsertOutcome } from '../../domain/resources/ports.js'
 import {
   contentHash,
   type ResourceContent,
@@ -7,24 +7,10 @@ import {
   resourceName,
 } from '../../domain/resources/types.js'
 import { chunks, ROWS_PER_STATEMENT } from '../chunks.js'
+import type { EngineAdapter } from '../engine.js'
 import { parseJson } from '../json.js'
 import { labelFilter } from '../label-filter.js'
 import type { Database, Engine, ResourcesTable } from '../schema.js'
-
-export interface ListResourcesFilter {
-  kind?: string | undefined
-  selector?: Requirement[] | undefined
-  /** Keyset cursor: rows after this `(kind, id)`. */
-  after?: { kind: string; id: string } | undefined
-  limit: number
-}
-
-export interface UpsertOutcome {
-  /** The stored resources, in the order given. */
-  resources: ResourceRecord[]
-  /** Those whose content this write created or changed (not just touched). */
-  changed: ResourceRecord[]
-}
 
 type UpsertReturn = Pick<ResourcesTable, 'kind' | 'id' | 'create_time' | 'change_id'>
 
@@ -46,11 +32,15 @@ const ROW_COLUMNS = [
 
 const FULL_CHUNK_SQL = new Map<Engine, string>()
 
-export class ResourceRepo {
+export class ResourceRepo implements ResourceRepository {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly engine: Engine,
+    private readonly adapter: EngineAdapter,
   ) {}
+
+  private get engine(): Engine {
+    return this.adapter.engine
+  }
 
   /**
    * Upserts by `(kind, id)` in as few statements as possible. Every row's update time moves; its
@@ -175,7 +165,7 @@ export class ResourceRepo {
   async list(spaceId: string, filter: ListResourcesFilter): Promise<ResourceRecord[]> {
     let q = this.db.selectFrom('resources').selectAll().where('space_id', '=', spaceId)
     if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind)
-    if (filter.selector?.length) q = q.where(labelFilter(this.engine, filter.selector))
+    if (filter.selector?.length) q = q.where(labelFilter(this.adapter, filter.selector))
     if (filter.after) q = q.where(sql<boolean>`(kind, id) > (${filter.after.kind}, ${filter.after.id})`)
     const rows = await q.orderBy('kind').orderBy('id').limit(filter.limit).execute()
     return rows.map(fromRow)

@@ -1,16 +1,10 @@
 import type { ApprovalRuleInput } from '@openindent/contract'
 import type { Kysely } from 'kysely'
+import type { RuleRepository, StoredRule } from '../../domain/rules/ports.js'
 import { parseJson } from '../json.js'
 import type { ApprovalRulesTable, Database } from '../schema.js'
 
-export interface StoredRule {
-  name: string
-  spec: ApprovalRuleInput
-  createTime: number
-  updateTime: number
-}
-
-export class RuleRepo {
+export class RuleRepo implements RuleRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Every rule of a space, lowest priority number first (ties by name). Spaces hold few rules. */

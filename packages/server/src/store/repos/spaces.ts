@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely'
+import type { SpaceRepository } from '../../domain/spaces/ports.js'
 import type { SpaceRecord } from '../../domain/spaces/types.js'
 import type { Database, SpacesTable } from '../schema.js'
 
-export class SpaceRepo {
+export class SpaceRepo implements SpaceRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Inserts the space; false when the name is taken. */

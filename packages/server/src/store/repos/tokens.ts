@@ -1,19 +1,11 @@
 import type { Kysely } from 'kysely'
 import type { TokenRecord } from '../../domain/spaces/types.js'
+import type { NewToken, TokenRepository } from '../../domain/tokens/ports.js'
 import type { Database, ServiceAccountsTable, TokensTable } from '../schema.js'
 import { serviceAccountFromRow } from './principals.js'
 
-export interface NewToken {
-  id: string
-  spaceId: string
-  serviceAccountId: string
-  displayName?: string | undefined
-  secretHash: string
-  expireTime?: number | undefined
-}
-
 /** Service-account tokens (stored only as hashes) and one-time sign-in codes. */
-export class TokenRepo {
+export class TokenRepo implements TokenRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async create(t: NewToken, now: number): Promise<void> {

@@ -1,23 +1,21 @@
 import { EVENT_NAMES } from '@openindent/contract'
-import { requireRole, type SpaceAccess } from '../auth/principal.js'
-import { DomainError, denied, notFound } from '../errors.js'
-import { isPetitioner } from '../rules/policy.js'
-import { type ClaimDeps, revokeGrants } from './claims.js'
-import type { PetitionRecord } from './types.js'
+import { requireRole, type SpaceAccess } from '../../auth/principal.js'
+import type { Ctx } from '../../context.js'
+import { DomainError, denied, notFound } from '../../errors.js'
+import { isPetitioner } from '../../rules/policy.js'
+import type { PetitionRecord } from '../types.js'
+import { revokeGrants } from './grants.js'
+import { stepLocked } from './table.js'
 
 /**
  * Closes a petition: an open one is cancelled, a granted one has its access revoked first. The
  * petitioner or an editor may close.
  */
-export async function closePetition(
-  deps: ClaimDeps,
-  access: SpaceAccess,
-  name: string,
-): Promise<PetitionRecord> {
+export async function closePetition(ctx: Ctx, access: SpaceAccess, name: string): Promise<PetitionRecord> {
   const spaceId = access.space.id
-  const now = deps.clock.now()
-  const closed = await deps.store.transaction(async (tx) => {
-    const p = await tx.petitions.lock(spaceId, name, tx.engine)
+  const now = ctx.clock.now()
+  return ctx.store.transaction(async (tx) => {
+    const p = await tx.petitions.lock(spaceId, name)
     if (!p) throw notFound(`petition "${name}"`)
     if (!isPetitioner(p.petitioners, access)) {
       try {
@@ -28,15 +26,7 @@ export async function closePetition(
     }
     if (p.phase === 'closed') throw new DomainError('CONFLICT', `petition ${name} is already closed`)
     if (p.phase === 'granted') await revokeGrants(tx, p, access.actor, 'petition closed', now)
-    const outcome = p.phase === 'open' ? { outcome: 'cancelled' as const } : undefined
-    const updated = await tx.petitions.transition(
-      spaceId,
-      name,
-      ['open', 'granted', 'revoked'],
-      'closed',
-      now,
-      outcome,
-    )
+    const closed = await stepLocked(tx, p, p.phase === 'open' ? 'cancel' : 'close', now)
     await tx.audit.append(spaceId, [
       {
         event: EVENT_NAMES.petitionClose,
@@ -46,8 +36,6 @@ export async function closePetition(
         petition: name,
       },
     ])
-    return updated ?? p
+    return closed
   })
-  await deps.notifier.publish(spaceId, name)
-  return closed
 }

@@ -1,9 +1,9 @@
 import { EVENT_NAMES, type EventResource, formatGoDuration, LABELS } from '@openindent/contract'
-import { requireRole, type SpaceAccess } from '../auth/principal.js'
-import type { Ctx } from '../context.js'
-import { invalid } from '../errors.js'
-import { isPetitioner, policyFor } from '../rules/policy.js'
-import { type PetitionRecord, petitionName, requestKey } from './types.js'
+import { requireRole, type SpaceAccess } from '../../auth/principal.js'
+import type { Ctx } from '../../context.js'
+import { invalid } from '../../errors.js'
+import { isPetitioner, policyFor } from '../../rules/policy.js'
+import { type PetitionRecord, petitionName, requestKey } from '../types.js'
 
 export interface PetitionInput {
   petitioners: EventResource[]
@@ -68,6 +68,7 @@ export async function openPetition(
 
   const created = await ctx.store.transaction(async (tx) => {
     if (!(await tx.petitions.insertOpen(petition))) return false
+    tx.emit({ kind: 'petition', type: 'opened', spaceId, petition: petition.name, at: now })
     await tx.audit.append(spaceId, [
       {
         event: EVENT_NAMES.accessRequest,

@@ -1,0 +1,74 @@
+import type { Event } from '@openindent/contract'
+import type { NewEvent } from './types.js'
+
+/** An event as the chain stores it: its bytes (what the hash covers) and the columns queries use. */
+export interface ChainRecord {
+  seq: number
+  id: string
+  event: string
+  actorKind: string | null
+  /** The actor's id, or its email when it has none. */
+  actorId: string | null
+  /** Epoch milliseconds. */
+  timestamp: number
+  /** The canonical JSON of the event. */
+  body: string
+  prevHash: string
+  hash: string
+  petition: string | null
+}
+
+/** An appended event with its place in the chain. */
+export interface StoredEvent {
+  seq: number
+  hash: string
+  prevHash: string
+  event: Event
+  petition?: string
+}
+
+/** What an audit query selects. Every field narrows; none given lists the whole log. */
+export interface EventFilter {
+  /** The stored actor id: the actor's id, or its email when it has no id. */
+  actor?: string | undefined
+  resourceKind?: string | undefined
+  /** Only together with `resourceKind`. */
+  resourceId?: string | undefined
+  event?: string | undefined
+  /** Epoch milliseconds, inclusive. */
+  startTime?: number | undefined
+  /** Epoch milliseconds, exclusive. */
+  endTime?: number | undefined
+}
+
+/** Which slice of the matching events, in chain (`seq`) order. */
+export interface EventWindow {
+  /** Oldest first when true; newest first otherwise. */
+  ascending: boolean
+  /** Keyset cursor: only events after this seq in the chosen order. */
+  after?: number | undefined
+  /** Only events up to this seq (inclusive): pins an export to the head it started from. */
+  through?: number | undefined
+  limit: number
+}
+
+/** Each space's append-only, hash-chained log. */
+export interface AuditLog {
+  /** Starts a space's chain; once, in the transaction that creates the space. */
+  init(spaceId: string): Promise<void>
+  /** Appends in order; needs a transaction, which serialises writers on the chain head. */
+  append(spaceId: string, events: NewEvent[]): Promise<StoredEvent[]>
+  /** Every event of a space in chain order, for verification. */
+  scan(spaceId: string, batch?: number): AsyncGenerator<ChainRecord>
+  head(spaceId: string): Promise<{ seq: number; hash: string } | undefined>
+  list(spaceId: string, filter: EventFilter, window: EventWindow): Promise<ChainRecord[]>
+  /**
+   * The events of the given petitions, oldest first: their histories. `only` keeps those event names;
+   * `afterSeq` and `limit` page through them.
+   */
+  petitionEvents(
+    spaceId: string,
+    petitions: readonly string[],
+    opts?: { only?: readonly string[]; afterSeq?: number | undefined; limit?: number },
+  ): Promise<StoredEvent[]>
+}

@@ -1,0 +1,81 @@
+import type { Phase } from '@openindent/contract'
+import { DomainError } from '../../errors.js'
+import type { PetitionEventType } from '../../events.js'
+import type { UnitOfWork } from '../../store.js'
+import type { Outcome, PetitionRecord } from '../types.js'
+
+/** A change of phase. Approvals short of the quorum change no phase and are not transitions. */
+export type Transition = 'grant' | 'deny' | 'cancel' | 'revoke' | 'expire' | 'close'
+
+interface Step {
+  from: readonly Phase[]
+  to: Phase
+  /** How the petition ended, when this step decides it; `close` leaves an earlier decision standing. */
+  outcome?: Outcome
+  event: PetitionEventType
+  /** For messages: "only open petitions can be <verb>". */
+  verb: string
+}
+
+/**
+ * Every phase a petition can move through, in one table. `open` is where every petition starts (see
+ * open.ts); `closed` is where every one ends.
+ */
+export const TRANSITIONS: Record<Transition, Step> = {
+  grant: { from: ['open'], to: 'granted', outcome: 'approved', event: 'granted', verb: 'approved' },
+  deny: { from: ['open'], to: 'closed', outcome: 'denied', event: 'denied', verb: 'denied' },
+  cancel: { from: ['open'], to: 'closed', outcome: 'cancelled', event: 'cancelled', verb: 'cancelled' },
+  revoke: { from: ['granted'], to: 'revoked', outcome: 'revoked', event: 'revoked', verb: 'revoked' },
+  expire: { from: ['granted'], to: 'revoked', outcome: 'revoked', event: 'expired', verb: 'expired' },
+  close: { from: ['granted', 'revoked'], to: 'closed', event: 'closed', verb: 'closed' },
+}
+
+/** The 409 for a step the petition's phase does not allow. */
+export function notAllowed(p: PetitionRecord, t: Transition): DomainError {
+  const step = TRANSITIONS[t]
+  return new DomainError(
+    'CONFLICT',
+    `petition ${p.name} is ${p.phase}; only ${step.from.join(' or ')} petitions can be ${step.verb}`,
+  )
+}
+
+/** Whether the petition's phase allows the step. */
+export const allows = (p: PetitionRecord, t: Transition): boolean => TRANSITIONS[t].from.includes(p.phase)
+
+/**
+ * Moves the petition one step in a single conditional update and queues the step's event. Undefined
+ * when the petition was no longer in a phase the step starts from (another instance moved it first).
+ */
+export async function step(
+  tx: UnitOfWork,
+  p: Pick<PetitionRecord, 'spaceId' | 'name'>,
+  t: Transition,
+  now: number,
+  reason?: string | undefined,
+): Promise<PetitionRecord | undefined> {
+  const s = TRANSITIONS[t]
+  const updated = await tx.petitions.transition(
+    p.spaceId,
+    p.name,
+    s.from,
+    s.to,
+    now,
+    s.outcome && { outcome: s.outcome, reason },
+  )
+  if (updated) tx.emit({ kind: 'petition', type: s.event, spaceId: p.spaceId, petition: p.name, at: now })
+  return updated
+}
+
+/** `step` on a petition locked in this transaction: its phase was checked, so the step must apply. */
+export async function stepLocked(
+  tx: UnitOfWork,
+  p: PetitionRecord,
+  t: Transition,
+  now: number,
+  reason?: string | undefined,
+): Promise<PetitionRecord> {
+  if (!allows(p, t)) throw notAllowed(p, t)
+  const updated = await step(tx, p, t, now, reason)
+  if (!updated) throw notAllowed(p, t)
+  return updated
+}

@@ -1,0 +1,72 @@
+import type { Phase } from '@openindent/contract'
+import type { Requirement } from '../labels/selector.js'
+import type { GrantRecord, Outcome, PetitionRecord } from './types.js'
+
+export interface PetitionFilter {
+  phase?: Phase | undefined
+  /** A `kind/id` subject key, or a bare id or email matched against any kind. */
+  petitioner?: string | undefined
+  resource?: string | undefined
+  /** Over the petition's own labels. */
+  selector?: Requirement[] | undefined
+  after?: { time: number; name: string } | undefined
+  ascending: boolean
+  limit: number
+}
+
+/** A live grant as the approval check needs it. */
+export interface LiveGrant {
+  petition: string
+  petitionerKey: string
+  resourceKey: string
+  startTime: number
+  /** Undefined: until revoked. */
+  expireTime?: number
+}
+
+/** Petitions, the approvals they collected and the grants they made. */
+export interface PetitionRepository {
+  /** Inserts an open petition; false when an identical one is open already (concurrent requests make one). */
+  insertOpen(p: PetitionRecord): Promise<boolean>
+  /** Reads a petition and locks it until the transaction ends, so decisions on it apply one at a time. */
+  lock(spaceId: string, name: string): Promise<PetitionRecord | undefined>
+  get(spaceId: string, name: string): Promise<PetitionRecord | undefined>
+  openFor(spaceId: string, requestKey: string): Promise<PetitionRecord | undefined>
+  /** The most recent petition for a request, whatever its phase. */
+  latestFor(spaceId: string, requestKey: string): Promise<PetitionRecord | undefined>
+  list(spaceId: string, filter: PetitionFilter): Promise<PetitionRecord[]>
+  /** One conditional update; undefined when the petition was not in a `from` phase. */
+  transition(
+    spaceId: string,
+    name: string,
+    from: readonly Phase[],
+    to: Phase,
+    now: number,
+    outcome?: { outcome: Outcome; reason?: string | undefined },
+  ): Promise<PetitionRecord | undefined>
+  /** Records a reviewer's approval once; returns how many distinct reviewers have approved. */
+  addApproval(
+    spaceId: string,
+    petition: string,
+    reviewer: string,
+    durationMs: number | null,
+    now: number,
+  ): Promise<number>
+  insertGrants(spaceId: string, grants: GrantRecord[]): Promise<void>
+  /** The grants of these petitions, by petition. */
+  grantsOf(spaceId: string, petitions: readonly string[]): Promise<Map<string, GrantRecord[]>>
+  /** Live grants (not revoked, not expired at `now`) among these petitioner and target keys. */
+  activeGrants(
+    spaceId: string,
+    petitionerKeys: string[],
+    resourceKeys: string[],
+    now: number,
+  ): Promise<LiveGrant[]>
+  /** Revokes a petition's live grants; returns the ones this call revoked. */
+  revokeGrantsOf(spaceId: string, petition: string, now: number, reason: string): Promise<GrantRecord[]>
+  /** Claims expired grants across all spaces; each is claimed by exactly one caller. */
+  revokeExpired(now: number, limit: number): Promise<(GrantRecord & { spaceId: string })[]>
+  liveGrantCount(spaceId: string, petition: string): Promise<number>
+  /** The next time a live grant expires. */
+  nextExpiry(): Promise<number | undefined>
+}

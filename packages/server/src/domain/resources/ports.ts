@@ -1,0 +1,41 @@
+import type { Requirement } from '../labels/selector.js'
+import type { ResourceContent, ResourceRecord } from './types.js'
+
+export interface ListResourcesFilter {
+  kind?: string | undefined
+  selector?: Requirement[] | undefined
+  /** Keyset cursor: rows after this `(kind, id)`. */
+  after?: { kind: string; id: string } | undefined
+  limit: number
+}
+
+export interface UpsertOutcome {
+  /** The stored resources, in the order given. */
+  resources: ResourceRecord[]
+  /** Those whose content this write created or changed (not just touched). */
+  changed: ResourceRecord[]
+}
+
+/** Resources, identified by `(kind, id)` within a space and named by `resourceName`. */
+export interface ResourceRepository {
+  /** Upserts by `(kind, id)`; `writeId` marks the rows whose content this write changed. */
+  upsert(spaceId: string, items: ResourceContent[], now: number, writeId: string): Promise<UpsertOutcome>
+  /** Undefined when `(kind, id)` already exists. */
+  insert(
+    spaceId: string,
+    item: ResourceContent,
+    now: number,
+    writeId: string,
+  ): Promise<ResourceRecord | undefined>
+  /** Undefined when there is no resource by that name. */
+  replace(
+    spaceId: string,
+    name: string,
+    item: ResourceContent,
+    now: number,
+  ): Promise<ResourceRecord | undefined>
+  get(spaceId: string, name: string): Promise<ResourceRecord | undefined>
+  list(spaceId: string, filter: ListResourcesFilter): Promise<ResourceRecord[]>
+  /** Deletes by name; returns the deleted resources. */
+  delete(spaceId: string, names: string[]): Promise<ResourceRecord[]>
+}

@@ -1,0 +1,36 @@
+import type { AuditLog } from './audit/ports.js'
+import type { DomainEvent } from './events.js'
+import type { IdempotencyKeys } from './idempotency.js'
+import type { PetitionRepository } from './petitions/ports.js'
+import type { ResourceRepository } from './resources/ports.js'
+import type { RuleRepository } from './rules/ports.js'
+import type { PrincipalRepository, SpaceRepository } from './spaces/ports.js'
+import type { TokenRepository } from './tokens/ports.js'
+
+/** Every repository the domain uses, bound to the database or to one transaction. */
+export interface Repositories {
+  readonly spaces: SpaceRepository
+  readonly principals: PrincipalRepository
+  readonly tokens: TokenRepository
+  readonly resources: ResourceRepository
+  readonly audit: AuditLog
+  readonly petitions: PetitionRepository
+  readonly rules: RuleRepository
+  readonly idempotency: IdempotencyKeys
+}
+
+/** One transaction: the repositories bound to it, and the events it will announce if it commits. */
+export interface UnitOfWork extends Repositories {
+  /**
+   * Queues an event. It is announced to every instance by the commit itself and delivered to this
+   * instance's subscribers right after; a rollback drops it.
+   */
+  emit(event: DomainEvent): void
+}
+
+/** The store as the domain sees it. */
+export interface DataStore extends Repositories {
+  /** Runs `fn` in one write transaction: all of it commits, or none. */
+  transaction<T>(fn: (tx: UnitOfWork) => Promise<T>): Promise<T>
+  ping(): Promise<void>
+}

@@ -1,0 +1,24 @@
+import type { Kysely, RawBuilder, SelectQueryBuilder } from 'kysely'
+import type { Database, Engine } from './schema.js'
+
+/**
+ * What differs between SQLite and PostgreSQL, and nothing else: how a write transaction starts, how
+ * rows are locked, how a JSON label is read, the column types, and how a commit is announced to other
+ * instances. Repositories are written once against this; each engine's folder implements it.
+ */
+export interface EngineAdapter {
+  readonly engine: Engine
+  /** Column types that differ: epoch-millisecond times and JSON documents. */
+  readonly types: { time: 'bigint' | 'integer'; json: 'jsonb' | 'text' }
+  /** Runs `fn` in one write transaction, committed when it resolves and rolled back when it throws. */
+  writeTransaction<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>
+  /** Locks the selected rows until the transaction ends, where the engine has row locks. */
+  lockRows<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>
+  /** One key of a JSON `labels` column as text (NULL when absent). */
+  label(column: string, key: string): RawBuilder<string | null>
+  /**
+   * Announces `payload` to every instance listening, as part of the transaction: delivered when it
+   * commits, never when it rolls back. Engines without a cross-process channel do nothing here.
+   */
+  announce(trx: Kysely<Database>, payload: string): Promise<void>
+}
