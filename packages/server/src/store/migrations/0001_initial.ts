@@ -1,10 +1,10 @@
 import { type Kysely, sql } from 'kysely'
+import { adapterFor } from '../adapters.js'
 import type { Engine } from '../schema.js'
 
-/** The first schema. `engine` picks the few column types that differ (bigint vs integer, jsonb vs text). */
+/** The first schema; the engine's adapter supplies the column types that differ. */
 export function initial(engine: Engine) {
-  const time = engine === 'postgres' ? 'bigint' : 'integer'
-  const json = engine === 'postgres' ? 'jsonb' : 'text'
+  const { time, json } = adapterFor(engine).types
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema

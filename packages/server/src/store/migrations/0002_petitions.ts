@@ -1,10 +1,10 @@
 import { type Kysely, sql } from 'kysely'
+import { adapterFor } from '../adapters.js'
 import type { Engine } from '../schema.js'
 
 /** Petitions, their approvals and grants, and approval rules. */
 export function petitions(engine: Engine) {
-  const time = engine === 'postgres' ? 'bigint' : 'integer'
-  const json = engine === 'postgres' ? 'jsonb' : 'text'
+  const { time, json } = adapterFor(engine).types
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
