@@ -3,7 +3,7 @@ import type { UserTokenSigner } from '../domain/auth/user-tokens.js'
 import type { Caches, FreshCache } from '../domain/cache.js'
 import type { Clock } from '../domain/clock.js'
 import type { EventFeed } from '../domain/events.js'
-import type { DataStore } from '../domain/store.js'
+import type { DataStore } from '../domain/unit-of-work.js'
 import type { JsonText } from './route.js'
 
 /** Everything the HTTP app needs, built by main (or a test) and passed in. */

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { DomainEvent } from '../domain/events.js'
-import type { DataStore, Repositories, UnitOfWork } from '../domain/store.js'
+import type { DataStore, Repositories, UnitOfWork } from '../domain/unit-of-work.js'
 import { encodeAnnouncement } from './announcement.js'
 import type { EngineAdapter } from './engine.js'
 import { AuditRepo } from './repos/audit.js'

@@ -1,4 +1,4 @@
-import type { Repositories } from '../store.js'
+import type { Repositories } from '../unit-of-work.js'
 import type { ChainRecord } from './ports.js'
 import { chainHash, GENESIS_HASH } from './types.js'
 

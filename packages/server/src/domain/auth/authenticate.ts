@@ -3,7 +3,7 @@ import { CACHE_TTL_MS, type Caches } from '../cache.js'
 import type { Clock } from '../clock.js'
 import { notFound, unauthenticated } from '../errors.js'
 import { sha256Hex } from '../ids.js'
-import type { Repositories } from '../store.js'
+import type { Repositories } from '../unit-of-work.js'
 import { actorOf, type Principal, principalKey, type SpaceAccess } from './principal.js'
 import type { UserTokenSigner } from './user-tokens.js'
 

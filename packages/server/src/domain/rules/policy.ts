@@ -2,7 +2,7 @@ import type { EventResource, Role } from '@openindent/contract'
 import { hasRole, type SpaceAccess } from '../auth/principal.js'
 import { matchesSelector } from '../labels/match.js'
 import { resourceName } from '../resources/types.js'
-import type { Repositories } from '../store.js'
+import type { Repositories } from '../unit-of-work.js'
 import { compileRule, DEFAULT_RULE, DEFAULT_RULE_NAME, type RuleRecord } from './types.js'
 
 /**

@@ -4,7 +4,7 @@ import type { Ctx } from '../context.js'
 import { alreadyExists, denied } from '../errors.js'
 import { newId } from '../ids.js'
 import { decodePageToken, isString, page } from '../pagination.js'
-import type { UnitOfWork } from '../store.js'
+import type { UnitOfWork } from '../unit-of-work.js'
 import type { SpaceRecord } from './types.js'
 
 /** Creates a space with its audit chain, in the caller's transaction when there is one. */

@@ -6,7 +6,7 @@ import { newId } from '../ids.js'
 import { decodePageToken, isString, page } from '../pagination.js'
 import { normalizeRoles } from '../spaces/roles.js'
 import type { ServiceAccountRecord } from '../spaces/types.js'
-import type { UnitOfWork } from '../store.js'
+import type { UnitOfWork } from '../unit-of-work.js'
 
 export interface NewServiceAccount {
   name: string

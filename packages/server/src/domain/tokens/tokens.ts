@@ -6,7 +6,7 @@ import { notFound } from '../errors.js'
 import { newId, newSecret, sha256Hex } from '../ids.js'
 import { decodePageToken, isString, page } from '../pagination.js'
 import type { ServiceAccountRecord, TokenRecord } from '../spaces/types.js'
-import type { UnitOfWork } from '../store.js'
+import type { UnitOfWork } from '../unit-of-work.js'
 
 const DAY_MS = 86_400_000
 

@@ -1,6 +1,6 @@
 import { EVENT_NAMES, type EventResource, formatGoDuration, LABELS } from '@openindent/contract'
 import type { NewEvent } from '../../audit/types.js'
-import type { UnitOfWork } from '../../store.js'
+import type { UnitOfWork } from '../../unit-of-work.js'
 import type { GrantRecord, PetitionRecord } from '../types.js'
 
 /** Indent's duration labels for an approval or grant; `null` is until revoked. */

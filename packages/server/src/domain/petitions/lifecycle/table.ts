@@ -1,7 +1,7 @@
 import type { Phase } from '@openindent/contract'
 import { DomainError } from '../../errors.js'
 import type { PetitionEventType } from '../../events.js'
-import type { UnitOfWork } from '../../store.js'
+import type { UnitOfWork } from '../../unit-of-work.js'
 import type { Outcome, PetitionRecord } from '../types.js'
 
 /** A change of phase. Approvals short of the quorum change no phase and are not transitions. */
