@@ -4,7 +4,7 @@ import type { Caches, FreshCache } from '../domain/cache.js'
 import type { Clock } from '../domain/clock.js'
 import type { EventFeed } from '../domain/events.js'
 import type { DataStore } from '../domain/unit-of-work.js'
-import type { JsonText } from './route.js'
+import type { JsonText } from './json-text.js'
 
 /** Everything the HTTP app needs, built by main (or a test) and passed in. */
 export interface AppDeps {

@@ -8,6 +8,7 @@ import { readBodyText } from './body.js'
 import type { AppDeps } from './deps.js'
 import type { AppEnv } from './env.js'
 import { fromZod, httpError, sendError } from './errors.js'
+import { JsonText } from './json-text.js'
 import { refuseNul, refuseUnsafeJson } from './safe-input.js'
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
@@ -50,11 +51,6 @@ export interface RouteDef<
    */
   idempotent?: false
   handler: (input: HandlerInput<P, Q, B, A>) => Promise<z.infer<R> | JsonText>
-}
-
-/** A response body already serialized (a cached answer): sent as is, not stringified again. */
-export class JsonText {
-  constructor(readonly text: string) {}
 }
 
 /** Identity helper that keeps each route's types precise. */
