@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Meta, Name, PageQuery } from './common.js'
+import { Meta, Name } from './common.js'
 import { Role } from './space.js'
 
 /** Who may approve requests that a rule selects, and how. */
@@ -12,10 +12,20 @@ export const ApprovalRuleInput = z.strictObject({
       labelSelector: z.string().max(4096).optional(),
     })
     .default({}),
-  /** Reviewers: named users (emails) and/or every member holding a role. */
+  /**
+   * Reviewers: named users (emails), every member holding a role, and named service accounts (the only
+   * way a service account, such as a bot, approves: roles never make one a reviewer).
+   */
   approvers: z
-    .strictObject({ users: z.array(z.string().max(320)).max(100).optional(), role: Role.optional() })
-    .refine((a) => (a.users?.length ?? 0) > 0 || a.role !== undefined, 'name approver users or a role'),
+    .strictObject({
+      users: z.array(z.string().max(320)).max(100).optional(),
+      role: Role.optional(),
+      serviceAccounts: z.array(z.string().max(63)).max(100).optional(),
+    })
+    .refine(
+      (a) => (a.users?.length ?? 0) > 0 || a.role !== undefined || (a.serviceAccounts?.length ?? 0) > 0,
+      'name approver users, service accounts or a role',
+    ),
   minApprovals: z.number().int().min(1).max(10).default(1),
   allowSelfApproval: z.boolean().default(false),
   /** Go duration strings. */
@@ -32,7 +42,11 @@ export const ApprovalRule = z.object({
   name: z.string(),
   displayName: z.string().optional(),
   selector: z.object({ kind: z.string().optional(), labelSelector: z.string().optional() }),
-  approvers: z.object({ users: z.array(z.string()).optional(), role: Role.optional() }),
+  approvers: z.object({
+    users: z.array(z.string()).optional(),
+    role: Role.optional(),
+    serviceAccounts: z.array(z.string()).optional(),
+  }),
   minApprovals: z.number().int(),
   allowSelfApproval: z.boolean(),
   defaultDuration: z.string(),
@@ -50,4 +64,3 @@ export const ListApprovalRulesResponse = z.object({
   approvalRules: z.array(ApprovalRule),
   nextPageToken: z.string().optional(),
 })
-export const ListApprovalRulesQuery = PageQuery

@@ -6,9 +6,17 @@ export const ROLES = ['viewer', 'petitionAdmin', 'editor'] as const
 export const Role = z.enum(ROLES)
 export type Role = z.infer<typeof Role>
 
+/** How a space treats requests. */
+export const SpaceSettings = z.strictObject({
+  /** Refuse petitions for resources that were never uploaded (off by default). */
+  requireKnownResources: z.boolean().optional(),
+})
+export type SpaceSettings = z.infer<typeof SpaceSettings>
+
 export const Space = z.object({
   name: z.string(),
   displayName: z.string().optional(),
+  settings: z.object({ requireKnownResources: z.boolean() }),
   meta: Meta,
 })
 export type Space = z.infer<typeof Space>
@@ -17,7 +25,7 @@ export const CreateSpaceRequest = z.strictObject({
   space: z.strictObject({ name: Name, displayName: z.string().max(256).optional() }),
 })
 export const UpdateSpaceRequest = z.strictObject({
-  space: z.strictObject({ displayName: z.string().max(256).optional() }),
+  space: z.strictObject({ displayName: z.string().max(256).optional(), settings: SpaceSettings.optional() }),
 })
 export const ListSpacesResponse = z.object({ spaces: z.array(Space), nextPageToken: z.string().optional() })
 

@@ -63,6 +63,7 @@ function wireGrant(g: GrantRecord): Grant {
 export function wireSpace(s: SpaceRecord): Space {
   const out: Space = {
     name: s.name,
+    settings: { requireKnownResources: s.settings.requireKnownResources },
     meta: { name: s.name, createTime: toIso(s.createTime), updateTime: toIso(s.updateTime) },
   }
   if (s.displayName !== undefined) {

@@ -7,6 +7,8 @@ export interface SpacesTable {
   id: string
   name: string
   display_name: string | null
+  /** 1 when petitions for resources never uploaded are refused. */
+  require_known_resources: number
   create_time: Millis
   update_time: Millis
 }
@@ -134,6 +136,8 @@ export interface PetitionsTable {
   decide_time: Millis | null
   decide_reason: string | null
   outcome: string | null
+  /** Identity of the principal who filed it; null for petitions filed before 0003. */
+  filer: string | null
 }
 
 export interface PetitionSubjectsTable {

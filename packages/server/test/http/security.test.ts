@@ -84,12 +84,16 @@ const VIEWER_MAY = new Set([
   'get /v1/spaces/{space}/resources',
   'get /v1/spaces/{space}/resources/{resource}',
   'get /v1/spaces/{space}/petitions',
+  'get /v1/spaces/{space}/approvalRules',
+  'get /v1/spaces/{space}/approvalRules/{rule}',
+])
+
+/** A viewer sees only the petitions it asked for (or may review): someone else's does not exist for it. */
+const VIEWER_NOT_FOUND = new Set([
   'get /v1/spaces/{space}/petitions/{petition}',
   'post /v1/spaces/{space}/petitions/{petition}:wait',
   'get /v1/spaces/{space}/petitions/{petition}/claims',
   'get /v1/spaces/{space}/petitions/{petition}/claims/{claim}',
-  'get /v1/spaces/{space}/approvalRules',
-  'get /v1/spaces/{space}/approvalRules/{rule}',
 ])
 
 interface SpaceRequest {
@@ -144,8 +148,11 @@ describe.each(ENGINES)('security on %s', (engine) => {
     )
   }
 
-  /** A granted petition (with its approve claim) and a rule, made by an editor of the space. */
-  async function decided(space: string, token: string | undefined) {
+  /**
+   * A granted petition (with its approve claim) and a rule: filed and set up by one editor of the
+   * space, approved by another (four eyes).
+   */
+  async function decided(space: string, token: string | undefined, reviewer: string) {
     const base = `/v1/spaces/${space}`
     const petition = await created<{ name: string }>(
       s.call('POST', `${base}/petitions`, {
@@ -161,7 +168,7 @@ describe.each(ENGINES)('security on %s', (engine) => {
     )
     const claim = await created<{ id: string }>(
       s.call('POST', `${base}/petitions/${petition.name}/claims`, {
-        token,
+        token: reviewer,
         body: { claim: { event: 'access/approve' } },
       }),
       200,
@@ -206,7 +213,7 @@ describe.each(ENGINES)('security on %s', (engine) => {
       email: 'bob@example.com',
       serviceAccount: 'beta-bot',
       token: betaTok.name,
-      ...(await decided('beta', a)),
+      ...(await decided('beta', betaToken, a)),
     }
 
     // The bootstrap space: a resource, a viewer service account, a user who is a viewer.
@@ -229,7 +236,7 @@ describe.each(ENGINES)('security on %s', (engine) => {
       email: s.boot.adminEmail,
       serviceAccount: 'bootstrap',
       token: tokens.tokens.find((t) => t.serviceAccount === 'bootstrap')?.name ?? '',
-      ...(await decided('default', undefined)),
+      ...(await decided('default', undefined, a)),
     }
     expect(home.token).not.toBe('')
   })
@@ -513,6 +520,8 @@ describe.each(ENGINES)('security on %s', (engine) => {
         if (VIEWER_MAY.has(r.route)) {
           expect(res.status, r.route).toBe(200)
           reads++
+        } else if (VIEWER_NOT_FOUND.has(r.route)) {
+          await expectError(res, 404, 'NOT_FOUND')
         } else {
           const body = await expectError(res, 403, 'PERMISSION_DENIED')
           expect(body.message.length, r.route).toBeGreaterThan(0)
@@ -524,6 +533,11 @@ describe.each(ENGINES)('security on %s', (engine) => {
         200,
       )
       expect(list.resources.map((r) => r.name)).toContain(home.resource.name)
+      const petitions = await created<{ petitions: unknown[] }>(
+        s.call('GET', '/v1/spaces/default/petitions', { token: viewerToken }),
+        200,
+      )
+      expect(petitions.petitions).toEqual([])
       expect(await spaceState(s)).toEqual(before)
     })
 

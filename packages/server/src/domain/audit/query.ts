@@ -7,8 +7,8 @@ import type { ChainRecord, EventFilter, StoredEvent } from './ports.js'
 
 /**
  * Who may read the audit log: editors (and the system). The log shows everything that happens in a
- * space (who asked for what, every token and member change), so viewers and petition admins, who
- * see only their own petitions, do not read it.
+ * space (who asked for what, every token and member change). Viewers see only their own petitions
+ * (and those they may review); petition admins see every petition, but not the rest of the log.
  */
 export const AUDIT_READ_ROLE = 'editor'
 

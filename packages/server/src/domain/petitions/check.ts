@@ -1,8 +1,9 @@
 import type { EventResource } from '@openindent/contract'
 import type { SpaceAccess } from '../auth/principal.js'
+import { identityOf } from '../identity.js'
 import type { PetitionDeps } from './deps.js'
-import { openPetition, requireMayPetition } from './lifecycle/open.js'
-import { type PetitionRecord, requestKey, subjectKey } from './types.js'
+import { openPetition, petitionersFor } from './lifecycle/open.js'
+import { type PetitionRecord, requestKey, targetKey } from './types.js'
 import { holdUntilSettled } from './wait.js'
 
 export interface CheckInput {
@@ -35,16 +36,16 @@ export async function checkApproval(
   access: SpaceAccess,
   input: CheckInput,
 ): Promise<CheckResult> {
-  requireMayPetition(access, input.petitioners)
-  const first = (await evaluate(deps, access, input)) ?? {
+  const petitioners = petitionersFor(access, input.petitioners)
+  const first = (await evaluate(deps, access, { ...input, petitioners })) ?? {
     status: 'waiting',
-    petition: (await openPetition(deps, access, input)).petition,
+    petition: (await openPetition(deps, access, { ...input, petitioners })).petition,
   }
   // Later reads never open a petition: one closed meanwhile (cancelled, say) leaves the answer waiting.
   return holdUntilSettled(deps, access.space.id, first, {
     waitMs: input.waitMs,
     petitionOf: (r) => (r.status === 'waiting' ? r.petition.name : undefined),
-    read: async (previous) => (await evaluate(deps, access, input)) ?? previous,
+    read: async (previous) => (await evaluate(deps, access, { ...input, petitioners })) ?? previous,
     settled: (r) => r.status !== 'waiting',
   })
 }
@@ -56,8 +57,8 @@ async function evaluate(
 ): Promise<CheckResult | undefined> {
   const spaceId = access.space.id
   const now = deps.clock.now()
-  const pKeys = [...new Set(input.petitioners.map(subjectKey))]
-  const rKeys = [...new Set(input.resources.map(subjectKey))]
+  const pKeys = [...new Set(input.petitioners.map(identityOf))]
+  const rKeys = [...new Set(input.resources.map(targetKey))]
   const live = await deps.store.petitions.activeGrants(spaceId, pKeys, rKeys, now)
   const covered = new Set(live.map((g) => `${g.petitionerKey}\u0000${g.resourceKey}`))
   if (pKeys.every((p) => rKeys.every((r) => covered.has(`${p}\u0000${r}`)))) {

@@ -1,6 +1,7 @@
 import { type EventResource, type PetitionResource, parseGoDuration } from '@openindent/contract'
 import type { SpaceAccess } from '../auth/principal.js'
 import { invalid } from '../errors.js'
+import { canonicalPetitioners } from '../identity.js'
 
 /** Wire petitioners/targets → event resources; each needs an id, or (for a person) an email. */
 export function toSubjects(list: PetitionResource[], param: string): EventResource[] {
@@ -16,12 +17,17 @@ export function toSubjects(list: PetitionResource[], param: string): EventResour
   })
 }
 
+/** Wire petitioners → canonical event resources (see identity.ts). */
+export function toPetitioners(list: PetitionResource[], param: string): EventResource[] {
+  return canonicalPetitioners(toSubjects(list, param), param)
+}
+
 /** Without petitioners, a user asks for themselves; a service account must name them. */
 export function petitionersOrSelf(
   list: PetitionResource[] | undefined,
   access: SpaceAccess,
 ): EventResource[] {
-  if (list?.length) return toSubjects(list, 'petitioners')
+  if (list?.length) return toPetitioners(list, 'petitioners')
   const p = access.principal
   if (p.type === 'user') return [{ kind: 'user', id: p.user.email, email: p.user.email }]
   throw invalid('petitioners: a service account must name the petitioners', 'petitioners')

@@ -4,8 +4,10 @@ import type { GrantRecord, Outcome, PetitionRecord } from './types.js'
 
 export interface PetitionFilter {
   phase?: Phase | undefined
-  /** A `kind/id` subject key, or a bare id or email matched against any kind. */
+  /** A petitioner identity (`user/<email>`, `kind/id`), or a bare id or email matched against any kind. */
   petitioner?: string | undefined
+  /** Only petitions naming this identity as a petitioner, or filed by it. */
+  visibleTo?: string | undefined
   resource?: string | undefined
   /** Over the petition's own labels. */
   selector?: Requirement[] | undefined
@@ -44,14 +46,17 @@ export interface PetitionRepository {
     now: number,
     outcome?: { outcome: Outcome; reason?: string | undefined },
   ): Promise<PetitionRecord | undefined>
-  /** Records a reviewer's approval once; returns how many distinct reviewers have approved. */
+  /**
+   * Records a reviewer's approval once (`added` is false when they had approved already) and returns
+   * every approval the petition holds, one per reviewer identity.
+   */
   addApproval(
     spaceId: string,
     petition: string,
     reviewer: string,
     durationMs: number | null,
     now: number,
-  ): Promise<number>
+  ): Promise<{ added: boolean; approvals: { reviewer: string; durationMs: number | null }[] }>
   insertGrants(spaceId: string, grants: GrantRecord[]): Promise<void>
   /** The grants of these petitions, by petition. */
   grantsOf(spaceId: string, petitions: readonly string[]): Promise<Map<string, GrantRecord[]>>

@@ -1,9 +1,11 @@
 import { type Event, PHASES, type Phase } from '@openindent/contract'
-import { requireRole, type SpaceAccess } from '../auth/principal.js'
+import { hasRole, requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { invalid, notFound } from '../errors.js'
+import { callerIdentity } from '../identity.js'
 import { parseLabelSelector } from '../labels/selector.js'
 import { decodePageToken, page } from '../pagination.js'
+import { isPetitionerOrFiler, mayReview, policyFor } from '../rules/policy.js'
 import type { GrantRecord, PetitionRecord } from './types.js'
 
 /** A petition with its history (every audit event it caused, oldest first) and the grants it made. */
@@ -13,11 +15,20 @@ export interface PetitionDetails {
   grants: GrantRecord[]
 }
 
+/**
+ * Who sees a petition: petition admins and editors see every one; a viewer sees those they are a
+ * petitioner of, filed, or may review. Anyone else is told it does not exist.
+ */
 export async function getPetition(ctx: Ctx, access: SpaceAccess, name: string): Promise<PetitionRecord> {
   requireRole(access, 'viewer')
   const p = await ctx.store.petitions.get(access.space.id, name)
-  if (!p) throw notFound(`petition "${name}"`)
+  if (!p || !(await maySee(ctx, access, p))) throw notFound(`petition "${name}"`)
   return p
+}
+
+async function maySee(ctx: Ctx, access: SpaceAccess, p: PetitionRecord): Promise<boolean> {
+  if (hasRole(access.roles, 'petitionAdmin') || isPetitionerOrFiler(p, access)) return true
+  return mayReview(await policyFor(ctx.store, p.spaceId, p.resources), access)
 }
 
 /** Histories and grants of several petitions of one space, in two queries whatever their number. */
@@ -61,7 +72,10 @@ export interface ListPetitionsInput {
 const isCursor = (v: unknown): v is [number, string] =>
   Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string'
 
-/** Newest first unless `ascending`; keyset pagination on (create time, name); every filter in the query. */
+/**
+ * Newest first unless `ascending`; keyset pagination on (create time, name); every filter in the
+ * query. A viewer lists only the petitions they are a petitioner of or filed.
+ */
 export async function listPetitions(
   ctx: Ctx,
   access: SpaceAccess,
@@ -79,6 +93,7 @@ export async function listPetitions(
         petitioner: q.petitioner,
         resource: q.resource,
         selector,
+        visibleTo: hasRole(access.roles, 'petitionAdmin') ? undefined : callerIdentity(access),
         after: after && { time: after[0], name: after[1] },
         ascending: q.ascending ?? false,
         limit,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { EventResource, Phase } from '@openindent/contract'
+import { identityOf } from '../identity.js'
 import { sha256Hex } from '../ids.js'
 
 export interface PetitionRecord {
@@ -13,6 +14,8 @@ export interface PetitionRecord {
   /** Requested duration; undefined when the petitioner did not ask for one. */
   durationMs?: number
   labels: Record<string, string>
+  /** The identity of the principal who filed it (see identity.ts); unknown for petitions filed before it was kept. */
+  filer?: string
   createTime: number
   updateTime: number
   decideTime?: number
@@ -34,15 +37,15 @@ export interface GrantRecord {
   revokeReason?: string
 }
 
-/** How a petitioner or target is identified: `kind/id`, or `kind/email` for someone named only by email. */
-export function subjectKey(r: EventResource): string {
+/** How a target is identified: `kind/id` exactly as uploaded (or `kind/email` when it has no id). */
+export function targetKey(r: EventResource): string {
   return `${r.kind ?? ''}/${r.id ?? r.email?.toLowerCase() ?? ''}`
 }
 
-/** Identical requests (same petitioners, same targets, in any order) share one key. */
+/** Identical requests (the same people for the same targets, in any order) share one key. */
 export function requestKey(petitioners: EventResource[], resources: EventResource[]): string {
-  const p = [...new Set(petitioners.map(subjectKey))].sort()
-  const r = [...new Set(resources.map(subjectKey))].sort()
+  const p = [...new Set(petitioners.map(identityOf))].sort()
+  const r = [...new Set(resources.map(targetKey))].sort()
   return sha256Hex(JSON.stringify([p, r])).slice(0, 40)
 }
 

@@ -2,7 +2,7 @@ import { type ApprovalRuleInput, EVENT_NAMES } from '@openindent/contract'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { alreadyExists, invalid, notFound } from '../errors.js'
-import { compileRule, DEFAULT_RULE, DEFAULT_RULE_NAME, type RuleRecord } from './types.js'
+import { compileRule, DEFAULT_RULE, DEFAULT_RULE_NAME, type RuleRecord, requirePossible } from './types.js'
 
 const ruleEvent = (event: string, access: SpaceAccess, name: string, now: number) => ({
   event,
@@ -25,6 +25,7 @@ export async function createRule(ctx: Ctx, access: SpaceAccess, name: string, sp
   requireRole(access, 'editor')
   const now = ctx.clock.now()
   const rule = compileRule(name, spec, { createTime: now, updateTime: now })
+  requirePossible(spec)
   await ctx.store.transaction(async (tx) => {
     if (!(await tx.rules.insert(access.space.id, name, spec, now)))
       throw alreadyExists(`approval rule "${name}"`)
@@ -37,6 +38,7 @@ export async function updateRule(ctx: Ctx, access: SpaceAccess, name: string, sp
   requireRole(access, 'editor')
   const now = ctx.clock.now()
   compileRule(name, spec, { createTime: now, updateTime: now })
+  requirePossible(spec)
   const stored = await ctx.store.transaction(async (tx) => {
     const replaced = await tx.rules.replace(access.space.id, name, spec, now)
     if (!replaced) throw notFound(`approval rule "${name}"`)

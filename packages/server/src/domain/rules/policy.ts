@@ -1,6 +1,8 @@
-import type { EventResource, Role } from '@openindent/contract'
+import type { EventResource } from '@openindent/contract'
 import { hasRole, type SpaceAccess } from '../auth/principal.js'
+import { callerIdentity, identityOf } from '../identity.js'
 import { matchesSelector } from '../labels/match.js'
+import type { PetitionRecord } from '../petitions/types.js'
 import { resourceName } from '../resources/types.js'
 import type { Repositories } from '../unit-of-work.js'
 import { compileRule, DEFAULT_RULE, DEFAULT_RULE_NAME, type RuleRecord } from './types.js'
@@ -13,6 +15,8 @@ import { compileRule, DEFAULT_RULE, DEFAULT_RULE_NAME, type RuleRecord } from '.
  */
 export interface Policy {
   rules: RuleRecord[]
+  /** Indexes of the targets that were never uploaded. */
+  unknownTargets: number[]
   minApprovals: number
   allowSelfApproval: boolean
   allowIndefinite: boolean
@@ -29,19 +33,23 @@ export async function policyFor(
   const rules = (await store.rules.all(spaceId)).map((r) => compileRule(r.name, r.spec, r))
   const fallback = compileRule(DEFAULT_RULE_NAME, DEFAULT_RULE, { createTime: 0, updateTime: 0 })
   const chosen = new Map<string, RuleRecord>()
-  for (const target of targets) {
-    const labels = await labelsOf(store, spaceId, target)
+  const unknown: number[] = []
+  for (const [i, target] of targets.entries()) {
+    const labels = await storedLabels(store, spaceId, target)
+    if (labels === undefined) unknown.push(i)
     const rule =
       rules.find(
         (r) =>
           (r.spec.selector.kind === undefined || r.spec.selector.kind === target.kind) &&
-          matchesSelector(r.selector, labels),
+          // A target never uploaded has no labels to trust: only rules without a label selector match it.
+          (labels === undefined ? r.selector.length === 0 : matchesSelector(r.selector, labels)),
       ) ?? fallback
     chosen.set(rule.name, rule)
   }
   const list = [...chosen.values()]
   return {
     rules: list,
+    unknownTargets: unknown,
     minApprovals: Math.max(...list.map((r) => r.spec.minApprovals)),
     allowSelfApproval: list.every((r) => r.spec.allowSelfApproval),
     allowIndefinite: list.every((r) => r.spec.allowIndefinite),
@@ -51,39 +59,39 @@ export async function policyFor(
   }
 }
 
-/** A target's labels as stored (uploaded resources), else as the request gave them. */
-async function labelsOf(
+/**
+ * A target's labels as uploaded, never as a petitioner sent them (a petitioner could otherwise pick a
+ * lenient rule); undefined when the target was never uploaded.
+ */
+async function storedLabels(
   store: Pick<Repositories, 'resources'>,
   spaceId: string,
   target: EventResource,
-): Promise<Record<string, string>> {
-  if (target.kind && target.id) {
-    const stored = await store.resources.get(spaceId, resourceName(target.kind, target.id))
-    if (stored) return stored.labels
-  }
-  return target.labels ?? {}
+): Promise<Record<string, string> | undefined> {
+  if (!target.kind || !target.id) return undefined
+  return (await store.resources.get(spaceId, resourceName(target.kind, target.id)))?.labels
 }
 
-/** Whether the caller may review under every rule of the policy. */
+/**
+ * Whether the caller may review under every rule of the policy: a user named by email or holding the
+ * rule's role; a service account only where a rule names it (its roles never make it a reviewer, so
+ * one person cannot meet a quorum with accounts they created).
+ */
 export function mayReview(policy: Policy, access: SpaceAccess): boolean {
-  const email = access.principal.type === 'user' ? access.principal.user.email : undefined
+  const p = access.principal
   return policy.rules.every((r) => {
-    const users = (r.spec.approvers.users ?? []).map((u) => u.toLowerCase())
-    if (email && users.includes(email)) return true
-    const role: Role | undefined = r.spec.approvers.role
+    const { users, serviceAccounts, role } = r.spec.approvers
+    if (p.type === 'serviceAccount') return (serviceAccounts ?? []).includes(p.token.serviceAccount.name)
+    if (p.type === 'user' && (users ?? []).some((u) => u.trim().toLowerCase() === p.user.email)) return true
     return role !== undefined && hasRole(access.roles, role)
   })
 }
 
-/** Whether the caller is one of the petitioners (matched by email, or by id for non-users). */
-export function isPetitioner(petitioners: EventResource[], access: SpaceAccess): boolean {
-  const p = access.principal
-  if (p.type === 'user') {
-    const email = p.user.email
-    return petitioners.some((r) => r.email?.toLowerCase() === email || (r.kind === 'user' && r.id === email))
-  }
-  if (p.type === 'serviceAccount') {
-    return petitioners.some((r) => r.kind === access.actor.kind && r.id === access.actor.id)
-  }
-  return false
+/** Whether the caller is one of the petitioners or filed the petition. */
+export function isPetitionerOrFiler(
+  p: Pick<PetitionRecord, 'petitioners' | 'filer'>,
+  access: SpaceAccess,
+): boolean {
+  const me = callerIdentity(access)
+  return p.filer === me || p.petitioners.some((r) => identityOf(r) === me)
 }

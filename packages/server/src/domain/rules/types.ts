@@ -45,3 +45,20 @@ export function compileRule(
   if (defaultMs > maxMs) throw invalid('defaultDuration is longer than maxDuration', 'rule.defaultDuration')
   return { name, spec, selector, defaultMs, maxMs, ...times }
 }
+
+/**
+ * Refuses a rule nobody could ever satisfy: without a role, the approvals it needs must come from the
+ * people and service accounts it names, each counting once.
+ */
+export function requirePossible(spec: ApprovalRuleInput): void {
+  if (spec.approvers.role !== undefined) return
+  const named =
+    new Set((spec.approvers.users ?? []).map((u) => u.trim().toLowerCase())).size +
+    new Set(spec.approvers.serviceAccounts ?? []).size
+  if (named < spec.minApprovals) {
+    throw invalid(
+      `minApprovals is ${spec.minApprovals} but the rule names ${named} approver${named === 1 ? '' : 's'} and no role: no petition could ever be approved`,
+      'rule.minApprovals',
+    )
+  }
+}

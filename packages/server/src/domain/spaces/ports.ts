@@ -1,5 +1,5 @@
 import type { Role } from '@openindent/contract'
-import type { MemberRecord, ServiceAccountRecord, SpaceRecord, UserRecord } from './types.js'
+import type { MemberRecord, ServiceAccountRecord, SpaceRecord, SpaceSettings, UserRecord } from './types.js'
 
 /** Where spaces live. */
 export interface SpaceRepository {
@@ -12,7 +12,7 @@ export interface SpaceRepository {
   count(): Promise<number>
   update(
     id: string,
-    patch: { displayName?: string | undefined },
+    patch: { displayName?: string | undefined; settings?: Partial<SpaceSettings> | undefined },
     now: number,
   ): Promise<SpaceRecord | undefined>
   /** Deletes the space and everything in it but its audit log. */

@@ -5,7 +5,7 @@ import { alreadyExists, denied } from '../errors.js'
 import { newId } from '../ids.js'
 import { decodePageToken, isString, page } from '../pagination.js'
 import type { UnitOfWork } from '../unit-of-work.js'
-import type { SpaceRecord } from './types.js'
+import type { SpaceRecord, SpaceSettings } from './types.js'
 
 /** Creates a space with its audit chain, in the caller's transaction when there is one. */
 export async function createSpaceIn(
@@ -25,7 +25,13 @@ export async function createSpaceIn(
       timestamp: now,
     },
   ])
-  const space: SpaceRecord = { id, name: input.name, createTime: now, updateTime: now }
+  const space: SpaceRecord = {
+    id,
+    name: input.name,
+    settings: { requireKnownResources: false },
+    createTime: now,
+    updateTime: now,
+  }
   if (input.displayName !== undefined) space.displayName = input.displayName
   return space
 }
@@ -63,7 +69,7 @@ export async function listSpaces(
 export async function updateSpace(
   ctx: Ctx,
   access: SpaceAccess,
-  patch: { displayName?: string | undefined },
+  patch: { displayName?: string | undefined; settings?: Partial<SpaceSettings> | undefined },
 ): Promise<SpaceRecord> {
   requireRole(access, 'editor')
   const now = ctx.clock.now()
@@ -74,6 +80,13 @@ export async function updateSpace(
         event: EVENT_NAMES.spaceUpdate,
         actor: access.actor,
         resources: [{ kind: 'openindent.v1.Space', id: access.space.name }],
+        ...(patch.settings?.requireKnownResources !== undefined
+          ? {
+              labels: {
+                'openindent.dev/requireKnownResources': String(patch.settings.requireKnownResources),
+              },
+            }
+          : {}),
         timestamp: now,
       },
     ])

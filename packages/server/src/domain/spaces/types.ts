@@ -4,8 +4,15 @@ export interface SpaceRecord {
   id: string
   name: string
   displayName?: string
+  settings: SpaceSettings
   createTime: number
   updateTime: number
+}
+
+/** How a space treats requests. */
+export interface SpaceSettings {
+  /** Refuse petitions for resources never uploaded (off by default). */
+  requireKnownResources: boolean
 }
 
 export interface UserRecord {

@@ -2,8 +2,8 @@ import { CheckApprovalRequest, CheckApprovalResponse } from '@openindent/contrac
 import { CACHE_TTL_MS } from '../../domain/cache.js'
 import { toIso } from '../../domain/clock.js'
 import { checkApproval } from '../../domain/petitions/check.js'
-import { requestedDuration, toSubjects } from '../../domain/petitions/input.js'
-import { requireMayPetition } from '../../domain/petitions/lifecycle/open.js'
+import { requestedDuration, toPetitioners, toSubjects } from '../../domain/petitions/input.js'
+import { petitionersFor } from '../../domain/petitions/lifecycle/open.js'
 import { getPetition, petitionDetails } from '../../domain/petitions/queries.js'
 import { requestKey } from '../../domain/petitions/types.js'
 import { holdMs } from '../../domain/petitions/wait.js'
@@ -24,9 +24,8 @@ export const checkRoutes: RouteDef[] = [
     body: CheckApprovalRequest,
     response: CheckApprovalResponse,
     handler: async ({ deps, access, body }) => {
-      const petitioners = toSubjects(body.petitioners, 'petitioners')
+      const petitioners = petitionersFor(access, toPetitioners(body.petitioners, 'petitioners'))
       const resources = toSubjects(body.resources, 'resources')
-      requireMayPetition(access, petitioners)
       // A granted answer stays right until its first grant expires or anything is written.
       const key = `${access.space.id}\u0000${requestKey(petitioners, resources)}`
       const now = deps.clock.now()

@@ -58,7 +58,7 @@ export const spaceRoutes: RouteDef[] = [
   route({
     method: 'patch',
     path: '/v1/spaces/{space}',
-    summary: "Change a space's display name",
+    summary: "Change a space's display name or settings",
     tag: TAG,
     auth: 'space',
     params: SpaceParams,

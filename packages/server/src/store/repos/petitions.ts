@@ -1,8 +1,9 @@
 import type { EventResource, Phase } from '@openindent/contract'
 import { type Kysely, sql } from 'kysely'
+import { identityOf } from '../../domain/identity.js'
 import type { LiveGrant, PetitionFilter, PetitionRepository } from '../../domain/petitions/ports.js'
 import type { GrantRecord, Outcome, PetitionRecord } from '../../domain/petitions/types.js'
-import { subjectKey } from '../../domain/petitions/types.js'
+import { targetKey } from '../../domain/petitions/types.js'
 import { chunks } from '../chunks.js'
 import type { EngineAdapter } from '../engine.js'
 import { parseJson } from '../json.js'
@@ -33,8 +34,8 @@ export class PetitionRepo implements PetitionRepository {
       .executeTakeFirst()
     if (!row) return false
     const subjects = [
-      ...p.petitioners.map((r) => ({ role: 'petitioner', subject: subjectKey(r) })),
-      ...p.resources.map((r) => ({ role: 'resource', subject: subjectKey(r) })),
+      ...p.petitioners.map((r) => ({ role: 'petitioner', subject: identityOf(r) })),
+      ...p.resources.map((r) => ({ role: 'resource', subject: targetKey(r) })),
     ]
     const unique = [...new Map(subjects.map((s) => [`${s.role}\u0000${s.subject}`, s])).values()]
     for (const part of chunks(unique)) {
@@ -115,6 +116,23 @@ export class PetitionRepo implements PetitionRepository {
         ),
       )
     }
+    if (f.visibleTo !== undefined) {
+      const who = f.visibleTo
+      q = q.where((eb) =>
+        eb.or([
+          eb('petitions.filer', '=', who),
+          eb.exists(
+            eb
+              .selectFrom('petition_subjects as v')
+              .select('v.petition')
+              .where('v.space_id', '=', spaceId)
+              .where('v.role', '=', 'petitioner')
+              .where('v.subject', '=', who)
+              .whereRef('v.petition', '=', 'petitions.name'),
+          ),
+        ]),
+      )
+    }
     if (f.after) {
       const { time, name } = f.after
       q = q.where(
@@ -158,26 +176,30 @@ export class PetitionRepo implements PetitionRepository {
     return row && fromRow(row)
   }
 
-  /** Records a reviewer's approval once; returns how many distinct reviewers have approved. */
   async addApproval(
     spaceId: string,
     petition: string,
     reviewer: string,
     durationMs: number | null,
     now: number,
-  ) {
-    await this.db
+  ): Promise<{ added: boolean; approvals: { reviewer: string; durationMs: number | null }[] }> {
+    const inserted = await this.db
       .insertInto('petition_approvals')
       .values({ space_id: spaceId, petition, reviewer, duration_ms: durationMs, create_time: now })
       .onConflict((oc) => oc.columns(['space_id', 'petition', 'reviewer']).doNothing())
-      .execute()
-    const row = await this.db
+      .returning('reviewer')
+      .executeTakeFirst()
+    const rows = await this.db
       .selectFrom('petition_approvals')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select(['reviewer', 'duration_ms'])
       .where('space_id', '=', spaceId)
       .where('petition', '=', petition)
-      .executeTakeFirstOrThrow()
-    return Number(row.n)
+      .orderBy('create_time')
+      .execute()
+    return {
+      added: inserted !== undefined,
+      approvals: rows.map((r) => ({ reviewer: r.reviewer, durationMs: r.duration_ms })),
+    }
   }
 
   async insertGrants(spaceId: string, grants: GrantRecord[]): Promise<void> {
@@ -189,8 +211,8 @@ export class PetitionRepo implements PetitionRepository {
             space_id: spaceId,
             id: g.id,
             petition: g.petition,
-            petitioner_key: subjectKey(g.petitioner),
-            resource_key: subjectKey(g.resource),
+            petitioner_key: identityOf(g.petitioner),
+            resource_key: targetKey(g.resource),
             petitioner: JSON.stringify(g.petitioner),
             resource: JSON.stringify(g.resource),
             start_time: g.startTime,
@@ -333,6 +355,7 @@ function toRow(p: PetitionRecord): PetitionsTable {
     decide_time: p.decideTime ?? null,
     decide_reason: p.decideReason ?? null,
     outcome: p.outcome ?? null,
+    filer: p.filer ?? null,
   }
 }
 
@@ -353,6 +376,7 @@ function fromRow(row: PetitionsTable): PetitionRecord {
   if (row.decide_time !== null) p.decideTime = row.decide_time
   if (row.decide_reason !== null) p.decideReason = row.decide_reason
   if (row.outcome !== null) p.outcome = row.outcome as Outcome
+  if (row.filer !== null) p.filer = row.filer
   return p
 }
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { SpaceRepository } from '../../domain/spaces/ports.js'
-import type { SpaceRecord } from '../../domain/spaces/types.js'
+import type { SpaceRecord, SpaceSettings } from '../../domain/spaces/types.js'
 import type { Database, SpacesTable } from '../schema.js'
 
 export class SpaceRepo implements SpaceRepository {
@@ -17,6 +17,7 @@ export class SpaceRepo implements SpaceRepository {
         id: space.id,
         name: space.name,
         display_name: space.displayName ?? null,
+        require_known_resources: 0,
         create_time: now,
         update_time: now,
       })
@@ -60,12 +61,16 @@ export class SpaceRepo implements SpaceRepository {
 
   async update(
     id: string,
-    patch: { displayName?: string | undefined },
+    patch: { displayName?: string | undefined; settings?: Partial<SpaceSettings> | undefined },
     now: number,
   ): Promise<SpaceRecord | undefined> {
     // A field the patch leaves out is left alone, as PATCH means.
-    const set: { display_name?: string; update_time: number } = { update_time: now }
+    const set: { display_name?: string; require_known_resources?: number; update_time: number } = {
+      update_time: now,
+    }
     if (patch.displayName !== undefined) set.display_name = patch.displayName
+    const known = patch.settings?.requireKnownResources
+    if (known !== undefined) set.require_known_resources = known ? 1 : 0
     const row = await this.db
       .updateTable('spaces')
       .set(set)
@@ -86,6 +91,7 @@ function fromRow(row: SpacesTable): SpaceRecord {
   const s: SpaceRecord = {
     id: row.id,
     name: row.name,
+    settings: { requireKnownResources: row.require_known_resources === 1 },
     createTime: row.create_time,
     updateTime: row.update_time,
   }

@@ -1,15 +1,15 @@
 import { EVENT_NAMES } from '@openindent/contract'
-import { requireRole, type SpaceAccess } from '../../auth/principal.js'
+import { hasRole, type SpaceAccess } from '../../auth/principal.js'
 import type { Ctx } from '../../context.js'
 import { DomainError, denied, notFound } from '../../errors.js'
-import { isPetitioner } from '../../rules/policy.js'
+import { isPetitionerOrFiler } from '../../rules/policy.js'
 import type { PetitionRecord } from '../types.js'
 import { revokeGrants } from './grants.js'
 import { stepLocked } from './table.js'
 
 /**
- * Closes a petition: an open one is cancelled, a granted one has its access revoked first. The
- * petitioner or an editor may close.
+ * Closes a petition: an open one is cancelled, a granted one has its access revoked first. A
+ * petitioner, the filer or an editor may close.
  */
 export async function closePetition(ctx: Ctx, access: SpaceAccess, name: string): Promise<PetitionRecord> {
   const spaceId = access.space.id
@@ -17,12 +17,8 @@ export async function closePetition(ctx: Ctx, access: SpaceAccess, name: string)
   return ctx.store.transaction(async (tx) => {
     const p = await tx.petitions.lock(spaceId, name)
     if (!p) throw notFound(`petition "${name}"`)
-    if (!isPetitioner(p.petitioners, access)) {
-      try {
-        requireRole(access, 'editor')
-      } catch {
-        throw denied(`only the petitioner or an editor can close petition ${name}`)
-      }
+    if (!isPetitionerOrFiler(p, access) && !hasRole(access.roles, 'editor')) {
+      throw denied(`only a petitioner, the filer or an editor can close petition ${name}`)
     }
     if (p.phase === 'closed') throw new DomainError('CONFLICT', `petition ${name} is already closed`)
     if (p.phase === 'granted') await revokeGrants(tx, p, access.actor, 'petition closed', now)

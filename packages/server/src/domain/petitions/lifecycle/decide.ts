@@ -1,14 +1,14 @@
-import { EVENT_NAMES, type Event, formatGoDuration, LABELS, parseGoDuration } from '@openindent/contract'
-import type { StoredEvent } from '../../audit/ports.js'
+import { EVENT_NAMES, type Event } from '@openindent/contract'
 import type { NewEvent } from '../../audit/types.js'
 import type { SpaceAccess } from '../../auth/principal.js'
 import type { Ctx } from '../../context.js'
-import { denied, invalid, notFound } from '../../errors.js'
-import { newId } from '../../ids.js'
-import { isPetitioner, mayReview, type Policy, policyFor } from '../../rules/policy.js'
+import { denied, notFound } from '../../errors.js'
+import { callerIdentity, identityOf } from '../../identity.js'
+import { isPetitionerOrFiler, mayReview, type Policy, policyFor } from '../../rules/policy.js'
 import type { UnitOfWork } from '../../unit-of-work.js'
-import type { GrantRecord, PetitionRecord } from '../types.js'
-import { durationLabels, revokeGrants } from './grants.js'
+import type { PetitionRecord } from '../types.js'
+import { approvedDuration, quorumDuration } from './durations.js'
+import { durationLabels, grantAll, revokeGrants } from './grants.js'
 import { allows, notAllowed, stepLocked } from './table.js'
 
 export interface DecisionInput {
@@ -17,10 +17,24 @@ export interface DecisionInput {
   labels?: Record<string, string> | undefined
 }
 
+/** Labels on an approve claim: how many distinct approvals the petition has, and how many it needs. */
+export const APPROVALS_LABEL = 'openindent.dev/approvals'
+export const APPROVALS_REQUIRED_LABEL = 'openindent.dev/approvals-required'
+
+/** One decision being taken: who, on which (locked) petition, under which policy, when. */
+interface Decision {
+  tx: UnitOfWork
+  access: SpaceAccess
+  p: PetitionRecord
+  policy: Policy
+  claim: DecisionInput
+  now: number
+}
+
 /**
- * A reviewer's approve or deny, or a revoke by a reviewer or the petitioner: a claim on the petition.
- * Each runs in one transaction on the petition's locked row, so two reviewers deciding at once are
- * applied one after the other. Returns the claim as stored in the audit log.
+ * A reviewer's approve or deny, or a revoke by a reviewer, a petitioner or the filer: a claim on the
+ * petition. Each runs in one transaction on the petition's locked row, so two reviewers deciding at
+ * once are applied one after the other. Returns the claim as stored in the audit log.
  */
 export async function decide(
   ctx: Ctx,
@@ -36,145 +50,92 @@ export async function decide(
   return ctx.store.transaction(async (tx) => {
     const p = await tx.petitions.lock(spaceId, petitionName)
     if (!p) throw notFound(`petition "${petitionName}"`)
+    const d: Decision = { tx, access, p, policy, claim, now }
     switch (claim.event) {
       case 'access/approve':
-        return approve(tx, access, p, policy, claim, now)
+        return approve(d)
       case 'access/deny':
-        return deny(tx, access, p, policy, claim, now)
+        return deny(d)
       case 'access/revoke':
-        return revoke(tx, access, p, policy, claim, now)
+        return revoke(d)
     }
   })
 }
 
-function requireReviewer(access: SpaceAccess, p: PetitionRecord, policy: Policy): void {
+function requireReviewer({ access, p, policy }: Decision): void {
   if (!mayReview(policy, access)) throw denied(`you are not a reviewer for petition ${p.name}`)
 }
 
-/** The approved duration in ms, or null for until-revoked; checked against the policy. */
-export function approvedDuration(
-  labels: Record<string, string>,
-  p: PetitionRecord,
-  policy: Policy,
-  now: number,
-): number | null {
-  const param = 'claim.meta.labels'
-  if (labels[LABELS.indefinite] === 'true') {
-    if (!policy.allowIndefinite) throw invalid('these resources cannot be granted indefinitely', param)
-    return null
-  }
-  let ms: number | undefined
-  const expires = labels[LABELS.expires]
-  const duration = labels[LABELS.duration]
-  if (duration !== undefined) {
-    ms = parseGoDuration(duration)
-    if (ms === undefined)
-      throw invalid(`${LABELS.duration}: "${duration}" is not a Go duration such as 2h`, param)
-    if (ms < 0) {
-      if (!policy.allowIndefinite) throw invalid('these resources cannot be granted indefinitely', param)
-      return null
-    }
-  } else if (expires !== undefined) {
-    const at = Date.parse(expires)
-    if (Number.isNaN(at)) throw invalid(`${LABELS.expires}: "${expires}" is not an RFC 3339 time`, param)
-    ms = at - now
-  }
-  ms ??= p.durationMs ?? policy.defaultMs
-  if (ms <= 0) throw invalid('the approved duration must be positive', param)
-  if (ms > policy.maxMs)
-    throw invalid(`the approved duration is longer than the ${formatGoDuration(policy.maxMs)} allowed`, param)
-  return ms
-}
-
-/** The stored claim; every decision appends at least one event. */
-function claimOf(stored: StoredEvent | undefined): Event {
-  if (!stored) throw new Error('a decision appended no event')
-  return stored.event
-}
-
-function reviewerKey(access: SpaceAccess): string {
-  return `${access.actor.kind}/${access.actor.id}`
-}
-
-async function approve(
-  tx: UnitOfWork,
-  access: SpaceAccess,
-  p: PetitionRecord,
-  policy: Policy,
-  claim: DecisionInput,
-  now: number,
-): Promise<Event> {
-  requireReviewer(access, p, policy)
-  if (!allows(p, 'grant')) throw notAllowed(p, 'grant')
-  if (!policy.allowSelfApproval && isPetitioner(p.petitioners, access)) {
+/**
+ * Four eyes: unless every rule allows self-approval, an approval must come from someone other than
+ * every petitioner and other than whoever filed the petition, compared by identity.
+ */
+function requireOtherEyes({ p, policy }: Decision, me: string): void {
+  if (policy.allowSelfApproval) return
+  if (p.petitioners.some((r) => identityOf(r) === me)) {
     throw denied('approving your own petition is not allowed here')
   }
+  if (p.filer === me) throw denied('approving a petition you filed is not allowed here')
+}
+
+async function approve(d: Decision): Promise<Event> {
+  const { tx, access, p, policy, claim, now } = d
+  requireReviewer(d)
+  if (!allows(p, 'grant')) throw notAllowed(p, 'grant')
+  const me = callerIdentity(access)
+  requireOtherEyes(d, me)
   const ms = approvedDuration(claim.labels ?? {}, p, policy, now)
-  const count = await tx.petitions.addApproval(p.spaceId, p.name, reviewerKey(access), ms, now)
-  const labels = { ...claim.labels, ...durationLabels(ms, now) }
+  const { added, approvals } = await tx.petitions.addApproval(p.spaceId, p.name, me, ms, now)
+  // A reviewer approving again changes nothing: the petition keeps their first approval and its event.
+  if (!added) return earlierApproval(tx, p, me)
+  const labels = {
+    ...claim.labels,
+    ...durationLabels(ms, now),
+    [APPROVALS_LABEL]: String(approvals.length),
+    [APPROVALS_REQUIRED_LABEL]: String(policy.minApprovals),
+  }
   const [stored] = await tx.audit.append(p.spaceId, [
     claimEvent(EVENT_NAMES.accessApprove, access, p, claim.reason, labels, now),
   ])
   tx.emit({ kind: 'petition', type: 'approved', spaceId: p.spaceId, petition: p.name, at: now })
-  if (count >= policy.minApprovals) {
+  if (approvals.length >= policy.minApprovals) {
     await stepLocked(tx, p, 'grant', now, claim.reason)
-    const grants: GrantRecord[] = p.petitioners.flatMap((petitioner) =>
-      p.resources.map((resource) => ({
-        id: newId('grt'),
-        petition: p.name,
-        petitioner,
-        resource,
-        startTime: now,
-        ...(ms === null ? {} : { expireTime: now + ms }),
-      })),
-    )
-    await tx.petitions.insertGrants(p.spaceId, grants)
-    await tx.audit.append(
-      p.spaceId,
-      grants.map((g) => ({
-        event: EVENT_NAMES.accessGrant,
-        actor: access.actor,
-        resources: [g.petitioner, g.resource],
-        timestamp: now,
-        petition: p.name,
-        labels: durationLabels(ms, now),
-      })),
-    )
+    // A quorum grants for as long as its most cautious approval allowed.
+    await grantAll(tx, p, access.actor, quorumDuration(approvals), now)
   }
-  return claimOf(stored)
+  if (!stored) throw new Error('an approval appended no event')
+  return stored.event
 }
 
-async function deny(
-  tx: UnitOfWork,
-  access: SpaceAccess,
-  p: PetitionRecord,
-  policy: Policy,
-  claim: DecisionInput,
-  now: number,
-): Promise<Event> {
-  requireReviewer(access, p, policy)
+async function earlierApproval(tx: UnitOfWork, p: PetitionRecord, me: string): Promise<Event> {
+  const approvals = await tx.audit.petitionEvents(p.spaceId, [p.name], { only: [EVENT_NAMES.accessApprove] })
+  const mine = approvals.find((e) => e.event.actor && identityOf(e.event.actor) === me)
+  if (!mine) throw new Error(`petition ${p.name} records an approval by ${me} without its event`)
+  return mine.event
+}
+
+async function deny(d: Decision): Promise<Event> {
+  const { tx, access, p, claim, now } = d
+  requireReviewer(d)
   await stepLocked(tx, p, 'deny', now, claim.reason)
   const [stored] = await tx.audit.append(p.spaceId, [
     claimEvent(EVENT_NAMES.accessDeny, access, p, claim.reason, claim.labels, now),
   ])
-  return claimOf(stored)
+  if (!stored) throw new Error('a denial appended no event')
+  return stored.event
 }
 
-async function revoke(
-  tx: UnitOfWork,
-  access: SpaceAccess,
-  p: PetitionRecord,
-  policy: Policy,
-  claim: DecisionInput,
-  now: number,
-): Promise<Event> {
-  if (!mayReview(policy, access) && !isPetitioner(p.petitioners, access)) {
-    throw denied(`only a reviewer or the petitioner can revoke petition ${p.name}`)
+async function revoke(d: Decision): Promise<Event> {
+  const { tx, access, p, policy, claim, now } = d
+  // Taking access away is always safe: reviewers, the petitioners and the filer may.
+  if (!mayReview(policy, access) && !isPetitionerOrFiler(p, access)) {
+    throw denied(`only a reviewer, a petitioner or the filer can revoke petition ${p.name}`)
   }
   if (!allows(p, 'revoke')) throw notAllowed(p, 'revoke')
-  const events = await revokeGrants(tx, p, access.actor, claim.reason ?? 'revoked', now)
+  const [first] = await revokeGrants(tx, p, access.actor, claim.reason ?? 'revoked', now)
   await stepLocked(tx, p, 'revoke', now, claim.reason)
-  return claimOf(events[0])
+  if (!first) throw new Error('a revocation appended no event')
+  return first.event
 }
 
 function claimEvent(

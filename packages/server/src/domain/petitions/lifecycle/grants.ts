@@ -1,5 +1,6 @@
 import { EVENT_NAMES, type EventResource, formatGoDuration, LABELS } from '@openindent/contract'
 import type { NewEvent } from '../../audit/types.js'
+import { newId } from '../../ids.js'
 import type { UnitOfWork } from '../../unit-of-work.js'
 import type { GrantRecord, PetitionRecord } from '../types.js'
 
@@ -7,6 +8,38 @@ import type { GrantRecord, PetitionRecord } from '../types.js'
 export function durationLabels(ms: number | null, now: number): Record<string, string> {
   if (ms === null) return { [LABELS.indefinite]: 'true', [LABELS.duration]: '-1ns' }
   return { [LABELS.duration]: formatGoDuration(ms), [LABELS.expires]: new Date(now + ms).toISOString() }
+}
+
+/** Grants every petitioner every target for `ms` (null: until revoked), with an `access/grant` event each. */
+export async function grantAll(
+  tx: UnitOfWork,
+  p: PetitionRecord,
+  actor: EventResource,
+  ms: number | null,
+  now: number,
+): Promise<void> {
+  const grants: GrantRecord[] = p.petitioners.flatMap((petitioner) =>
+    p.resources.map((resource) => ({
+      id: newId('grt'),
+      petition: p.name,
+      petitioner,
+      resource,
+      startTime: now,
+      ...(ms === null ? {} : { expireTime: now + ms }),
+    })),
+  )
+  await tx.petitions.insertGrants(p.spaceId, grants)
+  await tx.audit.append(
+    p.spaceId,
+    grants.map((g) => ({
+      event: EVENT_NAMES.accessGrant,
+      actor,
+      resources: [g.petitioner, g.resource],
+      timestamp: now,
+      petition: p.name,
+      labels: durationLabels(ms, now),
+    })),
+  )
 }
 
 /** Revokes a petition's live grants, with an `access/revoke` event for each. */

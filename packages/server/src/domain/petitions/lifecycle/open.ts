@@ -2,7 +2,8 @@ import { EVENT_NAMES, type EventResource, formatGoDuration, LABELS } from '@open
 import { requireRole, type SpaceAccess } from '../../auth/principal.js'
 import type { Ctx } from '../../context.js'
 import { invalid } from '../../errors.js'
-import { isPetitioner, policyFor } from '../../rules/policy.js'
+import { authorizePetitioners, callerIdentity } from '../../identity.js'
+import { policyFor } from '../../rules/policy.js'
 import { type PetitionRecord, petitionName, requestKey } from '../types.js'
 
 export interface PetitionInput {
@@ -15,11 +16,13 @@ export interface PetitionInput {
 
 const MIN_REASON = 5
 
-/** Asking for others needs `petitionAdmin`; anyone in the space may ask for themselves. */
-export function requireMayPetition(access: SpaceAccess, petitioners: EventResource[]): void {
+/**
+ * The petitioners a caller may name, as the petition will hold them: anyone with `petitionAdmin`;
+ * otherwise only the caller (see `authorizePetitioners`).
+ */
+export function petitionersFor(access: SpaceAccess, petitioners: EventResource[]): EventResource[] {
   requireRole(access, 'viewer')
-  const onlySelf = petitioners.every((p) => isPetitioner([p], access))
-  if (!onlySelf) requireRole(access, 'petitionAdmin')
+  return authorizePetitioners(access, petitioners)
 }
 
 /**
@@ -31,13 +34,21 @@ export async function openPetition(
   access: SpaceAccess,
   input: PetitionInput,
 ): Promise<{ petition: PetitionRecord; created: boolean }> {
-  requireMayPetition(access, input.petitioners)
+  const petitioners = petitionersFor(access, input.petitioners)
   const spaceId = access.space.id
-  const key = requestKey(input.petitioners, input.resources)
+  const key = requestKey(petitioners, input.resources)
   const existing = await ctx.store.petitions.openFor(spaceId, key)
   if (existing) return { petition: existing, created: false }
 
   const policy = await policyFor(ctx.store, spaceId, input.resources)
+  const unknown = policy.unknownTargets[0]
+  if (unknown !== undefined && access.space.settings.requireKnownResources) {
+    const t = input.resources[unknown]
+    throw invalid(
+      `resources.${unknown}: ${t?.kind}/${t?.id ?? t?.email} was never uploaded, and this space takes requests only for known resources`,
+      `resources.${unknown}`,
+    )
+  }
   const reason = input.reason?.trim()
   if (policy.reasonRequired && (!reason || reason.length < MIN_REASON)) {
     throw invalid(`a reason of at least ${MIN_REASON} characters is required for these resources`, 'reason')
@@ -57,9 +68,10 @@ export async function openPetition(
     name: petitionName(),
     requestKey: key,
     phase: 'open',
-    petitioners: input.petitioners,
+    petitioners,
     resources: input.resources,
     labels: { [LABELS.appConfig]: `space:${access.space.name}`, ...input.labels },
+    filer: callerIdentity(access),
     createTime: now,
     updateTime: now,
   }
@@ -88,5 +100,5 @@ export async function openPetition(
   const winner = await ctx.store.petitions.openFor(spaceId, key)
   if (winner) return { petition: winner, created: false }
   // The winner was decided between our insert and this read: ask again, it will find the new state.
-  return openPetition(ctx, access, input)
+  return openPetition(ctx, access, { ...input, petitioners })
 }
