@@ -72,7 +72,3 @@ export interface ErrorBody {
 export interface ErrorEnvelope {
   error: ErrorBody
 }
-
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value)
-}

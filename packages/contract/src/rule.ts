@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Meta, Name, PageQuery } from './common.js'
+import { Meta, Name } from './common.js'
 import { Role } from './space.js'
 
 /** Who may approve requests that a rule selects, and how. */
@@ -50,4 +50,3 @@ export const ListApprovalRulesResponse = z.object({
   approvalRules: z.array(ApprovalRule),
   nextPageToken: z.string().optional(),
 })
-export const ListApprovalRulesQuery = PageQuery
