@@ -1,3 +1,4 @@
+import { VERSION } from '@openindent/contract/version'
 import {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -6,7 +7,6 @@ import {
   IndentError,
 } from './errors.js'
 import { computeRetryDelay, shouldRetry } from './retry.js'
-import { VERSION } from './version.js'
 
 /**
  * HTTP methods the API uses.

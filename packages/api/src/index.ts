@@ -11,6 +11,7 @@ export type {
   Resource,
   ResourceInput,
 } from '@openindent/contract'
+export { VERSION } from '@openindent/contract/version'
 export type { BulkOptions, BulkProgress } from './chunks.js'
 export { DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY } from './chunks.js'
 export type {
@@ -75,7 +76,6 @@ export type {
   SpaceParam,
 } from './resources.js'
 export { tokenSubject } from './token.js'
-export { VERSION } from './version.js'
 
 /**
  * `IndentAPI` is also the default export, as in Indent's `@indent/api`.
