@@ -35,11 +35,12 @@ export {
   ConflictError,
   IndentError,
   InternalServerError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   PermissionDeniedError,
   RateLimitError,
-  UnprocessableEntityError,
+  UnsupportedMediaTypeError,
 } from './errors.js'
 export {
   type ClientOptions,
