@@ -23,7 +23,7 @@ export type {
   RequestOptions,
 } from './client.js'
 export { APIClient } from './client.js'
-export { formatGoDuration, parseGoDuration } from './duration.js'
+export { formatGoDuration, isPositiveDuration, parseGoDuration } from './duration.js'
 export {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -67,7 +67,7 @@ export type {
   PetitionUpdate,
   WaitForParams,
 } from './petitions.js'
-export { DEFAULT_WAIT_FOR_TIMEOUT, LONG_POLL_MARGIN_MS, MAX_WAIT_SECONDS } from './petitions.js'
+export { DEFAULT_WAIT_FOR_TIMEOUT } from './petitions.js'
 export type {
   BulkRequestOptions,
   ListResourcesParams,
@@ -76,7 +76,8 @@ export type {
   ResourceNameParams,
   SpaceParam,
 } from './resources.js'
-export { tokenSubject } from './token.js'
+export { defaultPetitioners, tokenSubject } from './token.js'
+export { isWaitSeconds, LONG_POLL_MARGIN_MS, MAX_WAIT_SECONDS } from './wait.js'
 
 /**
  * `IndentAPI` is also the default export, as in Indent's `@indent/api`.

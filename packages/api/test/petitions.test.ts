@@ -3,9 +3,12 @@ import * as contract from '@openindent/contract'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import {
   APIConnectionTimeoutError,
+  defaultPetitioners,
   formatGoDuration,
   IndentAPI,
   IndentError,
+  isPositiveDuration,
+  isWaitSeconds,
   parseGoDuration,
   tokenSubject,
 } from '../src/index.js'
@@ -358,6 +361,19 @@ describe('helpers', () => {
     for (const ms of [0, 1, 999, 1000, 90_000, 3_600_000, 10_800_000, 5_400_500, -1]) {
       expect(formatGoDuration(ms), String(ms)).toBe(contract.formatGoDuration(ms))
     }
+  })
+
+  test('approvals share these checks: the default petitioners, the wait and the duration', () => {
+    expect(defaultPetitioners(jwt({ sub: 'jane@example.com' }))).toEqual([
+      { kind: 'user', email: 'jane@example.com' },
+    ])
+    expect(defaultPetitioners('oi_sa_0123456789abcdef')).toBeUndefined()
+    expect([0, 0.5, 30].every(isWaitSeconds)).toBe(true)
+    expect([-1, 31, Number.NaN, Number.POSITIVE_INFINITY, '10'].some(isWaitSeconds)).toBe(false)
+    expect(['1h', ' 90m ', 1, 3_600_000].every(isPositiveDuration)).toBe(true)
+    expect(
+      ['-1ns', '0s', 'soon', '', 0, -5, Number.NaN, Number.POSITIVE_INFINITY, null].some(isPositiveDuration),
+    ).toBe(false)
   })
 
   test('tokenSubject reads sub from a JWT and nothing from other tokens', () => {
