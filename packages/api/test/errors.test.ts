@@ -1,5 +1,5 @@
 import { ERROR_CODES, ERROR_STATUS, ERROR_TYPE, type ErrorCode } from '@openindent/contract'
-import { describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   APIConnectionError,
   APIError,
@@ -16,6 +16,7 @@ import {
   RateLimitError,
   UnsupportedMediaTypeError,
 } from '../src/index.js'
+import { ENGINES, type LiveServer, startLiveServer, unique } from './live-server.js'
 
 const CLASS_OF_CODE: Record<ErrorCode, typeof APIError> = {
   INVALID_ARGUMENT: BadRequestError,
@@ -103,5 +104,81 @@ describe('APIError.generate', () => {
     for (const Class of new Set(Object.values(CLASS_OF_CODE))) {
       expect(IndentAPI[Class.name as keyof typeof IndentAPI], Class.name).toBe(Class)
     }
+  })
+})
+
+describe.each(ENGINES)('errors the server answers on %s', (engine) => {
+  let server: LiveServer
+  let client: IndentAPI
+
+  beforeAll(async () => {
+    // The smallest body limit the server takes, so that a 413 needs only one small request.
+    server = await startLiveServer(engine, { OPENINDENT_MAX_BODY_BYTES: '1024' })
+    client = server.client({ maxRetries: 0 })
+  })
+  afterAll(() => server.close())
+
+  /** The error a call rejects with, checked against the envelope the server sent. */
+  async function failure(call: Promise<unknown>, code: ErrorCode): Promise<APIError> {
+    const error = await call.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CLASS_OF_CODE[code])
+    const apiError = error as APIError
+    expect(apiError.code).toBe(code)
+    expect(apiError.status).toBe(ERROR_STATUS[code])
+    expect(apiError.type).toBe(ERROR_TYPE[code])
+    expect(apiError.message).toMatch(new RegExp(`^${ERROR_STATUS[code]} .+`))
+    expect(apiError.requestId).toBeTruthy()
+    expect(apiError.requestId).toBe(apiError.headers?.get('x-request-id'))
+    return apiError
+  }
+
+  test('400 INVALID_ARGUMENT is BadRequestError, naming the field', async () => {
+    const error = await failure(
+      client.resource.create({ resource: { kind: 'k'.repeat(300), id: 'x' } }),
+      'INVALID_ARGUMENT',
+    )
+    expect(error.param).toBe('resource.kind')
+  })
+
+  test('401 UNAUTHENTICATED is AuthenticationError', async () => {
+    await failure(server.client({ apiToken: 'oi_sa_unknown' }).resource.list(), 'UNAUTHENTICATED')
+  })
+
+  test('403 PERMISSION_DENIED is PermissionDeniedError', async () => {
+    const viewer = server.client({ apiToken: await server.serviceAccountToken(unique('viewer'), ['viewer']) })
+    await failure(
+      viewer.resource.create({ resource: { kind: 'customer', id: unique('cus') } }),
+      'PERMISSION_DENIED',
+    )
+  })
+
+  test('404 NOT_FOUND is NotFoundError, for an object and for a route', async () => {
+    await failure(client.resource.get({ resourceName: 'missing' }), 'NOT_FOUND')
+    await failure(client.request({ method: 'GET', path: '/nowhere' }), 'NOT_FOUND')
+  })
+
+  test('409 ALREADY_EXISTS and CONFLICT are ConflictError', async () => {
+    const resource = { kind: 'customer', id: unique('cus') }
+    await client.resource.create({ resource })
+    await failure(client.resource.create({ resource }), 'ALREADY_EXISTS')
+    const petitioners = [{ kind: 'user', email: `${unique('user')}@example.com` }]
+    const petition = await client.petition.create({ petitioners, resources: [resource] })
+    await client.petition.close({ petitionName: petition.name })
+    await failure(client.petition.deny({ petitionName: petition.name }), 'CONFLICT')
+  })
+
+  test('413 PAYLOAD_TOO_LARGE is PayloadTooLargeError', async () => {
+    const resource = { kind: 'customer', id: unique('cus'), displayName: 'x'.repeat(2000) }
+    await failure(client.resource.create({ resource }), 'PAYLOAD_TOO_LARGE')
+  })
+
+  test('415 UNSUPPORTED_MEDIA_TYPE is UnsupportedMediaTypeError', async () => {
+    const call = client.request({
+      method: 'POST',
+      path: `/spaces/${server.space}/resources`,
+      body: { resource: { kind: 'customer', id: unique('cus') } },
+      headers: { 'Content-Type': 'text/plain' },
+    })
+    await failure(call, 'UNSUPPORTED_MEDIA_TYPE')
   })
 })
