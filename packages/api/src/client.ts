@@ -1,3 +1,4 @@
+import { VERSION } from '@openindent/contract/version'
 import {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -6,7 +7,6 @@ import {
   IndentError,
 } from './errors.js'
 import { computeRetryDelay, shouldRetry } from './retry.js'
-import { VERSION } from './version.js'
 
 /**
  * HTTP methods the API uses.
@@ -143,7 +143,8 @@ export class APIClient {
 
   /**
    * Sends one API call, retrying transient failures, and resolves with the parsed JSON body.
-   * Throws an {@link APIError} subclass chosen by status, or a connection, timeout or abort error.
+   * Throws an {@link APIError} subclass chosen from the error envelope (see {@link APIError.generate}),
+   * or a connection, timeout or abort error.
    *
    * @example
    * ```ts

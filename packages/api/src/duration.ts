@@ -4,6 +4,22 @@ import { IndentError } from './errors.js'
 export { formatGoDuration, parseGoDuration }
 
 /**
+ * Whether `value` is a positive duration as the SDK accepts one: a Go duration string (`'1h'`, `'90m'`)
+ * or a number of milliseconds.
+ *
+ * @example
+ * ```ts
+ * isPositiveDuration('1h') // true
+ * isPositiveDuration(90 * 60_000) // true
+ * isPositiveDuration('-1ns') // false: negative means indefinite, which is asked for separately
+ * ```
+ */
+export function isPositiveDuration(value: unknown): value is string | number {
+  const ms = typeof value === 'string' ? parseGoDuration(value) : value
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0
+}
+
+/**
  * A positive duration given as a Go duration string or as milliseconds, as the Go duration string the
  * wire carries. A string is sent as written (trimmed) once it parses; a number is formatted. Throws
  * {@link IndentError} for anything else, naming `what` in the message.
@@ -16,12 +32,7 @@ export { formatGoDuration, parseGoDuration }
  * ```
  */
 export function toGoDuration(value: string | number, what: string): string {
-  if (typeof value === 'number') {
-    if (Number.isFinite(value) && value > 0) return formatGoDuration(value)
-  } else if (typeof value === 'string') {
-    const ms = parseGoDuration(value)
-    if (ms !== undefined && ms > 0) return value.trim()
-  }
+  if (isPositiveDuration(value)) return typeof value === 'number' ? formatGoDuration(value) : value.trim()
   throw new IndentError(
     `${what} must be a positive Go duration string (such as "1h" or "30m") or a positive number of ` +
       `milliseconds, got ${JSON.stringify(value)}`,

@@ -1,4 +1,5 @@
 import type { ErrorBody, ErrorCode, ErrorType } from '@openindent/contract'
+import { ERROR_STATUS } from '@openindent/contract/errors'
 
 /**
  * An error code as the server sent it: one of the contract's {@link ErrorCode}s, typed open so that a
@@ -64,7 +65,7 @@ export class APIError extends IndentError {
   readonly requestId: string | undefined
 
   /**
-   * Prefer {@link APIError.generate}, which picks the subclass for the status.
+   * Prefer {@link APIError.generate}, which picks the subclass for the error.
    *
    * @example
    * ```ts
@@ -91,19 +92,26 @@ export class APIError extends IndentError {
   }
 
   /**
-   * Builds the error for a response: one class per status, {@link APIConnectionError} without one.
+   * Builds the error for a response, as stripe-node does: the class follows the envelope's `code`,
+   * else its `type` (a newer server's code still lands in its category), and the HTTP status only
+   * when no envelope came (a proxy's answer). An envelope naming neither a known code nor a known
+   * type gives a plain {@link APIError}; no status at all gives {@link APIConnectionError}.
    *
    * @example
    * ```ts
-   * const err = APIError.generate(404, { error: { code: 'NOT_FOUND', message: 'no such resource' } }, undefined)
-   * err instanceof NotFoundError // true
-   * err.message // '404 no such resource'
+   * const body = { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send JSON' } }
+   * const err = APIError.generate(415, body, undefined)
+   * err instanceof UnsupportedMediaTypeError // true
+   * err.message // '415 send JSON'
+   * APIError.generate(502, '<html>Bad Gateway</html>', undefined) instanceof InternalServerError // true
    * ```
    */
   static generate(status: number | undefined, body: unknown, headers: Headers | undefined): APIError {
-    if (status === undefined)
-      return new APIConnectionError({ message: describe(status, envelopeOf(body), body) })
-    const ErrorClass = errorClassFor(status)
+    const error = envelopeOf(body)
+    if (status === undefined) return new APIConnectionError({ message: describe(status, error, body) })
+    // Only the server's envelope has a string `code`; a proxy's `{ "error": … }` is judged by its status.
+    const ErrorClass =
+      error !== undefined && typeof error.code === 'string' ? classOfEnvelope(error) : classOfStatus(status)
     return new ErrorClass(status, body, headers)
   }
 }
@@ -174,7 +182,7 @@ export class APIUserAbortError extends APIError {
 }
 
 /**
- * 400: the request is malformed; `param` names the offending field.
+ * 400 `INVALID_ARGUMENT`: the request is malformed; `param` names the offending field.
  *
  * @example
  * ```ts
@@ -186,7 +194,7 @@ export class BadRequestError extends APIError {
 }
 
 /**
- * 401: the token is missing, expired, revoked or unknown.
+ * 401 `UNAUTHENTICATED`: the token is missing, expired, revoked or unknown.
  *
  * @example
  * ```ts
@@ -198,7 +206,7 @@ export class AuthenticationError extends APIError {
 }
 
 /**
- * 403: the token is valid but its roles do not allow this call in this space.
+ * 403 `PERMISSION_DENIED`: the token is valid but its roles do not allow this call in this space.
  *
  * @example
  * ```ts
@@ -210,7 +218,7 @@ export class PermissionDeniedError extends APIError {
 }
 
 /**
- * 404: the space or object does not exist (or is not visible to this token).
+ * 404 `NOT_FOUND`: the space, object or route does not exist (or is not visible to this token).
  *
  * @example
  * ```ts
@@ -222,6 +230,18 @@ export class PermissionDeniedError extends APIError {
  */
 export class NotFoundError extends APIError {
   override readonly name: string = 'NotFoundError'
+}
+
+/**
+ * 405 `METHOD_NOT_ALLOWED`: the path exists but not with this HTTP method.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof MethodNotAllowedError) console.error('this server does not support', err.message)
+ * ```
+ */
+export class MethodNotAllowedError extends APIError {
+  override readonly name: string = 'MethodNotAllowedError'
 }
 
 /**
@@ -237,7 +257,7 @@ export class ConflictError extends APIError {
 }
 
 /**
- * 413: the request body is too large; send fewer items per request.
+ * 413 `PAYLOAD_TOO_LARGE`: the request body is too large; send fewer items per request.
  *
  * @example
  * ```ts
@@ -249,19 +269,21 @@ export class PayloadTooLargeError extends APIError {
 }
 
 /**
- * 422: the request is well-formed but cannot be processed.
+ * 415 `UNSUPPORTED_MEDIA_TYPE`: the request body was not sent as JSON, e.g. a `Content-Type` header
+ * given in `headers` replaced the SDK's `application/json`.
  *
  * @example
  * ```ts
- * if (err instanceof UnprocessableEntityError) console.error(err.code, err.message)
+ * if (err instanceof UnsupportedMediaTypeError) console.error('send the body as application/json')
  * ```
  */
-export class UnprocessableEntityError extends APIError {
-  override readonly name: string = 'UnprocessableEntityError'
+export class UnsupportedMediaTypeError extends APIError {
+  override readonly name: string = 'UnsupportedMediaTypeError'
 }
 
 /**
- * 429: too many requests. Retried automatically (honouring `Retry-After`) before it is thrown.
+ * 429 `RATE_LIMITED`: too many requests. Retried automatically (honouring `Retry-After`) before it is
+ * thrown.
  *
  * @example
  * ```ts
@@ -273,7 +295,8 @@ export class RateLimitError extends APIError {
 }
 
 /**
- * 500 and above: the server failed. Retried automatically before it is thrown.
+ * 500 `INTERNAL` and 503 `UNAVAILABLE` (and any 5xx without an envelope, e.g. from a proxy): the server
+ * failed or could not answer. Retried automatically before it is thrown.
  *
  * @example
  * ```ts
@@ -286,20 +309,46 @@ export class InternalServerError extends APIError {
 
 type APIErrorClass = new (status: number, body: unknown, headers: Headers | undefined) => APIError
 
-const STATUS_CLASSES: Record<number, APIErrorClass> = {
-  400: BadRequestError,
-  401: AuthenticationError,
-  403: PermissionDeniedError,
-  404: NotFoundError,
-  409: ConflictError,
-  413: PayloadTooLargeError,
-  422: UnprocessableEntityError,
-  429: RateLimitError,
+// Records, so that a code or type added to the contract fails to compile until it has a class.
+const CLASS_OF_CODE: Record<ErrorCode, APIErrorClass> = {
+  INVALID_ARGUMENT: BadRequestError,
+  UNAUTHENTICATED: AuthenticationError,
+  PERMISSION_DENIED: PermissionDeniedError,
+  NOT_FOUND: NotFoundError,
+  METHOD_NOT_ALLOWED: MethodNotAllowedError,
+  ALREADY_EXISTS: ConflictError,
+  CONFLICT: ConflictError,
+  PAYLOAD_TOO_LARGE: PayloadTooLargeError,
+  UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaTypeError,
+  RATE_LIMITED: RateLimitError,
+  INTERNAL: InternalServerError,
+  UNAVAILABLE: InternalServerError,
 }
 
-function errorClassFor(status: number): APIErrorClass {
-  if (status >= 500) return InternalServerError
-  return STATUS_CLASSES[status] ?? APIError
+const CLASS_OF_TYPE: Record<ErrorType, APIErrorClass> = {
+  invalid_request_error: BadRequestError,
+  authentication_error: AuthenticationError,
+  permission_error: PermissionDeniedError,
+  not_found_error: NotFoundError,
+  conflict_error: ConflictError,
+  rate_limit_error: RateLimitError,
+  api_error: InternalServerError,
+}
+
+// Maps rather than record lookups: the server's strings must not reach `Object.prototype` members.
+const CODE_CLASSES = new Map<string, APIErrorClass>(Object.entries(CLASS_OF_CODE))
+const TYPE_CLASSES = new Map<string, APIErrorClass>(Object.entries(CLASS_OF_TYPE))
+// Derived from the contract, so only a status the server sends has a class of its own.
+const STATUS_CLASSES = new Map<number, APIErrorClass>(
+  Object.entries(ERROR_STATUS).map(([code, status]) => [status, CLASS_OF_CODE[code as ErrorCode]]),
+)
+
+function classOfEnvelope(error: ErrorBody): APIErrorClass {
+  return CODE_CLASSES.get(error.code) ?? TYPE_CLASSES.get(error.type) ?? APIError
+}
+
+function classOfStatus(status: number): APIErrorClass {
+  return STATUS_CLASSES.get(status) ?? (status >= 500 ? InternalServerError : APIError)
 }
 
 function envelopeOf(body: unknown): ErrorBody | undefined {

@@ -10,11 +10,12 @@ import {
   ConflictError,
   IndentError,
   InternalServerError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   PermissionDeniedError,
   RateLimitError,
-  UnprocessableEntityError,
+  UnsupportedMediaTypeError,
 } from './errors.js'
 import { PetitionAPI } from './petitions.js'
 import { ResourceAPI } from './resources.js'
@@ -137,9 +138,10 @@ export class IndentAPI extends APIClient {
   static AuthenticationError = AuthenticationError
   static PermissionDeniedError = PermissionDeniedError
   static NotFoundError = NotFoundError
+  static MethodNotAllowedError = MethodNotAllowedError
   static ConflictError = ConflictError
   static PayloadTooLargeError = PayloadTooLargeError
-  static UnprocessableEntityError = UnprocessableEntityError
+  static UnsupportedMediaTypeError = UnsupportedMediaTypeError
   static RateLimitError = RateLimitError
   static InternalServerError = InternalServerError
 }

@@ -11,6 +11,7 @@ export type {
   Resource,
   ResourceInput,
 } from '@openindent/contract'
+export { VERSION } from '@openindent/contract/version'
 export type { BulkOptions, BulkProgress } from './chunks.js'
 export { DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY } from './chunks.js'
 export type {
@@ -22,7 +23,7 @@ export type {
   RequestOptions,
 } from './client.js'
 export { APIClient } from './client.js'
-export { formatGoDuration, parseGoDuration } from './duration.js'
+export { formatGoDuration, isPositiveDuration, parseGoDuration } from './duration.js'
 export {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -34,11 +35,12 @@ export {
   ConflictError,
   IndentError,
   InternalServerError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   PermissionDeniedError,
   RateLimitError,
-  UnprocessableEntityError,
+  UnsupportedMediaTypeError,
 } from './errors.js'
 export {
   type ClientOptions,
@@ -65,7 +67,7 @@ export type {
   PetitionUpdate,
   WaitForParams,
 } from './petitions.js'
-export { DEFAULT_WAIT_FOR_TIMEOUT, LONG_POLL_MARGIN_MS, MAX_WAIT_SECONDS } from './petitions.js'
+export { DEFAULT_WAIT_FOR_TIMEOUT } from './petitions.js'
 export type {
   BulkRequestOptions,
   ListResourcesParams,
@@ -74,8 +76,8 @@ export type {
   ResourceNameParams,
   SpaceParam,
 } from './resources.js'
-export { tokenSubject } from './token.js'
-export { VERSION } from './version.js'
+export { defaultPetitioners, tokenSubject } from './token.js'
+export { isWaitSeconds, LONG_POLL_MARGIN_MS, MAX_WAIT_SECONDS } from './wait.js'
 
 /**
  * `IndentAPI` is also the default export, as in Indent's `@indent/api`.

@@ -13,7 +13,8 @@ import { toGoDuration } from './duration.js'
 import { IndentError } from './errors.js'
 import { pathSegment, spacePath } from './paths.js'
 import type { SpaceParam } from './resources.js'
-import { tokenSubject } from './token.js'
+import { defaultPetitioners } from './token.js'
+import { isWaitSeconds, LONG_POLL_MARGIN_MS, MAX_WAIT_SECONDS } from './wait.js'
 
 // Mirrored rather than imported so the SDK does not load the contract's zod schemas at run time; the
 // `typeof` annotation makes the build fail if the contract's label keys change.
@@ -24,28 +25,6 @@ const LABELS: typeof ContractLABELS = {
   petition: 'indent.com/petition',
   appConfig: 'indent.com/app/config/id',
 }
-
-/**
- * Longest wait, in seconds, the server holds an approval check or a petition wait open.
- *
- * @example
- * ```ts
- * await client.petition.check({ resources, wait: MAX_WAIT_SECONDS })
- * ```
- */
-export const MAX_WAIT_SECONDS = 30
-
-/**
- * Time a long-poll's HTTP timeout allows beyond the wait it asks the server for, so that a slow answer
- * sent at the very end of the wait still arrives.
- *
- * @example
- * ```ts
- * // A check that waits 10 s is given at least 20 s before it times out.
- * const minimum = 10 * 1000 + LONG_POLL_MARGIN_MS
- * ```
- */
-export const LONG_POLL_MARGIN_MS = 10_000
 
 /**
  * Default milliseconds {@link PetitionAPI.waitFor} waits for a decision.
@@ -663,14 +642,14 @@ export class PetitionAPI {
   }
 
   #tokenPetitioners(call: string): PetitionResource[] {
-    const email = tokenSubject(this.#client.apiToken)
-    if (email === undefined) {
+    const petitioners = defaultPetitioners(this.#client.apiToken)
+    if (petitioners === undefined) {
       throw new IndentError(
         `${call} needs \`petitioners\`: only a user access token (a JWT) names a default petitioner, ` +
           'and this API token is not one (service-account tokens act for others, so name them).',
       )
     }
-    return [{ kind: 'user', email }]
+    return petitioners
   }
 }
 
@@ -691,7 +670,7 @@ function syntheticResource(): PetitionResource {
 }
 
 function validateWait(wait: number): void {
-  if (typeof wait !== 'number' || !Number.isFinite(wait) || wait < 0 || wait > MAX_WAIT_SECONDS) {
+  if (!isWaitSeconds(wait)) {
     throw new IndentError(`wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}, got ${wait}`)
   }
 }

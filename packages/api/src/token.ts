@@ -1,3 +1,5 @@
+import type { PetitionResource } from '@openindent/contract'
+
 /**
  * The `sub` claim of an API token that is a JWT (three dot-separated base64url parts), as OpenIndent's
  * and Indent's short-lived user access tokens are; their `sub` is the user's email. Resolves to
@@ -26,4 +28,20 @@ export function tokenSubject(apiToken: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * Whom a petition or approval check is for when it names no petitioners, as in Indent's clients: the
+ * user of a user access token (`{ kind: 'user', email: <sub> }`). `undefined` for a service-account
+ * token, which acts for others and so must name them.
+ *
+ * @example
+ * ```ts
+ * const petitioners = request.petitioners ?? defaultPetitioners(client.apiToken)
+ * if (!petitioners) throw new Error('name the petitioners: this token is not a user access token')
+ * ```
+ */
+export function defaultPetitioners(apiToken: string): PetitionResource[] | undefined {
+  const email = tokenSubject(apiToken)
+  return email === undefined ? undefined : [{ kind: 'user', email }]
 }

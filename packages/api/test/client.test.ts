@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import IndentAPIDefault, {
   DEFAULT_BASE_URL,
@@ -165,13 +164,6 @@ describe('construction', () => {
     expect(IndentAPIDefault).toBe(IndentAPI)
     expect(IndentAPI.NotFoundError).toBe(NotFoundError)
     expect(IndentAPI.IndentError).toBe(IndentError)
-  })
-
-  test('VERSION matches package.json', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-      version: string
-    }
-    expect(VERSION).toBe(pkg.version)
   })
 })
 

@@ -1,6 +1,17 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { ERROR_TYPE } from '@openindent/contract'
 import { IndentAPI } from '../src/index.js'
+
+/*
+ * A scripted HTTP peer, NOT a stand-in for the server: what the server does is tested against the real
+ * one (live-server.ts). The peer is for what a real server cannot do on demand:
+ * - fail: refuse connections, stall a response or its body, answer 5xx or 429 (with Retry-After) and
+ *   then succeed, answer every long-poll at once;
+ * - answer as no OpenIndent server does: unknown statuses, codes and types, non-JSON or empty bodies;
+ * - show the exact requests the SDK builds where that is what a test is about (headers, environment
+ *   defaults, idempotency keys on retries, bulk chunk sizes and concurrency), with any answer.
+ */
 
 export interface Recorded {
   method: string
@@ -68,8 +79,10 @@ export function json(
   res.end(JSON.stringify(body))
 }
 
+/** The server's error envelope; `type` is the contract's for a known code unless `extra` says otherwise. */
 export function errorBody(code: string, message: string, extra: Record<string, string> = {}) {
-  return { error: { code, message, type: 'api_error', requestId: 'req_123', ...extra } }
+  const type = Object.hasOwn(ERROR_TYPE, code) ? ERROR_TYPE[code as keyof typeof ERROR_TYPE] : 'api_error'
+  return { error: { code, message, type, requestId: 'req_123', ...extra } }
 }
 
 /** Records the delays the real retry policy asks for, then waits `scale` times as long, so tests stay fast. */

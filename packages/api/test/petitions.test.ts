@@ -1,356 +1,348 @@
-import type { Petition, Phase } from '@openindent/contract'
+import type { Event, Petition, PetitionResource } from '@openindent/contract'
 import * as contract from '@openindent/contract'
-import { afterEach, describe, expect, test, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
-  APIConnectionTimeoutError,
+  BadRequestError,
+  defaultPetitioners,
   formatGoDuration,
-  IndentAPI,
+  type IndentAPI,
   IndentError,
+  isPositiveDuration,
+  isWaitSeconds,
+  NotFoundError,
   parseGoDuration,
   tokenSubject,
 } from '../src/index.js'
-import { json, type Peer, RecordingIndentAPI, startPeer } from './peer.js'
+import { ENGINES, type LiveServer, recordingFetch, startLiveServer, unique } from './live-server.js'
 
-let peer: Peer | undefined
-afterEach(async () => {
-  vi.useRealTimers()
-  await peer?.close()
-  peer = undefined
-})
+const MINUTE = 60_000
+const CLAIM_EVENTS = new Set<string>(contract.CLAIM_EVENTS)
 
-async function serve(handler: Parameters<typeof startPeer>[0], apiToken = 'oi_sa_service') {
-  peer = await startPeer(handler)
-  return {
-    peer,
-    client: new RecordingIndentAPI({ apiToken, spaceName: 'acme', baseURL: peer.baseURL }),
-  }
+const customer = (): PetitionResource => ({ kind: 'customer', id: unique('cus') })
+const user = (): PetitionResource => {
+  const email = `${unique('user')}@example.com`
+  return { kind: 'user', id: email, email }
 }
 
-function base64url(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url')
+/** The approved grant's length, from the petition as the server answers it. */
+function grantMs(petition: Petition): number | undefined {
+  const grant = petition.state.grants?.[0]
+  if (!grant?.expireTime) return undefined
+  return Date.parse(grant.expireTime) - Date.parse(grant.startTime)
 }
 
-/** A user access token as the server issues them: a JWT whose `sub` is the email (unsigned here). */
-function jwt(payload: Record<string, unknown>): string {
-  return `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url(payload)}.c2lnbmF0dXJl`
-}
+describe.each(ENGINES)('petitions and claims against the server on %s', (engine) => {
+  let server: LiveServer
+  /** The first-run service account: it petitions for anyone and reviews under the default rule. */
+  let client: IndentAPI
+  /** The first-run admin, with a user access token. */
+  let admin: IndentAPI
 
-function petition(name: string, phase: Phase = 'open'): Petition {
-  return {
-    name,
-    spaceName: 'acme',
-    meta: { labels: {} },
-    petitioners: [{ kind: 'user', email: 'jane@example.com' }],
-    resources: [{ kind: 'customer', id: 'cus_1' }],
-    state: { status: { phase }, eventHistory: [] },
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-describe('petitions', () => {
-  test('list sends every filter as a query parameter', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, { petitions: [petition('p1')] }))
-    const page = await client.petition.list({
-      phase: 'open',
-      petitioner: 'jane@example.com',
-      resource: 'customer/cus_1',
-      labelSelector: 'team=support',
-      pageSize: 50,
-      pageToken: 't1',
-      ascending: true,
-    })
-    expect(page.petitions.map((p) => p.name)).toEqual(['p1'])
-    const url = new URL(peer.requests[0]?.url ?? '', 'http://x')
-    expect(url.pathname).toBe('/v1/spaces/acme/petitions')
-    expect(Object.fromEntries(url.searchParams)).toEqual({
-      phase: 'open',
-      petitioner: 'jane@example.com',
-      resource: 'customer/cus_1',
-      labelSelector: 'team=support',
-      pageSize: '50',
-      pageToken: 't1',
-      ascending: 'true',
-    })
+  beforeAll(async () => {
+    server = await startLiveServer(engine)
+    client = server.client()
+    admin = server.client({ apiToken: server.adminToken })
   })
+  afterAll(() => server.close())
 
-  test('listAll follows nextPageToken to the last page', async () => {
-    const { peer, client } = await serve((req, res) => {
-      const token = new URL(req.url, 'http://x').searchParams.get('pageToken')
-      if (token === null) json(res, 200, { petitions: [petition('p1'), petition('p2')], nextPageToken: 'n2' })
-      else json(res, 200, { petitions: [petition('p3')] })
-    })
-    const names: string[] = []
-    for await (const p of client.petition.listAll({ phase: 'granted' })) names.push(p.name)
-    expect(names).toEqual(['p1', 'p2', 'p3'])
-    expect(peer.requests.map((r) => r.url)).toEqual([
-      '/v1/spaces/acme/petitions?phase=granted',
-      '/v1/spaces/acme/petitions?phase=granted&pageToken=n2',
-    ])
-  })
+  const open = (petitioners = [user()], resources = [customer()]) =>
+    client.petition.create({ petitioners, resources })
 
-  test('get, update, close and delete use the documented method, path and body', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, petition('p1', 'closed')))
-    const closed = { state: { status: { phase: 'closed' as const } } }
-    await client.petition.get({ petitionName: 'p1' })
-    await client.petition.update({ petitionName: 'p1', petition: closed })
-    const result = await client.petition.close({ petitionName: 'p1', spaceName: 'other' })
-    await client.petition.delete({ petitionName: 'p 1/x' })
-    expect(result.state.status.phase).toBe('closed')
-    expect(peer.requests.map((r) => [r.method, r.url, r.body])).toEqual([
-      ['GET', '/v1/spaces/acme/petitions/p1', undefined],
-      ['PUT', '/v1/spaces/acme/petitions/p1', { petition: closed }],
-      ['PUT', '/v1/spaces/other/petitions/p1', { petition: closed }],
-      ['DELETE', '/v1/spaces/acme/petitions/p%201%2Fx', undefined],
-    ])
-    expect(peer.requests[2]?.headers['indent-space']).toBe('other')
-  })
-
-  test('create sends { petition, waitForReviewable } with the app-config label and an idempotency key', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, petition('p1')))
-    const created = await client.petition.create(
-      {
-        petitioners: [{ kind: 'user', id: 'u1', email: 'jane@example.com' }],
-        resources: [{ kind: 'customer', id: 'cus_1' }],
-        reason: 'ticket 812',
-        meta: { labels: { team: 'support' } },
-      },
-      { waitForReviewable: true },
-    )
-    expect(created.name).toBe('p1')
-    const [req] = peer.requests
-    expect([req?.method, req?.url]).toEqual(['POST', '/v1/spaces/acme/petitions'])
-    expect(req?.body).toEqual({
-      petition: {
-        petitioners: [{ kind: 'user', id: 'u1', email: 'jane@example.com' }],
-        resources: [{ kind: 'customer', id: 'cus_1' }],
-        reason: 'ticket 812',
-        meta: { labels: { 'indent.com/app/config/id': 'space:acme', team: 'support' } },
-      },
-      waitForReviewable: true,
-    })
-    expect(req?.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/)
-  })
-
-  test('create defaults the petitioner to the JWT subject and the resource to a synthetic approval', async () => {
-    const token = jwt({ sub: 'jöhn@example.com', iss: 'openindent' })
-    const { peer, client } = await serve((_req, res) => json(res, 200, petition('p1')), token)
-    await client.petition.create({ reason: 'deploy' })
-    await client.petition.create({ reason: 'deploy' })
-    const bodies = peer.requests.map((r) => (r.body as { petition: Record<string, unknown> }).petition)
-    expect(bodies[0]?.petitioners).toEqual([{ kind: 'user', email: 'jöhn@example.com' }])
-    expect(bodies[0]?.resources).toEqual([
-      { kind: 'action', id: expect.stringMatching(/^approval\+.+/), displayName: 'Approval' },
-    ])
-    // Each synthetic approval is a distinct resource, so two generic approvals are two petitions.
-    expect(bodies[0]?.resources).not.toEqual(bodies[1]?.resources)
-    expect(peer.requests[0]?.body).not.toHaveProperty('waitForReviewable')
-  })
-
-  test('create without petitioners and a non-JWT token throws IndentError and sends nothing', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, petition('p1')))
-    await expect(client.petition.create({ resources: [{ kind: 'customer', id: 'c' }] })).rejects.toThrow(
-      /petitioners/,
-    )
-    const noSub = new IndentAPI({ apiToken: jwt({ iss: 'x' }), spaceName: 'acme', baseURL: peer.baseURL })
-    await expect(noSub.petition.create({})).rejects.toBeInstanceOf(IndentError)
-    expect(peer.requests).toHaveLength(0)
-  })
-})
-
-describe('claims', () => {
-  test('review posts { claim } and resolves with the event', async () => {
-    const { peer, client } = await serve((req, res) =>
-      json(res, 200, { id: 'c1', ...(req.body as { claim: object }).claim }),
-    )
-    const claim = { event: 'access/deny' as const, reason: 'no' }
-    const event = await client.petition.review({ petitionName: 'p1', claim })
-    expect(event).toEqual({ id: 'c1', event: 'access/deny', reason: 'no' })
-    expect([peer.requests[0]?.method, peer.requests[0]?.url, peer.requests[0]?.body]).toEqual([
-      'POST',
-      '/v1/spaces/acme/petitions/p1/claims',
-      { claim },
-    ])
-  })
-
-  test('approve sends the duration as a Go duration label, or the indefinite label', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, { event: 'access/approve' }))
-    await client.petition.approve({ petitionName: 'p1', duration: '90m', reason: 'on call' })
-    await client.petition.approve({ petitionName: 'p1', duration: 3 * 3_600_000 })
-    await client.petition.approve({ petitionName: 'p1', indefinite: true })
-    await client.petition.approve({ petitionName: 'p1' })
-    expect(peer.requests.map((r) => r.body)).toEqual([
-      {
-        claim: {
-          event: 'access/approve',
-          reason: 'on call',
-          meta: { labels: { 'indent.com/time/duration': '90m' } },
-        },
-      },
-      { claim: { event: 'access/approve', meta: { labels: { 'indent.com/time/duration': '3h0m0s' } } } },
-      { claim: { event: 'access/approve', meta: { labels: { 'indent.com/time/indefinite': 'true' } } } },
-      { claim: { event: 'access/approve' } },
-    ])
-  })
-
-  test('approve rejects a bad duration, or duration with indefinite, without sending', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, {}))
-    for (const duration of ['soon', '', '-1ns', 0, -5, Number.NaN]) {
-      await expect(client.petition.approve({ petitionName: 'p1', duration })).rejects.toThrow(/duration/)
-    }
-    await expect(
-      client.petition.approve({ petitionName: 'p1', duration: '1h', indefinite: true }),
-    ).rejects.toBeInstanceOf(IndentError)
-    expect(peer.requests).toHaveLength(0)
-  })
-
-  test('deny and revoke send their event and reason', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, {}))
-    await client.petition.deny({ petitionName: 'p1', reason: 'not on call' })
-    await client.petition.revoke({ petitionName: 'p1' })
-    expect(peer.requests.map((r) => [r.url, r.body])).toEqual([
-      ['/v1/spaces/acme/petitions/p1/claims', { claim: { event: 'access/deny', reason: 'not on call' } }],
-      ['/v1/spaces/acme/petitions/p1/claims', { claim: { event: 'access/revoke' } }],
-    ])
-  })
-
-  test('claims.list pages and claims.get fetches one', async () => {
-    const { peer, client } = await serve((req, res) =>
-      req.url.includes('/claims/')
-        ? json(res, 200, { id: 'c1', event: 'access/approve' })
-        : json(res, 200, { claims: [{ id: 'c1', event: 'access/approve' }], nextPageToken: 'n' }),
-    )
-    const page = await client.petition.claims.list({ petitionName: 'p1', pageSize: 10, pageToken: 't' })
-    const claim = await client.petition.claims.get({ petitionName: 'p1', claimName: 'c1' })
-    expect(page).toEqual({ claims: [{ id: 'c1', event: 'access/approve' }], nextPageToken: 'n' })
-    expect(claim.id).toBe('c1')
-    expect(peer.requests.map((r) => [r.method, r.url])).toEqual([
-      ['GET', '/v1/spaces/acme/petitions/p1/claims?pageSize=10&pageToken=t'],
-      ['GET', '/v1/spaces/acme/petitions/p1/claims/c1'],
-    ])
-  })
-})
-
-describe('check', () => {
-  test('posts the CheckApprovalRequest with wait in seconds and the duration as a Go string', async () => {
-    const token = jwt({ sub: 'jane@example.com' })
-    const { peer, client } = await serve(
-      (_req, res) => json(res, 200, { status: 'waiting', petition: petition('p1') }),
-      token,
-    )
-    const response = await client.petition.check({
-      resources: [{ kind: 'customer', id: 'cus_1' }],
-      reason: 'ticket 812',
-      duration: 30 * 60_000,
-      wait: 0,
-    })
-    expect(response.status).toBe('waiting')
-    const [req] = peer.requests
-    expect([req?.method, req?.url]).toEqual(['POST', '/v1/spaces/acme/approvals:check'])
-    expect(req?.body).toEqual({
-      petitioners: [{ kind: 'user', email: 'jane@example.com' }],
-      resources: [{ kind: 'customer', id: 'cus_1' }],
-      reason: 'ticket 812',
-      duration: '30m0s',
-      wait: 0,
-    })
-  })
-
-  test('rejects a wait outside 0..30 seconds without sending', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, {}))
-    const petitioners = [{ kind: 'user', email: 'a@b.c' }]
-    const resources = [{ kind: 'customer', id: 'c' }]
-    for (const wait of [-1, 31, Number.POSITIVE_INFINITY]) {
-      await expect(client.petition.check({ petitioners, resources, wait })).rejects.toThrow(/wait/)
-    }
-    expect(peer.requests).toHaveLength(0)
-  })
-
-  test('a check that waits gets an HTTP timeout longer than its wait, whatever the client timeout', async () => {
-    // The peer answers after 1 s, five times the client's timeout: only a call whose timeout covers the
-    // wait (1 s + 10 s) gets the answer.
-    const { peer } = await serve(async (req, res) => {
-      await sleep(1000)
-      json(
-        res,
-        200,
-        req.url.endsWith('approvals:check') ? { status: 'granted', petition: petition('p1') } : {},
+  describe('petitions', () => {
+    test('create stores the petition with the app-config label; an identical open one is returned again', async () => {
+      const { fetch, sent } = recordingFetch()
+      const recorded = server.client({ fetch })
+      const petitioners = [user()]
+      const resources = [customer()]
+      const created = await recorded.petition.create(
+        { petitioners, resources, reason: 'ticket 812', meta: { labels: { team: 'support' } } },
+        { waitForReviewable: true },
       )
+      expect(created).toMatchObject({ spaceName: 'default', petitioners, resources, reason: 'ticket 812' })
+      expect(created.state.status.phase).toBe('open')
+      expect(created.meta.labels).toEqual({ 'indent.com/app/config/id': 'space:default', team: 'support' })
+      expect(await client.petition.get({ petitionName: created.name })).toEqual(created)
+      expect(sent[0]?.headers.get('idempotency-key')).toMatch(/^[0-9a-f-]{36}$/)
+
+      const again = await client.petition.create({ petitioners, resources, reason: 'once more' })
+      expect(again.name).toBe(created.name)
     })
-    const client = new IndentAPI({ apiToken: 'tok', spaceName: 'acme', baseURL: peer.baseURL, timeout: 200 })
-    const petitioners = [{ kind: 'user', email: 'a@b.c' }]
-    const resources = [{ kind: 'customer', id: 'c' }]
-    const checked = await client.petition.check({ petitioners, resources, wait: 1 }, { maxRetries: 0 })
-    expect(checked.status).toBe('granted')
-    // The same delay with the same client times out on an ordinary call.
-    await expect(client.resource.list({}, { maxRetries: 0 })).rejects.toBeInstanceOf(
-      APIConnectionTimeoutError,
-    )
-    await expect(
-      client.petition.check({ petitioners, resources, wait: 1 }, { maxRetries: 0, timeout: 100 }),
-    ).resolves.toMatchObject({ status: 'granted' })
-  })
-})
 
-describe('waitFor', () => {
-  test('repeats the server-held wait until the phase changes, without sleeping between calls', async () => {
-    // Timers are frozen: a sleep between calls would never end and the test would time out. Fetch and
-    // the peer keep working because nothing here needs a timer to fire.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] })
-    const phases: Phase[] = ['open', 'open', 'granted']
-    const { peer, client } = await serve((_req, res, attempt) =>
-      json(res, 200, petition('p1', phases[attempt] ?? 'closed')),
-    )
-    const decided = await client.petition.waitFor({ petitionName: 'p1' }, { idempotencyKey: 'mine' })
-    expect(decided.state.status.phase).toBe('granted')
-    expect(peer.requests.map((r) => [r.method, r.url, r.body])).toEqual([
-      ['POST', '/v1/spaces/acme/petitions/p1:wait', { wait: 30 }],
-      ['POST', '/v1/spaces/acme/petitions/p1:wait', { wait: 30 }],
-      ['POST', '/v1/spaces/acme/petitions/p1:wait', { wait: 30 }],
-    ])
-    // Each call is a new request: a reused key would let the server replay the first "open" answer.
-    const keys = peer.requests.map((r) => r.headers['idempotency-key'])
-    expect(new Set(keys).size).toBe(3)
-    expect(keys).not.toContain('mine')
-    expect(client.delays).toEqual([])
-  }, 10_000)
-
-  test('asks for no more than the time left, and returns the open petition when it runs out', async () => {
-    // The peer behaves as the server: it holds each wait for its full length while nothing changes.
-    const { peer, client } = await serve(async (req, res) => {
-      await sleep((req.body as { wait: number }).wait * 1000)
-      json(res, 200, petition('p1', 'open'))
+    test('without petitioners, a user access token asks for its own user; without resources, for a new approval', async () => {
+      const first = await admin.petition.create({ reason: 'deploy' })
+      const second = await admin.petition.create({ reason: 'deploy' })
+      expect(first.petitioners).toMatchObject([{ kind: 'user', email: server.adminEmail }])
+      expect(first.resources).toMatchObject([
+        { kind: 'action', id: expect.stringMatching(/^approval\+.+/), displayName: 'Approval' },
+      ])
+      // Each synthetic approval is a distinct resource, so two generic approvals are two petitions.
+      expect(second.name).not.toBe(first.name)
     })
-    const result = await client.petition.waitFor({ petitionName: 'p1', timeout: 1000 })
-    expect(result.state.status.phase).toBe('open')
-    expect(peer.requests.map((r) => r.body)).toEqual([{ wait: 1 }])
+
+    test('without petitioners, a service-account token throws IndentError and sends nothing', async () => {
+      const { fetch, sent } = recordingFetch()
+      const recorded = server.client({ fetch })
+      await expect(recorded.petition.create({ resources: [customer()] })).rejects.toThrow(/petitioners/)
+      await expect(recorded.petition.check({ resources: [customer()] })).rejects.toBeInstanceOf(IndentError)
+      expect(sent).toHaveLength(0)
+    })
+
+    test('list filters by phase, petitioner, resource and label selector, newest first unless ascending', async () => {
+      const petitioner = user()
+      const [a, b, c] = [customer(), customer(), customer()]
+      const create = (resources: PetitionResource[], team: string) =>
+        client.petition.create({ petitioners: [petitioner], resources, meta: { labels: { team } } })
+      const p1 = await create([a], 'one')
+      const p2 = await create([b], 'two')
+      const p3 = await create([a, c], 'two')
+      await client.petition.close({ petitionName: p2.name })
+      const names = async (params: Parameters<typeof client.petition.list>[0]) =>
+        (await client.petition.list({ petitioner: petitioner.email, ...params })).petitions.map((p) => p.name)
+
+      const newestFirst = await names({})
+      expect([...newestFirst].sort()).toEqual([p1.name, p2.name, p3.name].sort())
+      expect(await names({ ascending: true })).toEqual([...newestFirst].reverse())
+      expect(await names({ phase: 'open', ascending: true })).toEqual([p1.name, p3.name])
+      expect(await names({ phase: 'closed' })).toEqual([p2.name])
+      expect(await names({ resource: `customer/${a.id}`, ascending: true })).toEqual([p1.name, p3.name])
+      expect(await names({ labelSelector: 'team=two', ascending: true })).toEqual([p2.name, p3.name])
+      const firstPage = await client.petition.list({ petitioner: petitioner.email, pageSize: 2 })
+      expect(firstPage.petitions).toHaveLength(2)
+      expect(firstPage.nextPageToken).toBeTruthy()
+    })
+
+    test('listAll follows nextPageToken to the last page, keeping the filters', async () => {
+      const petitioner = user()
+      const created: string[] = []
+      for (let i = 0; i < 5; i++) created.push((await open([petitioner])).name)
+      const { fetch, sent } = recordingFetch()
+      const names: string[] = []
+      for await (const p of server
+        .client({ fetch })
+        .petition.listAll({ petitioner: petitioner.id, pageSize: 2 }))
+        names.push(p.name)
+      expect(names.sort()).toEqual(created.sort())
+      expect(sent).toHaveLength(3)
+      for (const request of sent) expect(request.url.searchParams.get('petitioner')).toBe(petitioner.id)
+    })
+
+    test('close, update and delete each close an open petition; get of an unknown one is NotFoundError', async () => {
+      const closed = { state: { status: { phase: 'closed' as const } } }
+      const [p1, p2, p3] = [await open(), await open(), await open()]
+      expect(
+        (await client.petition.close({ petitionName: p1.name, spaceName: 'default' })).state.status.phase,
+      ).toBe('closed')
+      expect(
+        (await client.petition.update({ petitionName: p2.name, petition: closed })).state.status.phase,
+      ).toBe('closed')
+      expect((await client.petition.delete({ petitionName: p3.name })).state.status.phase).toBe('closed')
+      expect((await client.petition.get({ petitionName: p3.name })).state.status.phase).toBe('closed')
+      await expect(client.petition.get({ petitionName: 'p-missing' })).rejects.toBeInstanceOf(NotFoundError)
+    })
   })
 
-  test('returns at once when the first answer is already decided', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, petition('p1', 'closed')))
-    const result = await client.petition.waitFor({ petitionName: 'p1', timeout: 5000 })
-    expect(result.state.status.phase).toBe('closed')
-    expect(peer.requests.map((r) => r.body)).toEqual([{ wait: 5 }])
+  describe('claims', () => {
+    test('approve grants for the duration asked, sent as a Go duration label', async () => {
+      const [p1, p2, p3] = [await open(), await open(), await open()]
+      const event = await client.petition.approve({
+        petitionName: p1.name,
+        duration: '90m',
+        reason: 'on call',
+      })
+      expect(event).toMatchObject({ event: 'access/approve', reason: 'on call' })
+      expect(event.meta?.labels?.['indent.com/time/duration']).toBe('1h30m0s')
+      await client.petition.approve({ petitionName: p2.name, duration: 3 * 60 * MINUTE })
+      await client.petition.approve({ petitionName: p3.name })
+      const granted = await Promise.all(
+        [p1, p2, p3].map((p) => client.petition.get({ petitionName: p.name })),
+      )
+      expect(granted.map((p) => p.state.status.phase)).toEqual(['granted', 'granted', 'granted'])
+      // Without a duration, the default rule's one hour.
+      expect(granted.map(grantMs)).toEqual([90 * MINUTE, 180 * MINUTE, 60 * MINUTE])
+    })
+
+    test('indefinite is sent as its label, and the default rule refuses it with BadRequestError', async () => {
+      const p = await open()
+      const error = await client.petition
+        .approve({ petitionName: p.name, indefinite: true })
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(BadRequestError)
+      expect((error as BadRequestError).param).toBe('claim.meta.labels')
+      expect((await client.petition.get({ petitionName: p.name })).state.status.phase).toBe('open')
+    })
+
+    test('approve rejects a bad duration, or duration with indefinite, without sending', async () => {
+      const { fetch, sent } = recordingFetch()
+      const recorded = server.client({ fetch })
+      for (const duration of ['soon', '', '-1ns', 0, -5, Number.NaN]) {
+        await expect(recorded.petition.approve({ petitionName: 'p1', duration })).rejects.toThrow(/duration/)
+      }
+      await expect(
+        recorded.petition.approve({ petitionName: 'p1', duration: '1h', indefinite: true }),
+      ).rejects.toBeInstanceOf(IndentError)
+      expect(sent).toHaveLength(0)
+    })
+
+    test('deny closes with its reason; revoke ends the grant; review posts any claim', async () => {
+      const [denied, revoked, reviewed] = [await open(), await open(), await open()]
+      const deny = await client.petition.deny({ petitionName: denied.name, reason: 'not on call' })
+      expect(deny).toMatchObject({ event: 'access/deny', reason: 'not on call' })
+      expect((await client.petition.get({ petitionName: denied.name })).state.status.phase).toBe('closed')
+
+      await client.petition.approve({ petitionName: revoked.name })
+      expect(await client.petition.revoke({ petitionName: revoked.name })).toMatchObject({
+        event: 'access/revoke',
+      })
+      const after = await client.petition.get({ petitionName: revoked.name })
+      expect(after.state.status.phase).toBe('revoked')
+      expect(after.state.grants?.[0]?.revokeTime).toBeDefined()
+
+      const claim = { event: 'access/deny' as const, reason: 'no' }
+      expect(await client.petition.review({ petitionName: reviewed.name, claim })).toMatchObject(claim)
+    })
+
+    test('claims.list answers the claims oldest first, and claims.get one of them', async () => {
+      const p = await open()
+      await client.petition.approve({ petitionName: p.name, reason: 'first' })
+      await client.petition.revoke({ petitionName: p.name, reason: 'second' })
+      const { claims } = await client.petition.claims.list({ petitionName: p.name })
+      expect(claims.map((c) => [c.event, c.reason])).toEqual([
+        ['access/approve', 'first'],
+        ['access/revoke', 'second'],
+      ])
+      const [approval] = claims
+      const id = approval?.id ?? ''
+      expect(await client.petition.claims.get({ petitionName: p.name, claimName: id })).toEqual(approval)
+      await expect(
+        client.petition.claims.get({ petitionName: p.name, claimName: 'missing' }),
+      ).rejects.toBeInstanceOf(NotFoundError)
+    })
+
+    test("claims.list pages a petition's claims oldest first, pageSize at a time, with nextPageToken until the last page", async () => {
+      // Three petitioners × two resources: approving makes six grants, and revoking, one claim per grant.
+      const p = await open([user(), user(), user()], [customer(), customer()])
+      await client.petition.approve({ petitionName: p.name })
+      await client.petition.revoke({ petitionName: p.name })
+      const history = (await client.petition.get({ petitionName: p.name })).state.eventHistory
+      const expected = history.filter((e) => CLAIM_EVENTS.has(e.event)).map((e) => e.id)
+      expect(expected).toHaveLength(7)
+
+      const pages: { claims: Event[]; nextPageToken?: string }[] = []
+      let pageToken: string | undefined
+      do {
+        const page = await client.petition.claims.list({ petitionName: p.name, pageSize: 3, pageToken })
+        pages.push(page)
+        pageToken = page.nextPageToken
+      } while (pageToken && pages.length < 10)
+      expect(pages.map((page) => page.claims.length)).toEqual([3, 3, 1])
+      expect(pages.map((page) => Boolean(page.nextPageToken))).toEqual([true, true, false])
+      expect(pages.flatMap((page) => page.claims.map((c) => c.id))).toEqual(expected)
+    })
   })
 
-  test('a server that answers every wait at once cannot turn it into a hot loop', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, petition('p1', 'open')))
-    const result = await client.petition.waitFor({ petitionName: 'p1', timeout: 2000 })
-    expect(result.state.status.phase).toBe('open')
-    // At most one call per second of timeout, plus one.
-    expect(peer.requests.length).toBeLessThanOrEqual(3)
+  describe('the approval check', () => {
+    test('sends the duration as a Go duration and wait in seconds; the petition keeps reason and duration', async () => {
+      const { fetch, sent } = recordingFetch()
+      const resources = [customer()]
+      const response = await server.client({ apiToken: server.adminToken, fetch }).petition.check({
+        resources,
+        reason: 'ticket 812',
+        duration: 30 * MINUTE,
+        wait: 0,
+      })
+      expect(response.status).toBe('waiting')
+      expect(response.petition).toMatchObject({
+        petitioners: [{ kind: 'user', email: server.adminEmail }],
+        resources,
+        reason: 'ticket 812',
+        defaultDuration: '30m0s',
+      })
+      expect(sent[0]?.body).toEqual({
+        petitioners: [{ kind: 'user', email: server.adminEmail }],
+        resources,
+        reason: 'ticket 812',
+        duration: '30m0s',
+        wait: 0,
+      })
+    })
+
+    test('a check that waits is answered by a decision taken during the wait', async () => {
+      const request = { petitioners: [user()], resources: [customer()] }
+      const { petition } = await client.petition.check({ ...request, wait: 0 })
+      const started = Date.now()
+      const waiting = client.petition.check({ ...request, wait: 20 })
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      await client.petition.approve({ petitionName: petition.name })
+      expect((await waiting).status).toBe('granted')
+      expect(Date.now() - started).toBeLessThan(10_000)
+    })
+
+    test('a wait longer than the client timeout is not cut short', async () => {
+      const request = { petitioners: [user()], resources: [customer()] }
+      const impatient = server.client({ timeout: 200 })
+      const started = Date.now()
+      const answer = await impatient.petition.check({ ...request, wait: 1 }, { maxRetries: 0 })
+      expect(answer.status).toBe('waiting')
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+    })
+
+    test('rejects a wait outside 0..30 seconds without sending', async () => {
+      const { fetch, sent } = recordingFetch()
+      const recorded = server.client({ fetch })
+      const request = { petitioners: [user()], resources: [customer()] }
+      for (const wait of [-1, 31, Number.POSITIVE_INFINITY]) {
+        await expect(recorded.petition.check({ ...request, wait })).rejects.toThrow(/wait/)
+      }
+      expect(sent).toHaveLength(0)
+    })
   })
 
-  test('rejects a negative timeout without sending', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, petition('p1')))
-    await expect(client.petition.waitFor({ petitionName: 'p1', timeout: -1 })).rejects.toBeInstanceOf(
-      IndentError,
-    )
-    expect(peer.requests).toHaveLength(0)
+  describe('waitFor', () => {
+    test('resolves as soon as the petition is decided', async () => {
+      const p = await open()
+      const started = Date.now()
+      const decided = client.petition.waitFor({ petitionName: p.name, timeout: 20_000 })
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      await client.petition.deny({ petitionName: p.name })
+      expect((await decided).state.status.phase).toBe('closed')
+      expect(Date.now() - started).toBeLessThan(10_000)
+    })
+
+    test('asks for no more than the time left, and returns the open petition when it runs out', async () => {
+      const p = await open()
+      const { fetch, sent } = recordingFetch()
+      const started = Date.now()
+      const result = await server.client({ fetch }).petition.waitFor({ petitionName: p.name, timeout: 1000 })
+      expect(result.state.status.phase).toBe('open')
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+      expect(sent.map((r) => r.body)).toEqual([{ wait: 1 }])
+    })
+
+    test('returns at once when the petition is already decided', async () => {
+      const p = await open()
+      await client.petition.close({ petitionName: p.name })
+      const started = Date.now()
+      const result = await client.petition.waitFor({ petitionName: p.name, timeout: 5000 })
+      expect(result.state.status.phase).toBe('closed')
+      expect(Date.now() - started).toBeLessThan(1000)
+    })
+
+    test('rejects a negative timeout without sending', async () => {
+      const { fetch, sent } = recordingFetch()
+      await expect(
+        server.client({ fetch }).petition.waitFor({ petitionName: 'p1', timeout: -1 }),
+      ).rejects.toBeInstanceOf(IndentError)
+      expect(sent).toHaveLength(0)
+    })
   })
 })
 
 describe('helpers', () => {
+  function jwt(payload: Record<string, unknown>): string {
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(payload)}.c2lnbmF0dXJl`
+  }
+
   test('the SDK duration helpers agree with the contract', () => {
     for (const text of ['1h', '90m', '3h0m0s', '1.5h', '-1ns', '500ms', '1h2m3.5s', '0', 'x', '', '1d']) {
       expect(parseGoDuration(text), text).toBe(contract.parseGoDuration(text))
@@ -360,8 +352,21 @@ describe('helpers', () => {
     }
   })
 
+  test('approvals share these checks: the default petitioners, the wait and the duration', () => {
+    expect(defaultPetitioners(jwt({ sub: 'jane@example.com' }))).toEqual([
+      { kind: 'user', email: 'jane@example.com' },
+    ])
+    expect(defaultPetitioners('oi_sa_0123456789abcdef')).toBeUndefined()
+    expect([0, 0.5, 30].every(isWaitSeconds)).toBe(true)
+    expect([-1, 31, Number.NaN, Number.POSITIVE_INFINITY, '10'].some(isWaitSeconds)).toBe(false)
+    expect(['1h', ' 90m ', 1, 3_600_000].every(isPositiveDuration)).toBe(true)
+    const notPositive = ['-1ns', '0s', 'soon', '', 0, -5, Number.NaN, Number.POSITIVE_INFINITY, null]
+    expect(notPositive.some(isPositiveDuration)).toBe(false)
+  })
+
   test('tokenSubject reads sub from a JWT and nothing from other tokens', () => {
     expect(tokenSubject(jwt({ sub: 'jane@example.com' }))).toBe('jane@example.com')
+    expect(tokenSubject(jwt({ sub: 'jöhn@example.com' }))).toBe('jöhn@example.com')
     expect(tokenSubject('oi_sa_0123456789abcdef')).toBeUndefined()
     expect(tokenSubject(jwt({ sub: 42 }))).toBeUndefined()
     expect(tokenSubject('a.!!!.c')).toBeUndefined()

@@ -1,271 +1,134 @@
 import type { ResourceInput } from '@openindent/contract'
-import { afterEach, describe, expect, test } from 'vitest'
-import { BadRequestError, type BulkProgress, IndentAPI, IndentError } from '../src/index.js'
-import { errorBody, json, type Peer, type Recorded, RecordingIndentAPI, startPeer } from './peer.js'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import {
+  BadRequestError,
+  type BulkProgress,
+  type IndentAPI,
+  type IndentError,
+  NotFoundError,
+} from '../src/index.js'
+import { ENGINES, type LiveServer, recordingFetch, startLiveServer, unique } from './live-server.js'
 
-let peer: Peer | undefined
-afterEach(async () => {
-  await peer?.close()
-  peer = undefined
-})
+function resources(
+  kind: string,
+  count: number,
+  labels: Record<string, string> = { plan: 'pro' },
+): ResourceInput[] {
+  return Array.from({ length: count }, (_, i) => ({ kind, id: String(i), labels }))
+}
 
-async function serve(handler: Parameters<typeof startPeer>[0]) {
-  peer = await startPeer(handler)
-  return {
-    peer,
-    client: new RecordingIndentAPI({ apiToken: 'tok', spaceName: 'acme', baseURL: peer.baseURL }),
+describe.each(ENGINES)('resources against the server on %s', (engine) => {
+  let server: LiveServer
+  let client: IndentAPI
+
+  beforeAll(async () => {
+    server = await startLiveServer(engine)
+    client = server.client()
+  })
+  afterAll(() => server.close())
+
+  /** Every resource of a kind, through listAll. */
+  async function stored(kind: string): Promise<string[]> {
+    const ids: string[] = []
+    for await (const resource of client.resource.listAll({ kind })) ids.push(resource.id)
+    return ids.sort((a, b) => Number(a) - Number(b))
   }
-}
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function customers(count: number): ResourceInput[] {
-  return Array.from({ length: count }, (_, i) => ({
-    kind: 'customer',
-    id: String(i),
-    labels: { plan: 'pro' },
-  }))
-}
-
-/** The server's answer to a bulkUpdate chunk: each resource stored under the name `r<id>`. */
-function stored(req: Recorded) {
-  const { resources } = req.body as { resources: ResourceInput[] }
-  return { resources: resources.map((r) => ({ ...r, name: `r${r.id}`, labels: r.labels ?? {}, meta: {} })) }
-}
-
-function firstId(req: Recorded): number {
-  return Number((req.body as { resources: ResourceInput[] }).resources[0]?.id)
-}
-
-describe('single-resource calls', () => {
-  test('get, create, update and delete use the documented method, path and body', async () => {
-    const { peer, client } = await serve((req, res) => json(res, 200, { name: 'r1', method: req.method }))
-    const resource = { kind: 'customer', id: 'cus_1', displayName: 'Acme' }
-    await client.resource.get({ resourceName: 'r1' })
-    await client.resource.create({ resource })
-    await client.resource.update({ resourceName: 'r1', resource })
-    await client.resource.delete({ resourceName: 'r1' })
-    expect(peer.requests.map((r) => [r.method, r.url, r.body])).toEqual([
-      ['GET', '/v1/spaces/acme/resources/r1', undefined],
-      ['POST', '/v1/spaces/acme/resources', { resource }],
-      ['PUT', '/v1/spaces/acme/resources/r1', { resource }],
-      ['DELETE', '/v1/spaces/acme/resources/r1', undefined],
+  test('create, get, update and delete round-trip a resource; only the POST carries an idempotency key', async () => {
+    const { fetch, sent } = recordingFetch()
+    const recorded = server.client({ fetch })
+    const input = { kind: unique('customer'), id: 'cus_1', displayName: 'Acme', labels: { plan: 'pro' } }
+    const created = await recorded.resource.create({ resource: input })
+    expect(created).toMatchObject(input)
+    expect(await recorded.resource.get({ resourceName: created.name })).toEqual(created)
+    const updated = await recorded.resource.update({
+      resourceName: created.name,
+      resource: { ...input, displayName: 'Acme Corp' },
+    })
+    expect(updated).toMatchObject({ name: created.name, displayName: 'Acme Corp' })
+    await recorded.resource.delete({ resourceName: created.name })
+    await expect(recorded.resource.get({ resourceName: created.name })).rejects.toBeInstanceOf(NotFoundError)
+    expect(sent.map((r) => [r.method, r.headers.has('idempotency-key')])).toEqual([
+      ['POST', true],
+      ['GET', false],
+      ['PUT', false],
+      ['DELETE', false],
+      ['GET', false],
     ])
-    expect(peer.requests[1]?.headers['idempotency-key']).toBeDefined()
-    expect(peer.requests[2]?.headers['idempotency-key']).toBeUndefined()
   })
 
-  test('encodes each path segment', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, {}))
-    await client.resource.get({ resourceName: 'a/b c?d', spaceName: 'team one' })
-    expect(peer.requests[0]?.url).toBe('/v1/spaces/team%20one/resources/a%2Fb%20c%3Fd')
-  })
-
-  test('rejects names that URL parsing would resolve to another path, without sending', async () => {
-    const { peer, client } = await serve((_req, res) => json(res, 200, {}))
-    for (const resourceName of ['', '.', '..']) {
-      await expect(client.resource.delete({ resourceName })).rejects.toBeInstanceOf(IndentError)
-    }
-    expect(peer.requests).toHaveLength(0)
-  })
-
-  test('without a space on the call or the client, throws IndentError and sends nothing', async () => {
-    const { peer } = await serve((_req, res) => json(res, 200, {}))
-    const client = new IndentAPI({ apiToken: 'tok', spaceName: null, baseURL: peer.baseURL })
-    await expect(client.resource.list()).rejects.toBeInstanceOf(IndentError)
-    await expect(client.resource.get({ resourceName: 'r1' })).rejects.toThrow(/INDENT_SPACE/)
-    await expect(client.resource.bulkUpdate({ resources: customers(1) })).rejects.toBeInstanceOf(IndentError)
-    expect(peer.requests).toHaveLength(0)
-  })
-})
-
-describe('list and listAll', () => {
-  test('list sends filters and paging as query parameters', async () => {
-    const { peer, client } = await serve((_req, res) =>
-      json(res, 200, { resources: [], nextPageToken: 't2' }),
-    )
-    const page = await client.resource.list({
-      kind: 'customer',
-      labelSelector: 'plan in (pro,team)',
-      pageSize: 2,
+  test('list filters by kind and label selector, one page at a time', async () => {
+    const kind = unique('customer')
+    await client.resource.bulkUpdate({
+      resources: [
+        { kind, id: 'a', labels: { plan: 'pro' } },
+        { kind, id: 'b', labels: { plan: 'team' } },
+        { kind, id: 'c', labels: { plan: 'free' } },
+        { kind: unique('other'), id: 'a', labels: { plan: 'pro' } },
+      ],
     })
-    expect(page.nextPageToken).toBe('t2')
-    const url = new URL(peer.requests[0]?.url ?? '', 'http://x')
-    expect(url.pathname).toBe('/v1/spaces/acme/resources')
-    expect(Object.fromEntries(url.searchParams)).toEqual({
-      kind: 'customer',
-      labelSelector: 'plan in (pro,team)',
-      pageSize: '2',
-    })
+    const page = await client.resource.list({ kind, labelSelector: 'plan in (pro,team)' })
+    expect(page.resources.map((r) => r.id).sort()).toEqual(['a', 'b'])
+    const first = await client.resource.list({ kind, pageSize: 2 })
+    expect(first.resources).toHaveLength(2)
+    const second = await client.resource.list({ kind, pageSize: 2, pageToken: first.nextPageToken })
+    expect(second.nextPageToken).toBeUndefined()
+    expect([...first.resources, ...second.resources].map((r) => r.id).sort()).toEqual(['a', 'b', 'c'])
   })
 
   test('listAll follows nextPageToken across pages and keeps the filters', async () => {
-    const pages: Record<string, { resources: { id: string }[]; nextPageToken?: string }> = {
-      '': { resources: [{ id: 'a' }, { id: 'b' }], nextPageToken: 'p2' },
-      p2: { resources: [{ id: 'c' }, { id: 'd' }], nextPageToken: 'p3' },
-      p3: { resources: [{ id: 'e' }], nextPageToken: '' },
-    }
-    const { peer, client } = await serve((req, res) => {
-      const token = new URL(req.url, 'http://x').searchParams.get('pageToken') ?? ''
-      json(res, 200, pages[token])
-    })
+    const kind = unique('customer')
+    await client.resource.bulkUpdate({ resources: resources(kind, 5) })
+    const { fetch, sent } = recordingFetch()
     const ids: string[] = []
-    for await (const resource of client.resource.listAll({ kind: 'customer', pageSize: 2 }))
+    for await (const resource of server.client({ fetch }).resource.listAll({ kind, pageSize: 2 }))
       ids.push(resource.id)
-    expect(ids).toEqual(['a', 'b', 'c', 'd', 'e'])
-    expect(peer.requests).toHaveLength(3)
-    for (const req of peer.requests) expect(req.url).toContain('kind=customer&pageSize=2')
+    expect(ids.sort()).toEqual(['0', '1', '2', '3', '4'])
+    expect(sent).toHaveLength(3)
+    for (const request of sent) {
+      expect(request.url.searchParams.get('kind')).toBe(kind)
+      expect(request.url.searchParams.get('pageSize')).toBe('2')
+    }
   })
-})
 
-describe('bulkUpdate', () => {
-  test('splits 2,500 resources into 3 chunks, keeps input order and reports progress up to the total', async () => {
-    const { peer, client } = await serve(async (req, res) => {
-      // Later chunks answer first, so completion order differs from input order.
-      await sleep(firstId(req) === 0 ? 60 : 5)
-      json(res, 200, stored(req))
-    })
+  test('bulkUpdate stores 2,500 resources in chunks of 1,000, answers them in input order, and reports progress', async () => {
+    const kind = unique('customer')
+    const input = resources(kind, 2500)
     const progress: BulkProgress[] = []
-    const input = customers(2500)
     const result = await client.resource.bulkUpdate(
       { resources: input },
       { chunkSize: 1000, onProgress: (p) => progress.push(p) },
     )
-
-    expect(peer.requests).toHaveLength(3)
-    expect(
-      peer.requests.every((r) => r.method === 'PUT' && r.url === '/v1/spaces/acme/resources:bulkUpdate'),
-    ).toBe(true)
-    const sizes = peer.requests.map((r) => (r.body as { resources: unknown[] }).resources.length)
-    expect(sizes.sort((a, b) => b - a)).toEqual([1000, 1000, 500])
     expect(result.resources.map((r) => r.id)).toEqual(input.map((r) => r.id))
-    expect(result.resources[0]?.name).toBe('r0')
-
-    expect(progress).toHaveLength(3)
-    expect(progress.every((p) => p.total === 2500)).toBe(true)
-    const done = progress.map((p) => p.done)
-    expect(done).toEqual([...done].sort((a, b) => a - b))
-    expect(done.at(-1)).toBe(2500)
+    expect(new Set(result.resources.map((r) => r.name)).size).toBe(2500)
+    expect(progress.map((p) => p.total)).toEqual([2500, 2500, 2500])
+    expect(progress.at(-1)?.done).toBe(2500)
+    expect(await stored(kind)).toHaveLength(2500)
   })
 
-  test('uses chunks of 1000 by default', async () => {
-    const { peer, client } = await serve((req, res) => json(res, 200, stored(req)))
-    await client.resource.bulkUpdate({ resources: customers(2001) })
-    expect(peer.requests.map((r) => (r.body as { resources: unknown[] }).resources.length)).toEqual([
-      1000, 1000, 1,
-    ])
-  })
-
-  test.each([
-    [undefined, 2],
-    [1, 1],
-    [3, 3],
-  ])('with concurrency %s, at most %i chunks are in flight', async (concurrency, expected) => {
-    let inFlight = 0
-    let maxInFlight = 0
-    const { client } = await serve(async (req, res) => {
-      inFlight++
-      maxInFlight = Math.max(maxInFlight, inFlight)
-      await sleep(20)
-      inFlight--
-      json(res, 200, stored(req))
-    })
-    await client.resource.bulkUpdate({ resources: customers(600) }, { chunkSize: 100, concurrency })
-    expect(maxInFlight).toBe(expected)
-  })
-
-  test('an empty array sends nothing', async () => {
-    const { peer, client } = await serve((req, res) => json(res, 200, stored(req)))
-    const progress: BulkProgress[] = []
-    await expect(
-      client.resource.bulkUpdate({ resources: [] }, { onProgress: (p) => progress.push(p) }),
-    ).resolves.toEqual({ resources: [] })
-    expect(peer.requests).toHaveLength(0)
-    expect(progress).toHaveLength(0)
-  })
-
-  test('a failing chunk stops new chunks and rejects with uploaded = resources confirmed', async () => {
-    const { peer, client } = await serve((req, res) =>
-      firstId(req) === 2000
-        ? json(res, 400, errorBody('INVALID_ARGUMENT', 'bad label', { param: 'resources.7.labels' }))
-        : json(res, 200, stored(req)),
-    )
+  test('a chunk the server refuses stops the upload; uploaded counts the resources it stored', async () => {
+    const kind = unique('customer')
+    const input = resources(kind, 500)
+    input[207] = { kind, id: '207', labels: { plan: 'x'.repeat(100_000) } }
     const error = await client.resource
-      .bulkUpdate({ resources: customers(5000) }, { chunkSize: 1000, concurrency: 1 })
+      .bulkUpdate({ resources: input }, { chunkSize: 100, concurrency: 1 })
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BadRequestError)
-    expect((error as BadRequestError).param).toBe('resources.7.labels')
-    expect((error as IndentError).uploaded).toBe(2000)
-    expect(peer.requests).toHaveLength(3)
+    expect((error as BadRequestError).param).toMatch(/^resources\.7\.labels/)
+    expect((error as IndentError).uploaded).toBe(200)
+    expect(await stored(kind)).toEqual(input.slice(0, 200).map((r) => r.id))
   })
 
-  test('with concurrent chunks, uploaded stops at the first unconfirmed chunk so resuming skips nothing', async () => {
-    const { peer, client } = await serve(async (req, res) => {
-      if (firstId(req) === 0) return json(res, 400, errorBody('INVALID_ARGUMENT', 'bad'))
-      await sleep(30)
-      json(res, 200, stored(req))
-    })
-    const error = await client.resource
-      .bulkUpdate({ resources: customers(400) }, { chunkSize: 100, concurrency: 2 })
-      .catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(BadRequestError)
-    expect((error as IndentError).uploaded).toBe(0)
-    expect(peer.requests.map(firstId)).toEqual([0, 100])
-  })
-
-  test('retries a failed chunk on its own; a caller idempotencyKey gets a per-chunk suffix', async () => {
-    let failedOnce = false
-    const { peer, client } = await serve((req, res) => {
-      if (firstId(req) === 100 && !failedOnce) {
-        failedOnce = true
-        return json(res, 503, errorBody('UNAVAILABLE', 'busy'), { 'retry-after': '0' })
-      }
-      json(res, 200, stored(req))
-    })
-    const result = await client.resource.bulkUpdate(
-      { resources: customers(200) },
-      { chunkSize: 100, concurrency: 1, idempotencyKey: 'sync-7' },
-    )
-    expect(result.resources).toHaveLength(200)
-    expect(peer.requests.map((r) => [firstId(r), r.headers['idempotency-key']])).toEqual([
-      [0, 'sync-7:0'],
-      [100, 'sync-7:1'],
-      [100, 'sync-7:1'],
-    ])
-  })
-
-  test('rejects a chunkSize above the contract limit or a bad concurrency', async () => {
-    const { peer, client } = await serve((req, res) => json(res, 200, stored(req)))
-    await expect(
-      client.resource.bulkUpdate({ resources: customers(1) }, { chunkSize: 5001 }),
-    ).rejects.toBeInstanceOf(IndentError)
-    await expect(
-      client.resource.bulkUpdate({ resources: customers(1) }, { concurrency: 0 }),
-    ).rejects.toBeInstanceOf(IndentError)
-    expect(peer.requests).toHaveLength(0)
-  })
-})
-
-describe('bulkDelete', () => {
-  test('POSTs names in chunks of 1000 with a distinct Idempotency-Key each, and sums deleted', async () => {
-    const { peer, client } = await serve((req, res) =>
-      json(res, 200, { deleted: (req.body as { resourceNames: string[] }).resourceNames.length - 1 }),
-    )
-    const resourceNames = Array.from({ length: 2500 }, (_, i) => `r${i}`)
-    const progress: number[] = []
-    const result = await client.resource.bulkDelete(
-      { resourceNames },
-      { onProgress: ({ done }) => progress.push(done) },
-    )
-    expect(result).toEqual({ deleted: 2497 })
-    expect(peer.requests).toHaveLength(3)
-    for (const req of peer.requests) {
-      expect(req.method).toBe('POST')
-      expect(req.url).toBe('/v1/spaces/acme/resources:bulkDelete')
-    }
-    const sent = peer.requests.flatMap((r) => (r.body as { resourceNames: string[] }).resourceNames)
-    expect(sent.sort()).toEqual([...resourceNames].sort())
-    expect(new Set(peer.requests.map((r) => r.headers['idempotency-key'])).size).toBe(3)
-    expect(progress.at(-1)).toBe(2500)
+  test('bulkDelete deletes in chunks and counts only the names that existed', async () => {
+    const kind = unique('customer')
+    const { resources: created } = await client.resource.bulkUpdate({ resources: resources(kind, 25) })
+    const { fetch, sent } = recordingFetch()
+    const result = await server
+      .client({ fetch })
+      .resource.bulkDelete({ resourceNames: [...created.map((r) => r.name), 'missing'] }, { chunkSize: 10 })
+    expect(result).toEqual({ deleted: 25 })
+    expect(sent).toHaveLength(3)
+    expect(new Set(sent.map((r) => r.headers.get('idempotency-key'))).size).toBe(3)
+    expect(await stored(kind)).toEqual([])
   })
 })

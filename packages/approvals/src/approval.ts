@@ -1,11 +1,12 @@
 import {
   type CheckApprovalResponse,
+  defaultPetitioners,
   IndentAPI,
+  isPositiveDuration,
+  isWaitSeconds,
   MAX_WAIT_SECONDS,
   type Petition,
   type PetitionResource,
-  parseGoDuration,
-  tokenSubject,
 } from '@openindent/api'
 import {
   ApprovalDeniedError,
@@ -128,7 +129,7 @@ export async function approval(request: ApprovalRequest, options: ApprovalOption
   let response: CheckApprovalResponse
   try {
     const client = clientFor(options)
-    const petitioners = request.petitioners ?? defaultPetitioners(client)
+    const petitioners = request.petitioners ?? petitionersOfToken(client)
     response = await client.petition.check(
       {
         petitioners,
@@ -166,15 +167,15 @@ function clientFor(options: ApprovalOptions): IndentAPI {
   return defaultClient
 }
 
-function defaultPetitioners(client: IndentAPI): PetitionResource[] {
-  const email = tokenSubject(client.apiToken)
-  if (email === undefined) {
+function petitionersOfToken(client: IndentAPI): PetitionResource[] {
+  const petitioners = defaultPetitioners(client.apiToken)
+  if (petitioners === undefined) {
     throw new ApprovalInvalidError(
       'approval() needs `petitioners`: the API token is not a user access token, so it names no one ' +
         'to request for (a service-account token must name the petitioners).',
     )
   }
-  return [{ kind: 'user', email }]
+  return petitioners
 }
 
 /** Checks what can be checked without a round trip, so a bad call fails fast as `invalid`. */
@@ -197,18 +198,8 @@ function validate(request: ApprovalRequest): ApprovalRequest {
       `\`duration\` must be a positive Go duration string (such as "1h") or milliseconds, got ${JSON.stringify(duration)}`,
     )
   }
-  if (
-    wait !== undefined &&
-    (typeof wait !== 'number' || !Number.isFinite(wait) || wait < 0 || wait > MAX_WAIT_SECONDS)
-  ) {
+  if (wait !== undefined && !isWaitSeconds(wait)) {
     throw new ApprovalInvalidError(`\`wait\` must be from 0 to ${MAX_WAIT_SECONDS} seconds, got ${wait}`)
   }
   return request
-}
-
-function isPositiveDuration(duration: unknown): boolean {
-  if (typeof duration === 'number') return Number.isFinite(duration) && duration > 0
-  if (typeof duration !== 'string') return false
-  const ms = parseGoDuration(duration)
-  return ms !== undefined && ms > 0
 }

@@ -1,4 +1,19 @@
-import { APIConnectionError, APIError, APIUserAbortError, type Petition } from '@openindent/api'
+import {
+  APIConnectionError,
+  APIError,
+  APIUserAbortError,
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  InternalServerError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PermissionDeniedError,
+  type Petition,
+  RateLimitError,
+  UnsupportedMediaTypeError,
+} from '@openindent/api'
 
 /**
  * What went wrong with an {@link approval}, as {@link getErrorKind} reports it:
@@ -6,7 +21,7 @@ import { APIConnectionError, APIError, APIUserAbortError, type Petition } from '
  * - `waiting`: the request is pending review; once granted, the same call resolves.
  * - `denied`: a reviewer or policy denied the latest request.
  * - `unauthorized`: the API token is missing its role, or is invalid, expired or revoked (401, 403).
- * - `invalid`: the request is malformed or names something unknown (400, 404, 409, 413, 422, or
+ * - `invalid`: the request is malformed or names something unknown (400, 404, 405, 409, 413, 415, or
  *   arguments rejected before sending).
  * - `unavailable`: OpenIndent could not be reached or answered 408, 429 or 5xx, after the SDK's retries.
  * - `unknown`: anything else, including values that are not approval errors.
@@ -106,7 +121,7 @@ export class ApprovalUnauthorizedError extends ApprovalError {
 
 /**
  * The request itself is wrong: rejected before sending (e.g. no `resources`, `wait` above 30), or
- * answered 400, 404, 409, 413 or 422. Repeating it will not help. `cause` is the SDK error, if any.
+ * answered 400, 404, 405, 409, 413 or 415. Repeating it will not help. `cause` is the SDK error, if any.
  *
  * @example
  * ```ts
@@ -195,16 +210,25 @@ export function toApprovalError(err: unknown): ApprovalError {
   }
 }
 
-const INVALID_STATUSES: ReadonlySet<number> = new Set([400, 404, 409, 413, 422])
+const INVALID_CLASSES = [
+  BadRequestError,
+  NotFoundError,
+  MethodNotAllowedError,
+  ConflictError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+]
 
+/** Follows the SDK's class, which it picks from the server's error code, so both agree on every error. */
 function kindOfAPIError(err: APIError): ApprovalErrorKind {
   if (err instanceof APIUserAbortError) return 'unknown'
   // Also APIConnectionTimeoutError: no answer arrived in time.
   if (err instanceof APIConnectionError) return 'unavailable'
-  const status = err.status
-  if (status === undefined) return 'unknown'
-  if (status === 401 || status === 403) return 'unauthorized'
-  if (INVALID_STATUSES.has(status)) return 'invalid'
-  if (status === 408 || status === 429 || status >= 500) return 'unavailable'
+  if (err instanceof AuthenticationError || err instanceof PermissionDeniedError) return 'unauthorized'
+  if (INVALID_CLASSES.some((Class) => err instanceof Class)) return 'invalid'
+  // A 408 comes from a proxy (OpenIndent never sends one); like 429 and 5xx, it is worth retrying later.
+  if (err instanceof RateLimitError || err instanceof InternalServerError || err.status === 408) {
+    return 'unavailable'
+  }
   return 'unknown'
 }

@@ -1,6 +1,7 @@
 /**
  * The closed list of error codes OpenIndent answers with. Every code has exactly one HTTP status and
- * one error `type` (the category Indent-style clients branch on).
+ * one error `type` (the category Indent-style clients branch on). This module imports nothing, so
+ * clients load it (`@openindent/contract/errors`) without the contract's zod schemas.
  */
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
@@ -71,8 +72,4 @@ export interface ErrorBody {
 
 export interface ErrorEnvelope {
   error: ErrorBody
-}
-
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value)
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { IndentError } from '@openindent/api'
+import { VERSION } from '@openindent/contract'
 import { Command, CommanderError } from 'commander'
 import { ZodError } from 'zod'
 import { registerAuditCommands } from './cli/audit.js'
@@ -11,7 +12,6 @@ import { registerServe } from './cli/serve.js'
 import { registerTokenCommands } from './cli/token.js'
 import { ConfigError } from './config.js'
 import { DomainError } from './domain/errors.js'
-import { VERSION } from './http/app.js'
 
 const program = new Command('openindent')
   .description('OpenIndent: self-hosted access approvals, wire-compatible with Indent')

@@ -1,3 +1,4 @@
+import { VERSION } from '@openindent/contract'
 import { Hono } from 'hono'
 import type { AppDeps } from './deps.js'
 import type { AppEnv } from './env.js'
@@ -16,7 +17,8 @@ import { ruleRoutes } from './routes/rules.js'
 import { spaceRoutes } from './routes/spaces.js'
 import { tokenRoutes } from './routes/tokens.js'
 
-export const VERSION = '0.1.0'
+// The package entry point re-exports it from here.
+export { VERSION }
 
 /** Every API route, in one list: it mounts the app and generates the OpenAPI document. */
 export const apiRoutes: RouteDef[] = [
