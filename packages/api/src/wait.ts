@@ -1,3 +1,5 @@
+import { MAX_WAIT_SECONDS } from '@openindent/contract/wait'
+
 /**
  * Longest wait, in seconds, the server holds an approval check or a petition wait open.
  *
@@ -6,7 +8,7 @@
  * await client.petition.check({ resources, wait: MAX_WAIT_SECONDS })
  * ```
  */
-export const MAX_WAIT_SECONDS = 30
+export { MAX_WAIT_SECONDS }
 
 /**
  * Time a long-poll's HTTP timeout allows beyond the wait it asks the server for, so that a slow answer

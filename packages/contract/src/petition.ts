@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { Labels, Meta, PageQuery, Timestamp } from './common.js'
 import { Event, EventResource } from './event.js'
+import { MAX_WAIT_SECONDS } from './wait.js'
 
 /** Label keys Indent uses on claims and petitions. */
 export const LABELS = {
@@ -103,12 +104,6 @@ export const CreateClaimRequest = z.strictObject({
 export type CreateClaimRequest = z.infer<typeof CreateClaimRequest>
 
 export const ListClaimsResponse = z.object({ claims: z.array(Event), nextPageToken: z.string().optional() })
-
-/**
- * The longest, in seconds, the server holds an approval check or a petition `:wait` open for a
- * decision. Servers may be configured lower (behind proxies with short timeouts), never higher.
- */
-export const MAX_WAIT_SECONDS = 30
 
 /** Seconds to hold a request open for a decision: 0 (answer at once) to {@link MAX_WAIT_SECONDS}. */
 export const WaitSeconds = z.number().min(0).max(MAX_WAIT_SECONDS)

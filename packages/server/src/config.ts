@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { parseGoDuration } from '@openindent/contract'
+import { MAX_WAIT_SECONDS, parseGoDuration } from '@openindent/contract'
 import { z } from 'zod'
 
 /** Settings from flags (which win) and the environment. Parsed once, frozen; nothing else reads process.env. */
@@ -57,11 +57,11 @@ const Schema = z.object({
     .refine((v) => (parseGoDuration(v) ?? -1) >= 0, 'must be a Go duration such as 15m'),
   maxCheckWait: z
     .string()
-    .default('30s')
+    .default(`${MAX_WAIT_SECONDS}s`)
     .refine((v) => {
       const ms = parseGoDuration(v) ?? -1
-      return ms >= 0 && ms <= 30_000
-    }, 'must be a Go duration from 0s to 30s'),
+      return ms >= 0 && ms <= MAX_WAIT_SECONDS * 1000
+    }, `must be a Go duration from 0s to ${MAX_WAIT_SECONDS}s`),
 })
 
 /** The environment variables each setting reads. */

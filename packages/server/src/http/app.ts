@@ -18,7 +18,6 @@ import { spaceRoutes } from './routes/spaces.js'
 import { tokenRoutes } from './routes/tokens.js'
 
 // The package entry point re-exports it from here.
-export { VERSION }
 
 /** Every API route, in one list: it mounts the app and generates the OpenAPI document. */
 export const apiRoutes: RouteDef[] = [

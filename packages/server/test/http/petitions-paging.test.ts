@@ -100,6 +100,29 @@ describe.each(ENGINES)('paging petitions and claims on %s', (engine) => {
     expect(whole.nextPageToken).toBeUndefined()
   })
 
+  it('filters by petitioner and resource ids holding LIKE wildcards literally', async () => {
+    const create2 = async (who: string, target: string) => {
+      const res = await s.call('POST', `${base}/petitions`, {
+        body: {
+          petition: {
+            petitioners: [{ kind: 'user', id: `u_${who}`, email: `${who}@example.com` }],
+            resources: [{ kind: 'vault', id: target }],
+          },
+        },
+      })
+      expect(res.status).toBe(200)
+      return ((await res.json()) as { name: string }).name
+    }
+    const exact = await create2('a_b', 'v_1%')
+    await create2('axb', 'vx1z')
+    const names = async (q: string) =>
+      (
+        (await (await s.call('GET', `${base}/petitions?${q}`)).json()) as { petitions: { name: string }[] }
+      ).petitions.map((p) => p.name)
+    expect(await names('petitioner=A_B%40example.com')).toEqual([exact])
+    expect(await names(`resource=${encodeURIComponent('v_1%')}`)).toEqual([exact])
+  })
+
   it('filters petitions by label selector before paging: full pages, no empty page with a token', async () => {
     const team = new Map<string, string>()
     for (let i = 0; i < 9; i++) {

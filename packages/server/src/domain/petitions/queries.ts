@@ -90,7 +90,8 @@ export async function listPetitions(
     (limit) =>
       ctx.store.petitions.list(access.space.id, {
         phase: q.phase,
-        petitioner: q.petitioner,
+        // People are stored by lower-cased email; a filter naming one matches however it is spelled.
+        petitioner: q.petitioner?.includes('@') ? q.petitioner.trim().toLowerCase() : q.petitioner,
         resource: q.resource,
         selector,
         visibleTo: hasRole(access.roles, 'petitionAdmin') ? undefined : callerIdentity(access),

@@ -111,7 +111,7 @@ export class PetitionRepo implements PetitionRepository {
             .where((w) =>
               value.includes('/')
                 ? w('s.subject', '=', value)
-                : w('s.subject', 'like', `%/${escapeLike(value)}`),
+                : sql<boolean>`s.subject LIKE ${`%/${escapeLike(value)}`} ESCAPE '\\'`,
             ),
         ),
       )
