@@ -1,7 +1,7 @@
+export { VERSION } from '@openindent/contract/version'
 export { type Config, ConfigError, loadConfig } from './config.js'
 export { bootstrap } from './domain/bootstrap.js'
 export { type Clock, ManualClock, systemClock } from './domain/clock.js'
-export { VERSION } from '@openindent/contract/version'
 export { apiRoutes, createApp } from './http/app.js'
 export type { AppDeps } from './http/deps.js'
 export { openRuntime, type Runtime } from './runtime.js'
