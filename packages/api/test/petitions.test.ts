@@ -33,9 +33,9 @@ function grantMs(petition: Petition): number | undefined {
 
 describe.each(ENGINES)('petitions and claims against the server on %s', (engine) => {
   let server: LiveServer
-  /** The first-run service account: it petitions for anyone and reviews under the default rule. */
+  /** The first-run service account: it petitions for anyone (it files; service accounts do not review). */
   let client: IndentAPI
-  /** The first-run admin, with a user access token. */
+  /** The first-run admin, with a user access token: the reviewer under the default rule. */
   let admin: IndentAPI
 
   beforeAll(async () => {
@@ -144,15 +144,15 @@ describe.each(ENGINES)('petitions and claims against the server on %s', (engine)
   describe('claims', () => {
     test('approve grants for the duration asked, sent as a Go duration label', async () => {
       const [p1, p2, p3] = [await open(), await open(), await open()]
-      const event = await client.petition.approve({
+      const event = await admin.petition.approve({
         petitionName: p1.name,
         duration: '90m',
         reason: 'on call',
       })
       expect(event).toMatchObject({ event: 'access/approve', reason: 'on call' })
       expect(event.meta?.labels?.['indent.com/time/duration']).toBe('1h30m0s')
-      await client.petition.approve({ petitionName: p2.name, duration: 3 * 60 * MINUTE })
-      await client.petition.approve({ petitionName: p3.name })
+      await admin.petition.approve({ petitionName: p2.name, duration: 3 * 60 * MINUTE })
+      await admin.petition.approve({ petitionName: p3.name })
       const granted = await Promise.all(
         [p1, p2, p3].map((p) => client.petition.get({ petitionName: p.name })),
       )
@@ -163,7 +163,7 @@ describe.each(ENGINES)('petitions and claims against the server on %s', (engine)
 
     test('indefinite is sent as its label, and the default rule refuses it with BadRequestError', async () => {
       const p = await open()
-      const error = await client.petition
+      const error = await admin.petition
         .approve({ petitionName: p.name, indefinite: true })
         .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(BadRequestError)
@@ -185,11 +185,11 @@ describe.each(ENGINES)('petitions and claims against the server on %s', (engine)
 
     test('deny closes with its reason; revoke ends the grant; review posts any claim', async () => {
       const [denied, revoked, reviewed] = [await open(), await open(), await open()]
-      const deny = await client.petition.deny({ petitionName: denied.name, reason: 'not on call' })
+      const deny = await admin.petition.deny({ petitionName: denied.name, reason: 'not on call' })
       expect(deny).toMatchObject({ event: 'access/deny', reason: 'not on call' })
       expect((await client.petition.get({ petitionName: denied.name })).state.status.phase).toBe('closed')
 
-      await client.petition.approve({ petitionName: revoked.name })
+      await admin.petition.approve({ petitionName: revoked.name })
       expect(await client.petition.revoke({ petitionName: revoked.name })).toMatchObject({
         event: 'access/revoke',
       })
@@ -198,12 +198,12 @@ describe.each(ENGINES)('petitions and claims against the server on %s', (engine)
       expect(after.state.grants?.[0]?.revokeTime).toBeDefined()
 
       const claim = { event: 'access/deny' as const, reason: 'no' }
-      expect(await client.petition.review({ petitionName: reviewed.name, claim })).toMatchObject(claim)
+      expect(await admin.petition.review({ petitionName: reviewed.name, claim })).toMatchObject(claim)
     })
 
     test('claims.list answers the claims oldest first, and claims.get one of them', async () => {
       const p = await open()
-      await client.petition.approve({ petitionName: p.name, reason: 'first' })
+      await admin.petition.approve({ petitionName: p.name, reason: 'first' })
       await client.petition.revoke({ petitionName: p.name, reason: 'second' })
       const { claims } = await client.petition.claims.list({ petitionName: p.name })
       expect(claims.map((c) => [c.event, c.reason])).toEqual([
@@ -221,7 +221,7 @@ describe.each(ENGINES)('petitions and claims against the server on %s', (engine)
     test("claims.list pages a petition's claims oldest first, pageSize at a time, with nextPageToken until the last page", async () => {
       // Three petitioners × two resources: approving makes six grants, and revoking, one claim per grant.
       const p = await open([user(), user(), user()], [customer(), customer()])
-      await client.petition.approve({ petitionName: p.name })
+      await admin.petition.approve({ petitionName: p.name })
       await client.petition.revoke({ petitionName: p.name })
       const history = (await client.petition.get({ petitionName: p.name })).state.eventHistory
       const expected = history.filter((e) => CLAIM_EVENTS.has(e.event)).map((e) => e.id)
@@ -272,7 +272,7 @@ describe.each(ENGINES)('petitions and claims against the server on %s', (engine)
       const started = Date.now()
       const waiting = client.petition.check({ ...request, wait: 20 })
       await new Promise((resolve) => setTimeout(resolve, 200))
-      await client.petition.approve({ petitionName: petition.name })
+      await admin.petition.approve({ petitionName: petition.name })
       expect((await waiting).status).toBe('granted')
       expect(Date.now() - started).toBeLessThan(10_000)
     })
@@ -303,7 +303,7 @@ describe.each(ENGINES)('petitions and claims against the server on %s', (engine)
       const started = Date.now()
       const decided = client.petition.waitFor({ petitionName: p.name, timeout: 20_000 })
       await new Promise((resolve) => setTimeout(resolve, 200))
-      await client.petition.deny({ petitionName: p.name })
+      await admin.petition.deny({ petitionName: p.name })
       expect((await decided).state.status.phase).toBe('closed')
       expect(Date.now() - started).toBeLessThan(10_000)
     })

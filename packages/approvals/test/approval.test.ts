@@ -42,12 +42,15 @@ async function pending(promise: Promise<unknown>): Promise<ApprovalWaitingError>
 
 describe.each(ENGINES)('approval() against the server on %s', (engine) => {
   let server: LiveServer
-  /** The first-run service account: it asks for anyone and reviews under the default rule. */
+  /** The first-run service account: it asks for anyone (it files; service accounts do not review). */
   let client: IndentAPI
+  /** The first-run admin, with a user access token: the reviewer under the default rule. */
+  let reviewer: IndentAPI
 
   beforeAll(async () => {
     server = await startLiveServer(engine)
     client = server.client()
+    reviewer = server.client({ apiToken: server.adminToken })
   })
   afterAll(() => server.close())
 
@@ -67,7 +70,7 @@ describe.each(ENGINES)('approval() against the server on %s', (engine) => {
       expect(err).toBeInstanceOf(ApprovalError)
       expect(getErrorKind(err)).toBe('waiting')
       expect(err.petition.state.status.phase).toBe('open')
-      await client.petition.approve({ petitionName: err.petition.name })
+      await reviewer.petition.approve({ petitionName: err.petition.name })
       const granted = await approval({ ...asked, wait: 0 }, { client })
       expect(granted.name).toBe(err.petition.name)
       expect(granted.state.status.phase).toBe('granted')
@@ -76,7 +79,7 @@ describe.each(ENGINES)('approval() against the server on %s', (engine) => {
     test("denied throws ApprovalDeniedError with the reviewer's reason", async () => {
       const asked = request()
       const { petition } = await pending(approval({ ...asked, wait: 0 }, { client }))
-      await client.petition.deny({ petitionName: petition.name, reason: 'not on call' })
+      await reviewer.petition.deny({ petitionName: petition.name, reason: 'not on call' })
       const err = await caught(approval(asked, { client }))
       expect(err).toBeInstanceOf(ApprovalDeniedError)
       expect(getErrorKind(err)).toBe('denied')
@@ -91,7 +94,7 @@ describe.each(ENGINES)('approval() against the server on %s', (engine) => {
       const started = Date.now()
       const waiting = approval(asked, { client })
       await new Promise((resolve) => setTimeout(resolve, 200))
-      await client.petition.approve({ petitionName: petition.name })
+      await reviewer.petition.approve({ petitionName: petition.name })
       expect((await waiting).name).toBe(petition.name)
       expect(Date.now() - started).toBeLessThan(5_000)
     })
@@ -125,8 +128,8 @@ describe.each(ENGINES)('approval() against the server on %s', (engine) => {
       expect(await requestCustomerAccess(jane, denied)).toEqual({ ok: false, status: 'waiting' })
       const petitionFor = async (customerId: string) =>
         (await client.petition.list({ resource: `customer/${customerId}` })).petitions[0]?.name ?? ''
-      await client.petition.approve({ petitionName: await petitionFor(approved) })
-      await client.petition.deny({ petitionName: await petitionFor(denied) })
+      await reviewer.petition.approve({ petitionName: await petitionFor(approved) })
+      await reviewer.petition.deny({ petitionName: await petitionFor(denied) })
       expect(await requestCustomerAccess(jane, approved)).toEqual({ ok: true })
       expect(await requestCustomerAccess(jane, denied)).toEqual({ ok: false, status: 'denied' })
     })
