@@ -12,6 +12,12 @@ export const LABELS = {
   appConfig: 'indent.com/app/config/id',
 } as const
 
+/** Labels OpenIndent adds: on an approve claim, the distinct approvals so far and how many the rules need. */
+export const OPENINDENT_LABELS = {
+  approvals: 'openindent.dev/approvals',
+  approvalsRequired: 'openindent.dev/approvals-required',
+} as const
+
 export const PHASES = ['open', 'granted', 'revoked', 'closed'] as const
 export const Phase = z.enum(PHASES)
 export type Phase = z.infer<typeof Phase>

@@ -1,5 +1,5 @@
 import type { Event, ListPetitionsParams, Petition } from '@openindent/api'
-import { type EventResource, LABELS, PHASES, type Phase } from '@openindent/contract'
+import { type EventResource, LABELS, OPENINDENT_LABELS, PHASES, type Phase } from '@openindent/contract'
 import { type Command, Option } from 'commander'
 import { type ApiFlags, apiClient, cell, oneOf, positiveGoDuration, withApiOptions } from './api-client.js'
 
@@ -43,6 +43,15 @@ function grantedFor(claim: Event): string | undefined {
   const labels = claim.meta?.labels ?? {}
   if (labels[LABELS.indefinite] === 'true') return 'indefinite'
   return labels[LABELS.duration]
+}
+
+/** ": 1 of 2 approvals, 1 more needed" while a petition waits for more approvals; empty once granted. */
+function quorumNote(claim: Event): string {
+  const labels = claim.meta?.labels ?? {}
+  const have = Number(labels[OPENINDENT_LABELS.approvals])
+  const need = Number(labels[OPENINDENT_LABELS.approvalsRequired])
+  if (!(have < need)) return ''
+  return `: ${have} of ${need} approvals, ${need - have} more needed before access is granted`
 }
 
 /**
@@ -98,7 +107,7 @@ export function registerPetitionCommands(program: Command): void {
         ...(o.reason === undefined ? {} : { reason: o.reason }),
       })
       const granted = grantedFor(claim)
-      process.stdout.write(`approved ${name}${granted ? ` (${granted})` : ''}\n`)
+      process.stdout.write(`approved ${name}${quorumNote(claim)}${granted ? ` (${granted})` : ''}\n`)
     })
 
   withApiOptions(petitions.command('deny <name>'))

@@ -173,6 +173,30 @@ describe.each(CLI_ENGINES)('openindent petitions and rules (the built CLI, over 
     })
   })
 
+  it('petitions approve short of the quorum says how many approvals there are and how many are needed', async () => {
+    await admin.request({
+      method: 'POST',
+      path: '/spaces/default/approvalRules',
+      body: {
+        name: 'two-reviewers',
+        rule: { selector: { kind: 'vault' }, approvers: { role: 'editor' }, minApprovals: 2 },
+      },
+    })
+    const r = await admin.petition.check({
+      petitioners: [{ kind: 'user', id: STAFF, email: STAFF }],
+      resources: [{ kind: 'vault', id: 'v1' }],
+      wait: 0,
+    })
+    const approved = await openindent('petitions', 'approve', r.petition.name)
+    expect(approved).toEqual({
+      code: 0,
+      stdout: `approved ${r.petition.name}: 1 of 2 approvals, 1 more needed before access is granted (1h0m0s)\n`,
+      stderr: '',
+    })
+    expect(await phaseOf(r.petition.name)).toBe('open')
+    await admin.request({ method: 'DELETE', path: '/spaces/default/approvalRules/two-reviewers' })
+  })
+
   it("petitions deny and close; the server's refusals exit 1 with its message on stderr", async () => {
     const [toDeny, toClose] = [await openPetition('c2'), await openPetition('c3')]
     const [denied, closed, unknown] = await Promise.all([

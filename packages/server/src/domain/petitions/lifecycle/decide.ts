@@ -1,4 +1,4 @@
-import { EVENT_NAMES, type Event } from '@openindent/contract'
+import { EVENT_NAMES, type Event, OPENINDENT_LABELS } from '@openindent/contract'
 import type { NewEvent } from '../../audit/types.js'
 import type { SpaceAccess } from '../../auth/principal.js'
 import type { Ctx } from '../../context.js'
@@ -16,10 +16,6 @@ export interface DecisionInput {
   reason?: string | undefined
   labels?: Record<string, string> | undefined
 }
-
-/** Labels on an approve claim: how many distinct approvals the petition has, and how many it needs. */
-export const APPROVALS_LABEL = 'openindent.dev/approvals'
-export const APPROVALS_REQUIRED_LABEL = 'openindent.dev/approvals-required'
 
 /** One decision being taken: who, on which (locked) petition, under which policy, when. */
 interface Decision {
@@ -91,8 +87,8 @@ async function approve(d: Decision): Promise<Event> {
   const labels = {
     ...claim.labels,
     ...durationLabels(ms, now),
-    [APPROVALS_LABEL]: String(approvals.length),
-    [APPROVALS_REQUIRED_LABEL]: String(policy.minApprovals),
+    [OPENINDENT_LABELS.approvals]: String(approvals.length),
+    [OPENINDENT_LABELS.approvalsRequired]: String(policy.minApprovals),
   }
   const [stored] = await tx.audit.append(p.spaceId, [
     claimEvent(EVENT_NAMES.accessApprove, access, p, claim.reason, labels, now),
