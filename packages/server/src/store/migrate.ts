@@ -26,13 +26,17 @@ export interface MigrationReport {
  * nothing left to do.
  */
 export async function migrateToLatest(db: Kysely<Database>, engine: Engine): Promise<MigrationReport> {
-  const migrator = new Migrator({
+  const { error, results } = await migrator(db, engine).migrateToLatest()
+  if (error) throw error
+  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
+}
+
+/** Our migrations on `db`; tests also use it to stop at an older version. */
+export function migrator(db: Kysely<Database>, engine: Engine): Migrator {
+  return new Migrator({
     db,
     provider: provider(engine),
     migrationTableName: 'openindent_migrations',
     migrationLockTableName: 'openindent_migrations_lock',
   })
-  const { error, results } = await migrator.migrateToLatest()
-  if (error) throw error
-  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DatabaseHandle } from '../../src/store/connect.js'
-import { migrateToLatest } from '../../src/store/migrate.js'
+import { migrateToLatest, migrator } from '../../src/store/migrate.js'
 import type { Database } from '../../src/store/schema.js'
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/databases.js'
 import { openHandle } from './support.js'
@@ -56,6 +56,67 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
     cleanup.push(() => handle.close())
     return handle
   }
+
+  it('0003 rekeys grants and petitions written before it by identity: the same person however named', async () => {
+    const handle = open(await fresh())
+    const to2 = await migrator(handle.db, engine).migrateTo('0002_petitions')
+    expect(to2.error).toBeUndefined()
+    const db = handle.db
+    const json = (v: unknown) => JSON.stringify(v)
+    const jane = { kind: 'user', id: 'u_jane', email: 'Jane@Example.com' }
+    await db
+      .insertInto('spaces')
+      .values({ id: 's1', name: 's1', display_name: null, create_time: 1, update_time: 1 } as never)
+      .execute()
+    await db
+      .insertInto('petitions')
+      .values({
+        space_id: 's1',
+        name: 'p1',
+        request_key: 'old-key',
+        phase: 'granted',
+        petitioners: json([jane]),
+        resources: json([{ kind: 'customer', id: 'c1' }]),
+        reason: null,
+        duration_ms: null,
+        labels: json({}),
+        create_time: 1,
+        update_time: 1,
+        decide_time: null,
+        decide_reason: null,
+        outcome: null,
+      } as never)
+      .execute()
+    await db
+      .insertInto('petition_subjects')
+      .values({ space_id: 's1', role: 'petitioner', subject: 'user/u_jane', petition: 'p1', create_time: 1 })
+      .execute()
+    await db
+      .insertInto('grants')
+      .values({
+        space_id: 's1',
+        id: 'g1',
+        petition: 'p1',
+        petitioner_key: 'user/u_jane',
+        resource_key: 'customer/c1',
+        petitioner: json(jane),
+        resource: json({ kind: 'customer', id: 'c1' }),
+        start_time: 1,
+        expire_time: null,
+        revoke_time: null,
+        revoke_reason: null,
+      })
+      .execute()
+
+    expect((await migrateToLatest(db, engine)).applied).toEqual(['0003_identity'])
+    const grant = await db.selectFrom('grants').select('petitioner_key').executeTakeFirstOrThrow()
+    expect(grant.petitioner_key).toBe('user/jane@example.com')
+    const subjects = await db.selectFrom('petition_subjects').select(['role', 'subject']).execute()
+    expect(subjects).toEqual([{ role: 'petitioner', subject: 'user/jane@example.com' }])
+    const p = await db.selectFrom('petitions').select(['request_key', 'filer']).executeTakeFirstOrThrow()
+    expect(p.request_key).not.toBe('old-key')
+    expect(p.filer).toBeNull()
+  })
 
   it('applies every migration to a fresh database and creates every table', async () => {
     const handle = open(await fresh())
