@@ -32,6 +32,7 @@ interface CreateOpts extends ApiFlags {
   kind?: string
   labelSelector?: string
   approver?: string[]
+  approverServiceAccount?: string[]
   approverRole?: Role
   minApprovals?: number
   allowSelfApproval?: boolean
@@ -66,6 +67,11 @@ function approverEmail(value: string, previous: string[] = []): string[] {
   return [...previous, value]
 }
 
+function serviceAccountName(value: string, previous: string[] = []): string[] {
+  if (!Name.safeParse(value).success) throw new UsageError('expected a service account name')
+  return [...previous, value]
+}
+
 function labelSelector(value: string): string {
   try {
     parseLabelSelector(value)
@@ -85,7 +91,11 @@ function selectorText(r: ApprovalRule): string {
 }
 
 function approversText(r: ApprovalRule): string {
-  return [...(r.approvers.users ?? []), ...(r.approvers.role ? [`role:${r.approvers.role}`] : [])].join(',')
+  return [
+    ...(r.approvers.users ?? []),
+    ...(r.approvers.serviceAccounts ?? []).map((sa) => `sa:${sa}`),
+    ...(r.approvers.role ? [`role:${r.approvers.role}`] : []),
+  ].join(',')
 }
 
 /** One tab-separated line: name, priority, selector, approvers, minApprovals, durations. */
@@ -107,6 +117,7 @@ function ruleInput(o: CreateOpts): z.input<typeof ApprovalRuleInput> {
     selector,
     approvers: {
       ...(o.approver?.length ? { users: o.approver } : {}),
+      ...(o.approverServiceAccount?.length ? { serviceAccounts: o.approverServiceAccount } : {}),
       ...(o.approverRole === undefined ? {} : { role: o.approverRole }),
     },
     ...(o.minApprovals === undefined ? {} : { minApprovals: o.minApprovals }),
@@ -121,8 +132,12 @@ function ruleInput(o: CreateOpts): z.input<typeof ApprovalRuleInput> {
 
 /** Refuses, before anything is sent, a rule the server would refuse for its flags. */
 function checkRule(cmd: Command, rule: z.input<typeof ApprovalRuleInput>): void {
-  if (!rule.approvers.users?.length && rule.approvers.role === undefined) {
-    usageError(cmd, 'name who reviews: --approver EMAIL (repeatable) and/or --approver-role ROLE')
+  const { users, serviceAccounts, role } = rule.approvers
+  if (!users?.length && !serviceAccounts?.length && role === undefined) {
+    usageError(
+      cmd,
+      'name who reviews: --approver EMAIL, --approver-service-account NAME (both repeatable) and/or --approver-role ROLE',
+    )
   }
   const parsed = ApprovalRuleInput.safeParse(rule)
   if (!parsed.success) {
@@ -171,6 +186,11 @@ export function registerRuleCommands(program: Command): void {
       labelSelector,
     )
     .option('--approver <email>', 'a user who may review (repeatable)', approverEmail)
+    .option(
+      '--approver-service-account <name>',
+      'a service account (a bot) that may review (repeatable); roles never make one a reviewer',
+      serviceAccountName,
+    )
     .addOption(
       new Option(
         '--approver-role <role>',
