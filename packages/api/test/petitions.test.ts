@@ -194,7 +194,8 @@ describe.each(ENGINES)('petitions and claims against the server on %s', (engine)
         event: 'access/revoke',
       })
       const after = await client.petition.get({ petitionName: revoked.name })
-      expect(after.state.status.phase).toBe('revoked')
+      expect(after.state.status.phase).toBe('closed')
+      expect(after.state.outcome).toBe('revoked')
       expect(after.state.grants?.[0]?.revokeTime).toBeDefined()
 
       const claim = { event: 'access/deny' as const, reason: 'no' }

@@ -18,6 +18,11 @@ export const OPENINDENT_LABELS = {
   approvalsRequired: 'openindent.dev/approvals-required',
 } as const
 
+/**
+ * Indent's phases. OpenIndent passes through `revoked` at once, as Indent does shortly after: a revoked
+ * or expired petition is `closed`, with its outcome in `state.outcome`. It stays in the list so that
+ * Indent clients filtering by it keep working.
+ */
 export const PHASES = ['open', 'granted', 'revoked', 'closed'] as const
 export const Phase = z.enum(PHASES)
 export type Phase = z.infer<typeof Phase>
@@ -60,6 +65,13 @@ export const Petition = z.object({
     eventHistory: z.array(Event),
     /** OpenIndent addition: the access this petition granted. */
     grants: z.array(Grant).optional(),
+    /**
+     * OpenIndent addition: how it stands or ended: `approved` (granted), `revoked`, `expired`,
+     * `denied`, `cancelled`; absent while open.
+     */
+    outcome: z.enum(['approved', 'denied', 'cancelled', 'revoked', 'expired']).optional(),
+    /** OpenIndent addition: the reason given with the decision that set the outcome. */
+    outcomeReason: z.string().optional(),
   }),
 })
 export type Petition = z.infer<typeof Petition>

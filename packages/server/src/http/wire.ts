@@ -48,6 +48,8 @@ export function wirePetition(space: string, { petition: p, history, grants }: Pe
     resources: p.resources,
     state: { status: { phase: p.phase }, eventHistory: history, grants: grants.map(wireGrant) },
   }
+  if (p.outcome !== undefined) out.state.outcome = p.outcome
+  if (p.decideReason !== undefined) out.state.outcomeReason = p.decideReason
   if (p.reason !== undefined) out.reason = p.reason
   if (p.durationMs !== undefined) out.defaultDuration = formatGoDuration(p.durationMs)
   return out

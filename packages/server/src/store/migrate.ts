@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import { initial } from './migrations/0001_initial.js'
 import { petitions } from './migrations/0002_petitions.js'
 import { identity } from './migrations/0003_identity.js'
+import { indentPhases } from './migrations/0006_indent_phases.js'
 import type { Database, Engine } from './schema.js'
 
 function provider(engine: Engine): MigrationProvider {
@@ -11,6 +12,7 @@ function provider(engine: Engine): MigrationProvider {
         '0001_initial': initial(engine),
         '0002_petitions': petitions(engine),
         '0003_identity': identity(),
+        '0006_indent_phases': indentPhases(),
       }
     },
   }

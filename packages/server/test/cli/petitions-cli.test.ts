@@ -165,7 +165,7 @@ describe.each(CLI_ENGINES)('openindent petitions and rules (the built CLI, over 
 
     const revoked = await openindent('petitions', 'revoke', name, '--reason', 'ticket closed')
     expect(revoked).toEqual({ code: 0, stdout: `revoked ${name}\n`, stderr: '' })
-    expect(await phaseOf(name)).toBe('revoked')
+    expect(await phaseOf(name)).toBe('closed')
     const after2 = (await admin.petition.claims.list({ petitionName: name })).claims
     expect(after2.find((c: Event) => c.event === 'access/revoke')).toMatchObject({
       actor: { email: REVIEWER },

@@ -25,7 +25,7 @@ const TABLES: (keyof Database)[] = [
   'grants',
   'approval_rules',
 ]
-const ALL = ['0001_initial', '0002_petitions', '0003_identity']
+const ALL = ['0001_initial', '0002_petitions', '0003_identity', '0006_indent_phases']
 
 async function tableNames(handle: DatabaseHandle): Promise<string[]> {
   const tables = await handle.db.introspection.getTables()
@@ -108,7 +108,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
       })
       .execute()
 
-    expect((await migrateToLatest(db, engine)).applied).toEqual(['0003_identity'])
+    expect((await migrateToLatest(db, engine)).applied).toEqual(['0003_identity', '0006_indent_phases'])
     const grant = await db.selectFrom('grants').select('petitioner_key').executeTakeFirstOrThrow()
     expect(grant.petitioner_key).toBe('user/jane@example.com')
     const subjects = await db.selectFrom('petition_subjects').select(['role', 'subject']).execute()

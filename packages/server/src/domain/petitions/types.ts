@@ -23,7 +23,8 @@ export interface PetitionRecord {
   outcome?: Outcome
 }
 
-export type Outcome = 'approved' | 'denied' | 'cancelled' | 'revoked'
+/** Where a petition stands or how it ended: approved while granted; then revoked or expired; or denied, cancelled. */
+export type Outcome = 'approved' | 'denied' | 'cancelled' | 'revoked' | 'expired'
 
 export interface GrantRecord {
   id: string

@@ -22,7 +22,7 @@ export async function closePetition(ctx: Ctx, access: SpaceAccess, name: string)
     }
     if (p.phase === 'closed') throw new DomainError('CONFLICT', `petition ${name} is already closed`)
     if (p.phase === 'granted') await revokeGrants(tx, p, access.actor, 'petition closed', now)
-    const closed = await stepLocked(tx, p, p.phase === 'open' ? 'cancel' : 'close', now)
+    const closed = await stepLocked(tx, p, p.phase === 'open' ? 'cancel' : 'close', now, 'petition closed')
     await tx.audit.append(spaceId, [
       {
         event: EVENT_NAMES.petitionClose,

@@ -10,8 +10,8 @@ export type Transition = 'grant' | 'deny' | 'cancel' | 'revoke' | 'expire' | 'cl
 interface Step {
   from: readonly Phase[]
   to: Phase
-  /** How the petition ended, when this step decides it; `close` leaves an earlier decision standing. */
-  outcome?: Outcome
+  /** How the petition ended. */
+  outcome: Outcome
   event: PetitionEventType
   /** For messages: "only open petitions can be <verb>". */
   verb: string
@@ -19,15 +19,16 @@ interface Step {
 
 /**
  * Every phase a petition can move through, in one table. `open` is where every petition starts (see
- * open.ts); `closed` is where every one ends.
+ * open.ts); `closed` is where every one ends, as in Indent: a revoked or expired grant closes its
+ * petition (Indent's `revoked` phase is passed through at once), and the outcome says why.
  */
 export const TRANSITIONS: Record<Transition, Step> = {
   grant: { from: ['open'], to: 'granted', outcome: 'approved', event: 'granted', verb: 'approved' },
   deny: { from: ['open'], to: 'closed', outcome: 'denied', event: 'denied', verb: 'denied' },
   cancel: { from: ['open'], to: 'closed', outcome: 'cancelled', event: 'cancelled', verb: 'cancelled' },
-  revoke: { from: ['granted'], to: 'revoked', outcome: 'revoked', event: 'revoked', verb: 'revoked' },
-  expire: { from: ['granted'], to: 'revoked', outcome: 'revoked', event: 'expired', verb: 'expired' },
-  close: { from: ['granted', 'revoked'], to: 'closed', event: 'closed', verb: 'closed' },
+  revoke: { from: ['granted'], to: 'closed', outcome: 'revoked', event: 'revoked', verb: 'revoked' },
+  expire: { from: ['granted'], to: 'closed', outcome: 'expired', event: 'expired', verb: 'expired' },
+  close: { from: ['granted'], to: 'closed', outcome: 'revoked', event: 'closed', verb: 'closed' },
 }
 
 /** The 409 for a step the petition's phase does not allow. */
@@ -54,14 +55,10 @@ export async function step(
   reason?: string | undefined,
 ): Promise<PetitionRecord | undefined> {
   const s = TRANSITIONS[t]
-  const updated = await tx.petitions.transition(
-    p.spaceId,
-    p.name,
-    s.from,
-    s.to,
-    now,
-    s.outcome && { outcome: s.outcome, reason },
-  )
+  const updated = await tx.petitions.transition(p.spaceId, p.name, s.from, s.to, now, {
+    outcome: s.outcome,
+    reason,
+  })
   if (updated) tx.emit({ kind: 'petition', type: s.event, spaceId: p.spaceId, petition: p.name, at: now })
   return updated
 }
