@@ -15,9 +15,25 @@ export function envelope(code: ErrorCode, message: string, requestId: string, pa
   return { error }
 }
 
+/** Seconds a client should wait before retrying an answer that a retry can change, unless told otherwise. */
+const RETRY_AFTER_SECONDS = 1
+
+/**
+ * Sends the error envelope with the retry verdict Indent's SDK reads: `x-should-retry: false` on every
+ * answer a retry cannot change (without it, Indent's client retries a 409 three times), `true` plus
+ * `Retry-After` where waiting helps (429, 503). A handler that knows better (a 409 for an idempotency
+ * key still in progress) sets the header before calling this.
+ */
 export function sendError(c: Context, code: ErrorCode, message: string, param?: string): Response {
   const requestId = c.get('requestId') ?? ''
-  return c.json(envelope(code, message, requestId, param), ERROR_STATUS[code] as ContentfulStatusCode)
+  const status = ERROR_STATUS[code]
+  if (code === 'RATE_LIMITED' || code === 'UNAVAILABLE') {
+    c.header('x-should-retry', 'true')
+    if (!c.res.headers.has('retry-after')) c.header('retry-after', String(RETRY_AFTER_SECONDS))
+  } else if (status < 500 && !c.res.headers.has('x-should-retry')) {
+    c.header('x-should-retry', 'false')
+  }
+  return c.json(envelope(code, message, requestId, param), status as ContentfulStatusCode)
 }
 
 /** The first issue of a zod error as a code, message and dotted param path. */
