@@ -8,6 +8,7 @@ import type {
   Petition,
   PetitionResource,
 } from '@openindent/contract'
+import type { ProtoDuration } from '@openindent/contract/duration'
 import type { APIClient, RequestOptions } from './client.js'
 import { toGoDuration } from './duration.js'
 import { IndentError } from './errors.js'
@@ -93,8 +94,8 @@ export interface PetitionInput {
   petitioners?: PetitionResource[]
   resources?: PetitionResource[]
   reason?: string
-  /** Requested duration as a Go duration string. */
-  defaultDuration?: string
+  /** Requested duration: a Go duration string (`'1h'`), or `{ seconds, nanos }` as `@indent/types` declares it. */
+  defaultDuration?: string | ProtoDuration
   meta?: { labels?: Record<string, string> }
   spaceName?: string
 }

@@ -256,7 +256,7 @@ describe.each(ENGINES)('petitions and claims against the server on %s', (engine)
         petitioners: [{ kind: 'user', email: server.adminEmail }],
         resources,
         reason: 'ticket 812',
-        defaultDuration: '30m0s',
+        defaultDuration: '1800s',
       })
       expect(sent[0]?.body).toEqual({
         petitioners: [{ kind: 'user', email: server.adminEmail }],

@@ -69,3 +69,42 @@ export function formatGoDuration(ms: number): string {
   if (m > 0) return `${sign}${m}m${s}s`
   return `${sign}${s}s`
 }
+
+/** A duration as `@indent/types` declares it. `seconds` may arrive as a string, as proto3 JSON writes int64. */
+export interface ProtoDuration {
+  seconds: number | string
+  nanos?: number
+}
+
+/**
+ * Milliseconds of a `{ seconds, nanos }` duration, or undefined when it is not a whole number of
+ * milliseconds (durations are kept to the millisecond) or not a number at all.
+ *
+ * @example
+ * ```ts
+ * protoDurationMs({ seconds: 3600, nanos: 0 }) // 3600000
+ * protoDurationMs({ seconds: '1', nanos: 500_000_000 }) // 1500
+ * ```
+ */
+export function protoDurationMs(d: ProtoDuration): number | undefined {
+  const seconds = typeof d.seconds === 'string' ? Number(d.seconds) : d.seconds
+  const nanos = d.nanos ?? 0
+  if (!Number.isSafeInteger(seconds) || !Number.isSafeInteger(nanos) || nanos % 1_000_000 !== 0)
+    return undefined
+  const ms = seconds * 1000 + nanos / 1_000_000
+  return Number.isSafeInteger(ms) ? ms : undefined
+}
+
+/**
+ * Formats milliseconds as proto3 JSON writes a Duration (`3600s`, `1.5s`), the form Indent's API
+ * answers `defaultDuration` in.
+ *
+ * @example
+ * ```ts
+ * formatProtoDuration(3_600_000) // '3600s'
+ * formatProtoDuration(1500) // '1.5s'
+ * ```
+ */
+export function formatProtoDuration(ms: number): string {
+  return `${ms / 1000}s`
+}

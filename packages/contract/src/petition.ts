@@ -23,6 +23,19 @@ export const OPENINDENT_LABELS = {
  * or expired petition is `closed`, with its outcome in `state.outcome`. It stays in the list so that
  * Indent clients filtering by it keep working.
  */
+/**
+ * A duration as Indent clients send one: a Go duration string (`1h30m`; proto3's `3600s` is one too)
+ * or the `@indent/types` object `{ seconds, nanos }`.
+ */
+export const DurationInput = z.union([
+  z.string().max(64),
+  z.strictObject({
+    seconds: z.union([z.number().int(), z.string().regex(/^-?\d{1,15}$/, 'whole seconds')]),
+    nanos: z.number().int().min(-999_999_999).max(999_999_999).optional(),
+  }),
+])
+export type DurationInput = z.infer<typeof DurationInput>
+
 export const PHASES = ['open', 'granted', 'revoked', 'closed'] as const
 export const Phase = z.enum(PHASES)
 export type Phase = z.infer<typeof Phase>
@@ -58,7 +71,7 @@ export const Petition = z.object({
   petitioners: z.array(EventResource),
   resources: z.array(EventResource),
   reason: z.string().optional(),
-  /** Requested duration as a Go duration string, when the petitioner asked for one. */
+  /** Requested duration, as Indent's API answers it (proto3 JSON: `3600s`), when the petitioner asked for one. */
   defaultDuration: z.string().optional(),
   state: z.object({
     status: z.object({ phase: Phase }),
@@ -81,7 +94,7 @@ export const CreatePetitionRequest = z.strictObject({
     petitioners: z.array(PetitionResource).min(1).max(100).optional(),
     resources: z.array(PetitionResource).min(1).max(100),
     reason: z.string().max(4096).optional(),
-    defaultDuration: z.string().max(64).optional(),
+    defaultDuration: DurationInput.optional(),
     meta: z.looseObject({ labels: Labels.optional() }).optional(),
   }),
   waitForReviewable: z.boolean().optional(),
@@ -135,8 +148,8 @@ export const CheckApprovalRequest = z.strictObject({
   petitioners: z.array(PetitionResource).min(1).max(100),
   resources: z.array(PetitionResource).min(1).max(100),
   reason: z.string().max(4096).optional(),
-  /** Requested duration, as a Go duration string. */
-  duration: z.string().max(64).optional(),
+  /** Requested duration. */
+  duration: DurationInput.optional(),
   /** Seconds to hold the request open for a decision. */
   wait: WaitSeconds.optional(),
 })

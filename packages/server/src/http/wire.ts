@@ -1,6 +1,6 @@
 import {
   type ApprovalRule,
-  formatGoDuration,
+  formatProtoDuration,
   type Grant,
   type Member,
   type Petition,
@@ -51,7 +51,7 @@ export function wirePetition(space: string, { petition: p, history, grants }: Pe
   if (p.outcome !== undefined) out.state.outcome = p.outcome
   if (p.decideReason !== undefined) out.state.outcomeReason = p.decideReason
   if (p.reason !== undefined) out.reason = p.reason
-  if (p.durationMs !== undefined) out.defaultDuration = formatGoDuration(p.durationMs)
+  if (p.durationMs !== undefined) out.defaultDuration = formatProtoDuration(p.durationMs)
   return out
 }
 

@@ -1,4 +1,10 @@
-import { type EventResource, type PetitionResource, parseGoDuration } from '@openindent/contract'
+import {
+  type DurationInput,
+  type EventResource,
+  type PetitionResource,
+  parseGoDuration,
+  protoDurationMs,
+} from '@openindent/contract'
 import type { SpaceAccess } from '../auth/principal.js'
 import { invalid } from '../errors.js'
 import { canonicalPetitioners } from '../identity.js'
@@ -33,11 +39,15 @@ export function petitionersOrSelf(
   throw invalid('petitioners: a service account must name the petitioners', 'petitioners')
 }
 
-/** A requested Go duration → ms; undefined when absent. */
-export function requestedDuration(text: string | undefined, param: string): number | undefined {
-  if (text === undefined || text === '') return undefined
-  const ms = parseGoDuration(text)
-  if (ms === undefined || ms <= 0)
-    throw invalid(`${param}: "${text}" is not a positive Go duration such as 2h`, param)
+/** A requested duration → ms; undefined when absent. A Go duration string, or `{ seconds, nanos }`. */
+export function requestedDuration(value: DurationInput | undefined, param: string): number | undefined {
+  if (value === undefined || value === '') return undefined
+  const ms = typeof value === 'string' ? parseGoDuration(value) : protoDurationMs(value)
+  if (ms === undefined || ms <= 0 || !Number.isInteger(ms)) {
+    throw invalid(
+      `${param}: ${JSON.stringify(value)} is not a positive duration in whole milliseconds, such as "2h" or { "seconds": 7200 }`,
+      param,
+    )
+  }
   return ms
 }
