@@ -49,7 +49,7 @@ export async function rawUpsert(engine: 'sqlite' | 'postgres', db: TestDatabase,
     sqlite.pragma('synchronous = FULL')
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma(`cache_size = ${SQLITE_CACHE_KIB}`)
-    sqlite.exec("INSERT INTO spaces VALUES ('spc', 'raw', NULL, 0, 0)")
+    sqlite.exec("INSERT INTO spaces (id, name, create_time, update_time) VALUES ('spc', 'raw', 0, 0)")
     const stmt = sqlite.prepare(`INSERT INTO resources (${COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?) ${CONFLICT}`)
     const tx = sqlite.transaction((part: unknown[][]) => {
       for (const v of part) stmt.run(v)
@@ -63,7 +63,7 @@ export async function rawUpsert(engine: 'sqlite' | 'postgres', db: TestDatabase,
   }
   const client = new pg.Client({ connectionString: db.databaseUrl })
   await client.connect()
-  await client.query("INSERT INTO spaces VALUES ('spc', 'raw', NULL, 0, 0)")
+  await client.query("INSERT INTO spaces (id, name, create_time, update_time) VALUES ('spc', 'raw', 0, 0)")
   const prepared = rows.map(values)
   const start = performance.now()
   for (let i = 0; i < rows.length; i += chunk) {

@@ -12,7 +12,7 @@ import { pathSegment, spacePath } from './paths.js'
 
 // Mirrored rather than imported so the SDK does not load the contract's zod schemas at run time; the
 // `typeof` annotation makes the build fail if the contract's limit changes.
-const MAX_UPDATE_CHUNK: typeof BULK_UPDATE_MAX = 5000
+const MAX_UPDATE_CHUNK: typeof BULK_UPDATE_MAX = 100_000
 const MAX_DELETE_CHUNK: typeof BULK_DELETE_MAX = 5000
 
 /**

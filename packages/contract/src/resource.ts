@@ -1,8 +1,11 @@
 import { z } from 'zod'
 import { Labels, Meta, PageQuery } from './common.js'
 
-/** Most resources one `:bulkUpdate` request may carry; the SDK splits larger uploads into chunks. */
-export const BULK_UPDATE_MAX = 5000
+/**
+ * Most resources one `:bulkUpdate` request may carry, as Indent's SDK sends a whole upload in one
+ * request. The request's size is bounded too (`OPENINDENT_MAX_BULK_BODY_BYTES`); our SDK sends chunks.
+ */
+export const BULK_UPDATE_MAX = 100_000
 /** Most resource names one `:bulkDelete` request may carry. */
 export const BULK_DELETE_MAX = 5000
 

@@ -12,6 +12,8 @@ export interface Config {
   adminEmail: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   maxBodyBytes: number
+  /** Largest `:bulkUpdate` body, which may carry a whole upload (100,000 resources) at once. */
+  maxBulkBodyBytes: number
   validateResponses: boolean
   /** How long a denial answers identical approval checks, in ms. */
   denialWindowMs: number
@@ -50,6 +52,11 @@ const Schema = z.object({
     .int()
     .min(1024)
     .default(10 * 1024 * 1024),
+  maxBulkBodyBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
   validateResponses: z.enum(['true', 'false', '1', '0']).default('false'),
   denialWindow: z
     .string()
@@ -74,6 +81,7 @@ export const ENV_VARS = {
   adminEmail: 'OPENINDENT_ADMIN_EMAIL',
   logLevel: 'LOG_LEVEL',
   maxBodyBytes: 'OPENINDENT_MAX_BODY_BYTES',
+  maxBulkBodyBytes: 'OPENINDENT_MAX_BULK_BODY_BYTES',
   validateResponses: 'OPENINDENT_VALIDATE_RESPONSES',
   denialWindow: 'OPENINDENT_DENIAL_WINDOW',
   maxCheckWait: 'OPENINDENT_MAX_CHECK_WAIT',

@@ -86,6 +86,7 @@ export async function openRuntime(
       idempotencySweep,
       options: {
         maxBodyBytes: config.maxBodyBytes,
+        maxBulkBodyBytes: config.maxBulkBodyBytes,
         validateResponses: config.validateResponses,
         denialWindowMs: config.denialWindowMs,
         maxCheckWaitMs: config.maxCheckWaitMs,

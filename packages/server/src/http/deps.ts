@@ -24,6 +24,8 @@ export interface AppDeps {
 export interface AppOptions {
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number
+  /** Largest body of a route that takes a whole upload (`bodyLimit: 'bulk'`), in bytes. */
+  maxBulkBodyBytes: number
   /** Check every response against its schema (on in tests: catches drift between code and contract). */
   validateResponses: boolean
   /** How long a denial answers identical approval checks, in ms. */

@@ -43,6 +43,8 @@ export interface RouteDef<
   query?: Q
   body?: B
   response: R
+  /** `bulk` for a route that takes a whole upload in one body: it gets the larger limit. */
+  bodyLimit?: 'bulk'
   /** Success status; 200 unless given. */
   status?: number
   /**
@@ -127,7 +129,8 @@ async function run(
   }
   const params = def.params ? parse(def.params, rawParams) : undefined
   const query = def.query ? parse(def.query, c.req.query()) : undefined
-  const raw = def.body ? await readBody(c, deps.options.maxBodyBytes) : undefined
+  const limit = def.bodyLimit === 'bulk' ? deps.options.maxBulkBodyBytes : deps.options.maxBodyBytes
+  const raw = def.body ? await readBody(c, limit) : undefined
   const body = def.body ? parse(def.body, raw?.json) : undefined
 
   const execute = async () => {

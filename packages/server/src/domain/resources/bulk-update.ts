@@ -19,7 +19,7 @@ export async function bulkUpdateResources(
   requireRole(access, 'editor')
   if (inputs.length > BULK_UPDATE_MAX) {
     throw invalid(
-      `at most ${BULK_UPDATE_MAX} resources per request; send larger uploads in chunks`,
+      `at most ${BULK_UPDATE_MAX.toLocaleString('en-US')} resources per request; send larger uploads in chunks`,
       'resources',
     )
   }

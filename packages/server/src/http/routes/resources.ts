@@ -35,6 +35,7 @@ const bulkUpdate = (method: 'put' | 'post') =>
     auth: 'space',
     params: SpaceParams,
     body: BulkUpdateRequest,
+    bodyLimit: 'bulk',
     response: BulkUpdateResponse,
     handler: async ({ deps, access, body }) => {
       const stored = await bulkUpdateResources(deps, access, body.resources)
