@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { PageQuery, Timestamp } from './common.js'
+import { Meta, Name, PageQuery, Timestamp } from './common.js'
 import { Event } from './event.js'
 
 export const ListEventsQuery = PageQuery.extend({
@@ -46,4 +46,42 @@ export const WriteEventsRequest = z.strictObject({
     )
     .min(1)
     .max(1000),
+})
+
+/** One event as an app writes it (`events:write`, an audit input). */
+export const WriteEventInput = WriteEventsRequest.shape.events.element
+export type WriteEventInput = z.infer<typeof WriteEventInput>
+
+/**
+ * What an audit input accepts at its URL (Indent's DSN): `{ events }` as Indent's audit SDK posts it,
+ * with `target` and `async` as Indent's Go client adds them (accepted, not used).
+ */
+export const InputWriteRequest = z.strictObject({
+  events: WriteEventsRequest.shape.events,
+  target: z.unknown().optional(),
+  async: z.boolean().optional(),
+})
+/** `…/inputs/{space}/{provider}/{input}:writeBatch`. */
+export const InputWriteBatchRequest = z.strictObject({
+  events: WriteEventsRequest.shape.events,
+  async: z.boolean().optional(),
+})
+export const InputWriteResponse = z.object({ written: z.number().int() })
+
+/** A write-only audit input. `dsn` (its URL, holding the secret) is present only when it is created. */
+export const AuditInput = z.object({
+  name: z.string(),
+  displayName: z.string().optional(),
+  dsn: z.string().optional(),
+  revokeTime: Timestamp.optional(),
+  meta: Meta,
+})
+export type AuditInput = z.infer<typeof AuditInput>
+export const CreateAuditInputRequest = z.strictObject({
+  name: Name,
+  displayName: z.string().max(256).optional(),
+})
+export const ListAuditInputsResponse = z.object({
+  auditInputs: z.array(AuditInput),
+  nextPageToken: z.string().optional(),
 })

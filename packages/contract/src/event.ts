@@ -48,5 +48,7 @@ export const EVENT_NAMES = {
   ruleCreate: 'rule/create',
   ruleUpdate: 'rule/update',
   ruleDelete: 'rule/delete',
+  auditInputCreate: 'auditInput/create',
+  auditInputRevoke: 'auditInput/revoke',
 } as const
 export type EventName = (typeof EVENT_NAMES)[keyof typeof EVENT_NAMES]

@@ -1,3 +1,4 @@
+import type { AuditInputRepository } from './audit/inputs-ports.js'
 import type { AuditLog } from './audit/ports.js'
 import type { DomainEvent } from './events.js'
 import type { IdempotencyKeys } from './idempotency.js'
@@ -14,6 +15,7 @@ export interface Repositories {
   readonly tokens: TokenRepository
   readonly resources: ResourceRepository
   readonly audit: AuditLog
+  readonly auditInputs: AuditInputRepository
   readonly petitions: PetitionRepository
   readonly rules: RuleRepository
   readonly idempotency: IdempotencyKeys

@@ -6,8 +6,9 @@ import { handleError, sendError } from './errors.js'
 import { requestContext } from './middleware/request-context.js'
 import { openApiDocument } from './openapi.js'
 import type { RouteDef } from './route.js'
-import { mount } from './route.js'
+import { mount, toHonoPath } from './route.js'
 import { auditRoutes } from './routes/audit.js'
+import { auditInputRoutes } from './routes/audit-inputs.js'
 import { authRoutes } from './routes/auth.js'
 import { checkRoutes } from './routes/check.js'
 import { mountHealth } from './routes/health.js'
@@ -29,6 +30,7 @@ export const apiRoutes: RouteDef[] = [
   ...checkRoutes,
   ...ruleRoutes,
   ...auditRoutes,
+  ...auditInputRoutes,
 ]
 
 /** Builds the HTTP app. It opens nothing and listens nowhere: main does that, tests call `app.request()`. */
@@ -39,7 +41,29 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const openapi = openApiDocument(apiRoutes, VERSION)
   app.get('/v1/openapi.json', (c) => c.json(openapi))
   mount(app, deps, apiRoutes)
+  refuseOtherMethods(app, apiRoutes)
   app.notFound((c) => sendError(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`))
   app.onError(handleError)
   return app
+}
+
+/**
+ * A path that exists answers other methods with 405 and the methods it takes, not 404: a client that
+ * sent GET to an audit input's URL learns it only takes POST.
+ */
+function refuseOtherMethods(app: Hono<AppEnv>, routes: RouteDef[]): void {
+  const byPath = new Map<string, { methods: Set<string>; pattern: string }>()
+  for (const r of routes) {
+    const pattern = toHonoPath(r.path, r.paramPatterns)
+    const entry = byPath.get(pattern) ?? { methods: new Set<string>(), pattern }
+    entry.methods.add(r.method.toUpperCase())
+    byPath.set(pattern, entry)
+  }
+  for (const { methods, pattern } of byPath.values()) {
+    const allow = [...methods].sort().join(', ')
+    app.all(pattern, (c) => {
+      c.header('allow', allow)
+      return sendError(c, 'METHOD_NOT_ALLOWED', `${c.req.path} takes ${allow}, not ${c.req.method}`)
+    })
+  }
 }

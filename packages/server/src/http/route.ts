@@ -45,6 +45,10 @@ export interface RouteDef<
   response: R
   /** `bulk` for a route that takes a whole upload in one body: it gets the larger limit. */
   bodyLimit?: 'bulk'
+  /** Read the body as JSON whatever its content type (Indent's audit SDK sends none). */
+  anyContentType?: true
+  /** Regular expressions a path parameter must match for the route to match at all. */
+  paramPatterns?: Record<string, string>
   /** Success status; 200 unless given. */
   status?: number
   /**
@@ -73,13 +77,16 @@ export function route<
  * on a named resource (`{petition}:wait`) becomes `:petition{[^/:]+:wait}`; the route strips the
  * `:wait` from the parameter again (see `verbSuffixes`).
  */
-export function toHonoPath(path: string): string {
+export function toHonoPath(path: string, patterns: Record<string, string> = {}): string {
   let verbs = 0
   return path
     .split('/')
     .map((segment) => {
       const param = /^\{(\w+)\}$/.exec(segment)
-      if (param) return `:${param[1]}`
+      if (param) {
+        const pattern = patterns[param[1] as string]
+        return pattern === undefined ? `:${param[1]}` : `:${param[1]}{${pattern}}`
+      }
       const onResource = /^\{(\w+)\}:(\w+)$/.exec(segment)
       if (onResource) return `:${onResource[1]}{[^/:]+:${onResource[2]}}`
       if (segment.includes(':')) return `:verb${verbs++}{${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}}`
@@ -98,7 +105,9 @@ function verbSuffixes(path: string): Record<string, string> {
 export function mount(app: Hono<AppEnv>, deps: AppDeps, defs: RouteDef[]): void {
   for (const def of defs) {
     const suffixes = verbSuffixes(def.path)
-    app.on(def.method.toUpperCase(), toHonoPath(def.path), (c) => run(def, deps, c, suffixes))
+    app.on(def.method.toUpperCase(), toHonoPath(def.path, def.paramPatterns), (c) =>
+      run(def, deps, c, suffixes),
+    )
   }
 }
 
@@ -130,7 +139,7 @@ async function run(
   const params = def.params ? parse(def.params, rawParams) : undefined
   const query = def.query ? parse(def.query, c.req.query()) : undefined
   const limit = def.bodyLimit === 'bulk' ? deps.options.maxBulkBodyBytes : deps.options.maxBodyBytes
-  const raw = def.body ? await readBody(c, limit) : undefined
+  const raw = def.body ? await readBody(c, limit, def.anyContentType === true) : undefined
   const body = def.body ? parse(def.body, raw?.json) : undefined
 
   const execute = async () => {
@@ -156,9 +165,13 @@ function parse<S extends ZodType>(schema: S, value: unknown): z.infer<S> {
   return r.data
 }
 
-async function readBody(c: Context<AppEnv>, max: number): Promise<{ text: string; json: unknown }> {
+async function readBody(
+  c: Context<AppEnv>,
+  max: number,
+  anyContentType: boolean,
+): Promise<{ text: string; json: unknown }> {
   const type = c.req.header('content-type') ?? ''
-  if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+  if (!anyContentType && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
     throw httpError(
       'UNSUPPORTED_MEDIA_TYPE',
       'send the request body as JSON with "Content-Type: application/json"',

@@ -1,5 +1,6 @@
 import {
   type ApprovalRule,
+  type AuditInput,
   formatProtoDuration,
   type Grant,
   type Member,
@@ -9,6 +10,7 @@ import {
   type Space,
   type Token,
 } from '@openindent/contract'
+import type { AuditInputRecord } from '../domain/audit/inputs-ports.js'
 import { toIso } from '../domain/clock.js'
 import type { PetitionDetails } from '../domain/petitions/queries.js'
 import type { GrantRecord } from '../domain/petitions/types.js'
@@ -126,5 +128,13 @@ export function wireRule(space: string, r: RuleRecord): ApprovalRule {
     meta: { name: r.name, space, createTime: toIso(r.createTime), updateTime: toIso(r.updateTime) },
   }
   if (spec.displayName !== undefined) out.displayName = spec.displayName
+  return out
+}
+
+export function wireAuditInput(space: string, i: AuditInputRecord, dsn?: string): AuditInput {
+  const out: AuditInput = { name: i.name, meta: { name: i.name, space, createTime: toIso(i.createTime) } }
+  if (i.displayName !== undefined) out.displayName = i.displayName
+  if (dsn !== undefined) out.dsn = dsn
+  if (i.revokeTime !== undefined) out.revokeTime = toIso(i.revokeTime)
   return out
 }

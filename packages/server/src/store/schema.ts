@@ -181,6 +181,15 @@ export interface ApprovalRulesTable {
   update_time: Millis
 }
 
+export interface AuditInputsTable {
+  space_id: string
+  name: string
+  display_name: string | null
+  secret_hash: string
+  create_time: Millis
+  revoke_time: Millis | null
+}
+
 export interface Database {
   spaces: SpacesTable
   users: UsersTable
@@ -199,6 +208,7 @@ export interface Database {
   petition_approvals: PetitionApprovalsTable
   grants: GrantsTable
   approval_rules: ApprovalRulesTable
+  audit_inputs: AuditInputsTable
 }
 
 export type Engine = 'sqlite' | 'postgres'

@@ -4,6 +4,7 @@ import type { DataStore, Repositories, UnitOfWork } from '../domain/unit-of-work
 import { encodeAnnouncement } from './announcement.js'
 import type { EngineAdapter } from './engine.js'
 import { AuditRepo } from './repos/audit.js'
+import { AuditInputRepo } from './repos/audit-inputs.js'
 import { IdempotencyRepo } from './repos/idempotency.js'
 import { PetitionRepo } from './repos/petitions.js'
 import { PrincipalRepo } from './repos/principals.js'
@@ -24,6 +25,7 @@ class Repos implements Repositories {
   readonly tokens: TokenRepo
   readonly resources: ResourceRepo
   readonly audit: AuditRepo
+  readonly auditInputs: AuditInputRepo
   readonly idempotency: IdempotencyRepo
   readonly settings: SettingsRepo
   readonly petitions: PetitionRepo
@@ -38,6 +40,7 @@ class Repos implements Repositories {
     this.tokens = new TokenRepo(db)
     this.resources = new ResourceRepo(db, adapter)
     this.audit = new AuditRepo(db, adapter)
+    this.auditInputs = new AuditInputRepo(db)
     this.idempotency = new IdempotencyRepo(db)
     this.settings = new SettingsRepo(db)
     this.petitions = new PetitionRepo(db, adapter)

@@ -389,11 +389,22 @@ describe.each(ENGINES)('bad input on %s', (engine) => {
         ['GET', '/nope'],
         ['POST', '/v1'],
         ['GET', `${base}/widgets`],
-        ['DELETE', '/v1/spaces'],
-        ['PATCH', resources],
         ['GET', `${resources}/a/b`],
       ] as const) {
         await rejects(method, path, {}, 404, 'NOT_FOUND')
+      }
+    })
+
+    it('a path that exists answers a method it does not take with 405 and the methods it takes', async () => {
+      for (const [method, path, allow] of [
+        ['DELETE', '/v1/spaces', 'GET, POST'],
+        ['PATCH', resources, 'GET, POST'],
+        ['PUT', `${resources}:bulkDelete`, 'POST'],
+        ['GET', `/v1/${'a'.repeat(32)}`, 'POST'],
+      ] as const) {
+        const res = await s.call(method, path)
+        await expectError(res, 405, 'METHOD_NOT_ALLOWED')
+        expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow)
       }
     })
 
@@ -402,7 +413,6 @@ describe.each(ENGINES)('bad input on %s', (engine) => {
       for (const [method, path] of [
         ['PUT', `${base}/resourcesXbulkUpdate`],
         ['POST', `${base}/resourcesXbulkUpdate`],
-        ['PUT', `${resources}:bulkDelete`],
         ['POST', `${resources}:bulkUpdateX`],
         ['PUT', `${resources}:bulkupdate`],
         ['POST', `${resources}:pullUpdateX`],
@@ -705,7 +715,7 @@ describe.each(ENGINES)('bad input on %s', (engine) => {
 describe.each(ENGINES)('body size limit on %s', (engine) => {
   let s: TestServer
   beforeAll(async () => {
-    s = await startTestServer(engine, { maxBodyBytes: 4096 })
+    s = await startTestServer(engine, { maxBodyBytes: 4096, maxBulkBodyBytes: 4096 })
   })
   afterAll(() => s.close())
 

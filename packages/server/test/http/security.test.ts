@@ -17,6 +17,7 @@ interface Target {
   petition: string
   claim: string
   rule: string
+  auditInput: string
 }
 
 /**
@@ -73,6 +74,9 @@ const BODIES: Record<string, (t: Target) => unknown> = {
   'delete /v1/spaces/{space}/approvalRules/{rule}': () => undefined,
   'get /v1/spaces/{space}/events': () => undefined,
   'post /v1/spaces/{space}/events:write': () => ({ events: [{ event: 'app/intrusion' }] }),
+  'get /v1/spaces/{space}/auditInputs': () => undefined,
+  'post /v1/spaces/{space}/auditInputs': () => ({ name: 'intruder' }),
+  'delete /v1/spaces/{space}/auditInputs/{auditInput}': () => undefined,
 }
 
 const INTRUDER = { kind: 'user', id: 'intruder@example.com', email: 'intruder@example.com' }
@@ -119,6 +123,7 @@ function requestsFor(t: Target): SpaceRequest[] {
       .replace('{petition}', t.petition)
       .replace('{claim}', t.claim)
       .replace('{rule}', t.rule)
+      .replace('{auditInput}', t.auditInput)
     expect(path, route).not.toContain('{')
     return { route, method: r.method.toUpperCase(), path, body: body?.(t) }
   })
@@ -179,7 +184,8 @@ describe.each(ENGINES)('security on %s', (engine) => {
         body: { name: 'guarded', rule: { approvers: { role: 'editor' } } },
       }),
     )
-    return { petition: petition.name, claim: claim.id, rule: 'guarded' }
+    await created(s.call('POST', `${base}/auditInputs`, { token, body: { name: 'browser' } }))
+    return { petition: petition.name, claim: claim.id, rule: 'guarded', auditInput: 'browser' }
   }
 
   beforeAll(async () => {

@@ -89,6 +89,7 @@ export interface SpaceState {
   tokens: unknown[]
   petitions: unknown[]
   approvalRules: unknown[]
+  auditInputs: unknown[]
   auditHead: unknown
 }
 
@@ -110,6 +111,7 @@ export async function spaceState(
     tokens: await all(s, `${base}/tokens`, 'tokens', token),
     petitions: await all(s, `${base}/petitions`, 'petitions', token),
     approvalRules: await all(s, `${base}/approvalRules`, 'approvalRules', token),
+    auditInputs: await all(s, `${base}/auditInputs`, 'auditInputs', token),
     auditHead: await s.rt.store.audit.head(await spaceId(s, space)),
   }
 }

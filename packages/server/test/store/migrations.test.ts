@@ -24,8 +24,9 @@ const TABLES: (keyof Database)[] = [
   'petition_approvals',
   'grants',
   'approval_rules',
+  'audit_inputs',
 ]
-const ALL = ['0001_initial', '0002_petitions', '0003_identity', '0006_indent_phases']
+const ALL = ['0001_initial', '0002_petitions', '0003_identity', '0006_indent_phases', '0007_audit_inputs']
 
 async function tableNames(handle: DatabaseHandle): Promise<string[]> {
   const tables = await handle.db.introspection.getTables()
@@ -108,7 +109,11 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
       })
       .execute()
 
-    expect((await migrateToLatest(db, engine)).applied).toEqual(['0003_identity', '0006_indent_phases'])
+    expect((await migrateToLatest(db, engine)).applied).toEqual([
+      '0003_identity',
+      '0006_indent_phases',
+      '0007_audit_inputs',
+    ])
     const grant = await db.selectFrom('grants').select('petitioner_key').executeTakeFirstOrThrow()
     expect(grant.petitioner_key).toBe('user/jane@example.com')
     const subjects = await db.selectFrom('petition_subjects').select(['role', 'subject']).execute()

@@ -17,6 +17,7 @@ export const RESERVED_EVENT_PREFIXES = [
   'rule/',
   'petition/',
   'auth/',
+  'auditInput/',
 ] as const
 
 export function isReservedEventName(name: string): boolean {
@@ -28,7 +29,7 @@ export function isReservedEventName(name: string): boolean {
 /** Set on an event whose actor is not the caller that wrote it: `kind/id` of the caller. */
 export const WRITER_LABEL = 'openindent.dev/writer'
 
-type WriteEventInput = z.infer<typeof WriteEventsRequest>['events'][number]
+export type WriteEventInput = z.infer<typeof WriteEventsRequest>['events'][number]
 
 /**
  * Appends an app's own events to its space's chain, all or none. The timestamp defaults to now and the
@@ -41,6 +42,16 @@ export async function writeEvents(
   input: WriteEventInput[],
 ): Promise<AuditEvent[]> {
   requireRole(access, 'editor')
+  return appendAppEvents(ctx, access.space.id, access.actor, input)
+}
+
+/** Appends app events for `writer` (a caller or an audit input), after the checks every writer gets. */
+export async function appendAppEvents(
+  ctx: Ctx,
+  spaceId: string,
+  writer: EventResource,
+  input: WriteEventInput[],
+): Promise<AuditEvent[]> {
   const now = ctx.clock.now()
   const events = input.map((e, i): NewEvent => {
     if (isReservedEventName(e.event)) {
@@ -56,7 +67,7 @@ export async function writeEvents(
         throw invalid('timestamp must be an RFC 3339 timestamp', `events.${i}.timestamp`)
       timestamp = parsed
     }
-    const out: NewEvent = { event: e.event, actor: e.actor ?? access.actor, timestamp }
+    const out: NewEvent = { event: e.event, actor: e.actor ?? writer, timestamp }
     if (e.resources !== undefined) out.resources = e.resources
     if (e.reason !== undefined) out.reason = e.reason
     if (e.externalId !== undefined) out.externalId = e.externalId
@@ -64,12 +75,11 @@ export async function writeEvents(
     const labels: Record<string, string> = { ...e.meta?.labels }
     delete labels[WRITER_LABEL]
     // An app may name another actor (the user it acts for); the log still says which caller wrote it.
-    if (e.actor !== undefined && !sameActor(e.actor, access.actor))
-      labels[WRITER_LABEL] = actorKey(access.actor)
+    if (e.actor !== undefined && !sameActor(e.actor, writer)) labels[WRITER_LABEL] = actorKey(writer)
     if (e.meta?.labels !== undefined || labels[WRITER_LABEL] !== undefined) out.labels = labels
     return out
   })
-  const stored = await ctx.store.transaction((tx) => tx.audit.append(access.space.id, events))
+  const stored = await ctx.store.transaction((tx) => tx.audit.append(spaceId, events))
   return stored.map(toAuditEvent)
 }
 
