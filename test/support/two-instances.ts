@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createTestDatabase, type TestDatabase } from '../../packages/server/test/helpers/databases.js'
 import { runCli, type ServerProcess, startServerProcess } from './server-process.js'
 
@@ -38,6 +39,20 @@ export async function startTwoInstances(env: Record<string, string> = {}): Promi
     throw new Error('neither instance bootstrapped the space')
   }
   return { db, a, b, token: a.token, cli: (...args) => runCli(db, ...args), stop }
+}
+
+/**
+ * The instance id a server logs at start-up at debug level (start it with LOG_LEVEL=debug): it names
+ * the server's listener connection in pg_stat_activity.
+ */
+export async function instanceIdOf(server: ServerProcess): Promise<string> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const id = /"instance":"(inst_[^"]+)"/.exec(server.output())?.[1]
+    if (id) return id
+    if (Date.now() > deadline) throw new Error(`no instance id in the log:\n${server.output()}`)
+    await sleep(20)
+  }
 }
 
 /** A JSON request to `server`'s API with a bearer token; resolves with the status and parsed body. */
