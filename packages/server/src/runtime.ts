@@ -62,9 +62,17 @@ export async function openRuntime(
             changed(events)
             if (ack) barrier.acknowledge(ack)
           },
+          echoed: (ack) => barrier.echoed(ack),
           acknowledged: (payload) => barrier.received(payload),
-          down: () => freshness.suspend(),
-          up: () => freshness.resume(),
+          listening: () => barrier.listening(),
+          down: () => {
+            barrier.down()
+            freshness.suspend()
+          },
+          up: () => {
+            barrier.up()
+            freshness.resume()
+          },
         },
         logger,
       )

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,8 +10,11 @@ import type { DomainEvent } from '../../src/domain/events.js'
 import { openRuntime, type Runtime } from '../../src/runtime.js'
 import { decodeAnnouncement } from '../../src/store/announcement.js'
 import { openDatabase } from '../../src/store/connect.js'
+import { migrateToLatest } from '../../src/store/migrate.js'
 import { CHANGES_CHANNEL, postgresAdapter } from '../../src/store/postgres/adapter.js'
 import { ACKS_CHANNEL, AckBarrier, LISTENER_NAME_PREFIX } from '../../src/store/postgres/barrier.js'
+import { ChangeListener } from '../../src/store/postgres/listener.js'
+import type { Database } from '../../src/store/schema.js'
 import { type BarrierTicket, type CommitBarrier, Store } from '../../src/store/store.js'
 import { createTestDatabase, ENGINES, PG_ADMIN_URL, type TestDatabase } from '../helpers/databases.js'
 import { openTestStore, T0, type TestStore } from './support.js'
@@ -172,7 +176,7 @@ describe('the acknowledgement barrier on PostgreSQL', () => {
       })
       // A returned, so B has acknowledged; these ears hear it too, a moment later.
       const deadline = Date.now() + 10_000
-      while (!heard.some((h) => h.channel === ACKS_CHANNEL)) {
+      while (!heard.some((h) => h.channel === ACKS_CHANNEL && h.payload.includes('"b"'))) {
         expect(Date.now()).toBeLessThan(deadline)
         await sleep(5)
       }
@@ -186,7 +190,10 @@ describe('the acknowledgement barrier on PostgreSQL', () => {
       expect(announced.slice(0, -1).map((x) => x?.barrier)).toEqual(
         announced.slice(0, -1).map(() => undefined),
       )
-      const acks = heard.filter((h) => h.channel === ACKS_CHANNEL).map((h) => JSON.parse(h.payload))
+      const acks = heard
+        .filter((h) => h.channel === ACKS_CHANNEL)
+        .map((h) => JSON.parse(h.payload) as { i: string; b?: string })
+        .filter((ack) => ack.b !== undefined)
       expect(acks).toEqual([{ i: b.store.instanceId, b: barrier }])
     } finally {
       await ears.end()
@@ -214,27 +221,86 @@ describe('the acknowledgement barrier on PostgreSQL', () => {
   })
 })
 
-describe('the acknowledgement barrier with one instance', () => {
-  it('waits for nobody', async () => {
-    const database = await createTestDatabase('postgres')
-    const rt = await openRuntime(
-      loadConfig({ databaseUrl: database.databaseUrl, dataDir: database.dataDir }, { LOG_LEVEL: 'silent' }),
-      { logger: silent },
+describe('the acknowledgement barrier of an instance alone', () => {
+  let database: TestDatabase
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres')
+  })
+  afterAll(() => database?.drop())
+
+  it('costs a lone instance no read and no wait, until another instance greets it, and again once it is gone', async () => {
+    const url = database.databaseUrl ?? ''
+    // The runtime's wiring, over a pool whose queries are counted.
+    let reads = 0
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
+      log: (e) => {
+        if (e.query.sql.includes('pg_stat_activity')) reads++
+      },
+    })
+    await migrateToLatest(db, 'postgres')
+    const { logger, warnings } = recordingLogger()
+    const barrier = new AckBarrier(db, 'inst_lone', logger)
+    const listener = await ChangeListener.start(
+      url,
+      'inst_lone',
+      {
+        remote: (_events, ack) => ack && barrier.acknowledge(ack),
+        echoed: (ack) => barrier.echoed(ack),
+        acknowledged: (payload) => barrier.received(payload),
+        listening: () => barrier.listening(),
+        down: () => barrier.down(),
+        up: () => barrier.up(),
+      },
+      silent,
     )
+    const store = new Store(db, postgresAdapter, 'inst_lone')
+    store.useBarrier(barrier)
+    const revoke = () => store.transaction(async (tx) => tx.revokesAccess())
+    let other: Runtime | undefined
     try {
-      expect(await new AckBarrier(rt.store.db, rt.store.instanceId, silent).peers()).toEqual([])
-      const started = performance.now()
-      for (let i = 0; i < 50; i++) await rt.store.transaction(async (tx) => tx.revokesAccess())
-      const revoking = (performance.now() - started) / 50
-      const plainStart = performance.now()
-      for (let i = 0; i < 50; i++) await rt.store.transaction(async () => {})
-      const plain = (performance.now() - plainStart) / 50
-      console.info(
-        `one instance: revoking commit ${revoking.toFixed(2)} ms, plain commit ${plain.toFixed(2)} ms`,
+      // One read when it started listening, to learn who else does: nobody.
+      expect(reads).toBe(1)
+      expect(barrier.knownPeers()).toEqual([])
+      for (let i = 0; i < 20; i++) await revoke()
+      expect(reads).toBe(1)
+
+      // Another instance starts, and greets it: now each revoking commit reads who listens, and waits.
+      other = await openRuntime(
+        loadConfig({ databaseUrl: url, dataDir: database.dataDir }, { LOG_LEVEL: 'silent' }),
+        {
+          logger: silent,
+        },
       )
+      const otherId = other.store.instanceId
+      const deadline = Date.now() + 10_000
+      while (!barrier.knownPeers().includes(otherId)) {
+        expect(Date.now()).toBeLessThan(deadline)
+        await sleep(5)
+      }
+      const seen = new FreshCache<string>(other.caches.freshness)
+      seen.set('k', 'cached on the other', Number.POSITIVE_INFINITY, other.caches.freshness.current())
+      await revoke()
+      expect(reads).toBe(2)
+      expect(seen.get('k', 0)).toBeUndefined()
+
+      // It stops; the next revoking commit finds it gone and forgets it, and the one after costs nothing.
+      await other.close()
+      other = undefined
+      while ((await barrier.peers()).length > 0) {
+        expect(Date.now()).toBeLessThan(deadline + 10_000)
+        await sleep(5)
+      }
+      reads = 0
+      await revoke()
+      expect(barrier.knownPeers()).toEqual([])
+      for (let i = 0; i < 20; i++) await revoke()
+      expect(reads).toBe(1)
+      expect(warnings).toEqual([])
     } finally {
-      await rt.close()
-      await database.drop()
+      await other?.close()
+      await listener.close()
+      await db.destroy()
     }
   })
 })

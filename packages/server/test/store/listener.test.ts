@@ -87,13 +87,18 @@ describe('the PostgreSQL change listener', () => {
   it('keeps retrying while reconnects fail, then listens again and says so', async () => {
     const heard: { events: DomainEvent[]; barrier: string | undefined }[] = []
     const acks: string[] = []
+    const echoes: string[] = []
     const log: string[] = []
     const listener = await ChangeListener.start(
       gatedUrl,
       'inst_listening',
       {
         remote: (events, barrier) => heard.push({ events, barrier }),
+        echoed: (barrier) => echoes.push(barrier),
         acknowledged: (payload) => acks.push(payload),
+        listening: async () => {
+          log.push('listening')
+        },
         down: () => log.push('down'),
         up: () => log.push('up'),
       },
@@ -102,22 +107,22 @@ describe('the PostgreSQL change listener', () => {
       { minMs: 20, maxMs: 80 },
     )
     try {
-      expect(log).toEqual(['up'])
+      expect(log).toEqual(['listening', 'up'])
       expect(listener.connected).toBe(true)
 
       gate.open = false
       const before = gate.attempts
       gate.cut()
-      await until('the loss is noticed', () => log.length === 2)
-      expect(log).toEqual(['up', 'down'])
+      await until('the loss is noticed', () => log.length === 3)
+      expect(log).toEqual(['listening', 'up', 'down'])
       expect(listener.connected).toBe(false)
       // Three refused reconnects in a row, and it is still trying.
       await until('three refused reconnects', () => gate.attempts - before >= 3)
-      expect(log).toEqual(['up', 'down'])
+      expect(log).toEqual(['listening', 'up', 'down'])
 
       gate.open = true
       await until('listening again', () => listener.connected)
-      expect(log).toEqual(['up', 'down', 'up'])
+      expect(log).toEqual(['listening', 'up', 'down', 'listening', 'up'])
 
       // Both channels are listened to again on the new connection.
       const event: DomainEvent = {
@@ -128,7 +133,7 @@ describe('the PostgreSQL change listener', () => {
         at: T0,
       }
       const [payload] = encodeAnnouncement('inst_other', [event], 'barrier-1')
-      const own = encodeAnnouncement('inst_listening', [event])[0]
+      const own = encodeAnnouncement('inst_listening', [event], 'barrier-0')[0]
       const notifier = new pg.Client({ connectionString: database.databaseUrl })
       await notifier.connect()
       try {
@@ -146,7 +151,8 @@ describe('the PostgreSQL change listener', () => {
         'the announcement and the acknowledgement are heard',
         () => heard.length > 0 && acks.length > 0,
       )
-      // Its own announcement is left to its store; another instance's is passed on with its barrier.
+      // Its own announcement is left to its store, but its barrier echoed; another instance's is passed on.
+      expect(echoes).toEqual(['barrier-0'])
       expect(heard).toEqual([{ events: [event], barrier: 'barrier-1' }])
       expect(acks).toEqual(['{"i":"inst_other","b":"barrier-2"}'])
     } finally {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import type { Database } from '../schema.js'
 import type { BarrierTicket, CommitBarrier } from '../store.js'
 
-/** The channel on which instances acknowledge commits that took access away. */
+/** The channel on which instances say they listen, and acknowledge commits that took access away. */
 export const ACKS_CHANNEL = 'openindent_acks'
 
 /**
@@ -22,16 +22,18 @@ export const LISTENER_NAME_PREFIX = 'openindent-listener:'
  */
 export const ACK_TIMEOUT_MS = 2000
 
-/** An acknowledgement: instance `i` has applied the commit announced with barrier `b`. */
-interface AckWire {
+/** On ACKS_CHANNEL: instance `i` listens (a greeting), or has applied the commit of barrier `b`. */
+interface Wire {
   i: string
-  b: string
+  b?: string
 }
 
 interface Waiter {
+  /** This instance's listener has heard the commit's own announcement. */
+  echoed: boolean
   acked: Set<string>
-  /** Called on each acknowledgement that arrives while the committer waits. */
-  heard(): void
+  /** Called when the echo or an acknowledgement arrives. */
+  wake(): void
 }
 
 /**
@@ -42,11 +44,25 @@ interface Waiter {
  * each one's acknowledgement, for ACK_TIMEOUT_MS at most.
  *
  * The list is read after the commit, so it leaves out only instances that started listening after the
- * commit: those empty their caches when they start listening, and read the commit from then on. A
- * single instance waits for nobody: it pays one read of `pg_stat_activity` per revoking commit.
+ * commit: those empty their caches when they start listening, and read the commit from then on.
+ *
+ * A single instance pays nothing: no read, no wait. Each instance keeps the ids of the others it knows
+ * of: those listening when it started to listen (one read of pg_stat_activity), and those that greet
+ * it after (an instance greets once it listens, before it trusts its caches). When it knows of none it
+ * skips the read, once its own listener has heard the commit's announcement: notifications arrive in
+ * commit order, so by then it has heard every greeting committed before its commit, which is every
+ * instance that could have cached what the commit took away. Those it knows of are read again at the
+ * next revoking commit, which forgets the ones that have gone.
  */
 export class AckBarrier implements CommitBarrier {
   private readonly waiting = new Map<string, Waiter>()
+  /** Other instances this one knows of, with the `greetings` count when last heard of. */
+  private readonly known = new Map<string, number>()
+  private greetings = 0
+  /** Listening, and `known` is complete: the shortcut for a lone instance is safe. */
+  private hearing = false
+  /** Counts lost connections: an echo must come on the connection that was listening at the commit. */
+  private losses = 0
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -57,7 +73,7 @@ export class AckBarrier implements CommitBarrier {
 
   open(): BarrierTicket {
     const id = randomUUID()
-    const waiter: Waiter = { acked: new Set(), heard: () => {} }
+    const waiter: Waiter = { echoed: false, acked: new Set(), wake: () => {} }
     this.waiting.set(id, waiter)
     return {
       id,
@@ -66,21 +82,53 @@ export class AckBarrier implements CommitBarrier {
     }
   }
 
+  /**
+   * The listener listens (again): learn who else does, then greet them. Awaited before this instance
+   * trusts its caches (`up`), so that an instance committing after that is sure to hear of this one.
+   */
+  async listening(): Promise<void> {
+    await this.refresh()
+    await this.notify({ i: this.instanceId })
+  }
+
+  /** The listener is in use: `known` is complete and stays so while it hears every greeting. */
+  up(): void {
+    this.hearing = true
+  }
+
+  /** The listener lost its connection: greetings may go unheard, so `known` may be incomplete. */
+  down(): void {
+    this.hearing = false
+    this.losses++
+  }
+
   /** This instance has applied the commit announced with `barrier`: tell its committer. */
   acknowledge(barrier: string): void {
-    const payload = JSON.stringify({ i: this.instanceId, b: barrier } satisfies AckWire)
-    sql`SELECT pg_notify(${ACKS_CHANNEL}, ${payload})`.execute(this.db).catch((err: unknown) => {
+    this.notify({ i: this.instanceId, b: barrier }).catch((err: unknown) => {
       this.logger.warn({ err, barrier }, 'could not acknowledge a commit that took access away')
     })
   }
 
-  /** An acknowledgement heard on ACKS_CHANNEL (any instance's: only the committer waits for it). */
+  /** This instance's listener heard its own announcement carrying `barrier`. */
+  echoed(barrier: string): void {
+    const waiter = this.waiting.get(barrier)
+    if (!waiter) return
+    waiter.echoed = true
+    waiter.wake()
+  }
+
+  /** A greeting or an acknowledgement heard on ACKS_CHANNEL (any instance's). */
   received(payload: string): void {
-    const ack = decodeAck(payload)
-    const waiter = ack && this.waiting.get(ack.b)
-    if (!waiter || !ack) return
-    waiter.acked.add(ack.i)
-    waiter.heard()
+    const w = decode(payload)
+    if (!w || w.i === this.instanceId) return
+    if (w.b === undefined) {
+      this.known.set(w.i, ++this.greetings)
+      return
+    }
+    const waiter = this.waiting.get(w.b)
+    if (!waiter) return
+    waiter.acked.add(w.i)
+    waiter.wake()
   }
 
   /** The ids of the other instances listening to this database now. */
@@ -93,38 +141,67 @@ export class AckBarrier implements CommitBarrier {
     return rows.map((r) => r.name.slice(LISTENER_NAME_PREFIX.length)).filter((id) => id !== this.instanceId)
   }
 
+  /** The other instances this one knows of (see the class comment). */
+  knownPeers(): string[] {
+    return [...this.known.keys()]
+  }
+
+  /** Reads who listens; forgets those gone, except any that greeted while the read was under way. */
+  private async refresh(): Promise<string[]> {
+    const before = this.greetings
+    const peers = await this.peers()
+    for (const [id, heard] of this.known) if (heard <= before && !peers.includes(id)) this.known.delete(id)
+    for (const id of peers) if (!this.known.has(id)) this.known.set(id, before)
+    return peers
+  }
+
   private async wait(id: string, waiter: Waiter): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs
+    // Alone as far as this instance knows: certain once the same connection has heard its own
+    // announcement (see above).
+    const losses = this.losses
+    const alone = () => this.hearing && this.losses === losses && this.known.size === 0
+    if (alone() && (await this.until(waiter, () => waiter.echoed, deadline)) && alone()) return
     let peers: string[]
     try {
-      peers = await this.peers()
+      peers = await this.refresh()
     } catch (err) {
       // The commit stands; the caller is told it succeeded, and the instances hear of it as they can.
       this.logger.warn({ err, barrier: id }, 'could not list the other instances to wait for')
       return
     }
     const missing = () => peers.filter((p) => !waiter.acked.has(p))
-    if (missing().length === 0) return
-    const complete = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), this.timeoutMs)
-      waiter.heard = () => {
-        if (missing().length > 0) return
-        clearTimeout(timer)
-        resolve(true)
-      }
-    })
-    if (!complete) {
+    if (!(await this.until(waiter, () => missing().length === 0, deadline))) {
       this.logger.warn(
         { barrier: id, instances: missing(), timeoutMs: this.timeoutMs },
         'instances did not acknowledge a commit that took access away in time; they may honour it until they hear of it',
       )
     }
   }
+
+  /** Resolves true once `done()` holds (checked on each wake), false at `deadline`. */
+  private until(waiter: Waiter, done: () => boolean, deadline: number): Promise<boolean> {
+    if (done()) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))
+      waiter.wake = () => {
+        if (!done()) return
+        clearTimeout(timer)
+        resolve(true)
+      }
+    })
+  }
+
+  private async notify(w: Wire): Promise<void> {
+    await sql`SELECT pg_notify(${ACKS_CHANNEL}, ${JSON.stringify(w)})`.execute(this.db)
+  }
 }
 
-function decodeAck(payload: string): AckWire | undefined {
+function decode(payload: string): Wire | undefined {
   try {
-    const w = JSON.parse(payload) as Partial<AckWire>
-    return typeof w.i === 'string' && typeof w.b === 'string' ? { i: w.i, b: w.b } : undefined
+    const w = JSON.parse(payload) as Partial<Wire>
+    if (typeof w.i !== 'string' || (w.b !== undefined && typeof w.b !== 'string')) return undefined
+    return w.b === undefined ? { i: w.i } : { i: w.i, b: w.b }
   } catch {
     return undefined
   }

@@ -11,8 +11,15 @@ export interface ListenerHooks {
    * set when the committer waits for this instance to acknowledge, once it has applied them.
    */
   remote(events: DomainEvent[], barrier: string | undefined): void
-  /** An acknowledgement payload heard on ACKS_CHANNEL (see barrier.ts). */
+  /** This instance's own announcement of a commit with a barrier, heard back (see barrier.ts). */
+  echoed(barrier: string): void
+  /** A payload heard on ACKS_CHANNEL: a greeting or an acknowledgement (see barrier.ts). */
   acknowledged(payload: string): void
+  /**
+   * Listening and named, before `up`: the connection is of use only once this resolves (the barrier
+   * learns who else listens, and greets them). A rejection counts as a failed attempt to connect.
+   */
+  listening(): Promise<void>
   /** The connection is lost: changes may go unheard, so nothing cached can be trusted until `up`. */
   down(): void
   /** Listening (again): whatever was announced while down is unknown, so forget everything cached. */
@@ -73,11 +80,20 @@ export class ChangeListener {
       if (msg.channel === ACKS_CHANNEL) return this.hooks.acknowledged(msg.payload)
       if (msg.channel !== CHANGES_CHANNEL) return
       const decoded = decodeAnnouncement(msg.payload)
-      if (decoded && decoded.instanceId !== this.instanceId)
-        this.hooks.remote(decoded.events, decoded.barrier)
+      if (!decoded) return
+      if (decoded.instanceId !== this.instanceId) this.hooks.remote(decoded.events, decoded.barrier)
+      else if (decoded.barrier) this.hooks.echoed(decoded.barrier)
     })
-    client.on('error', (err) => this.lost(client, err))
-    client.on('end', () => this.lost(client))
+    // Lost before it is in use: the attempt fails. After: `lost` reconnects.
+    let gone = false
+    client.on('error', (err) => {
+      gone = true
+      this.lost(client, err)
+    })
+    client.on('end', () => {
+      gone = true
+      this.lost(client)
+    })
     try {
       await client.connect()
       await client.query(`LISTEN ${CHANGES_CHANNEL}`)
@@ -88,6 +104,8 @@ export class ChangeListener {
         'application_name',
         `${LISTENER_NAME_PREFIX}${this.instanceId}`,
       ])
+      await this.hooks.listening()
+      if (gone) throw new Error('the connection was lost while it started listening')
     } catch (err) {
       client.removeAllListeners('end')
       await client.end().catch(() => {})
