@@ -133,8 +133,11 @@ export class Store extends Repos implements DataStore {
       ticket?.cancel()
       throw err
     }
-    for (const listener of this.listeners) listener(events)
-    await ticket?.passed()
+    try {
+      for (const listener of this.listeners) listener(events)
+    } finally {
+      await ticket?.passed()
+    }
     return result
   }
 

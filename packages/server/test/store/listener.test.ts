@@ -160,4 +160,40 @@ describe('the PostgreSQL change listener', () => {
     }
     expect(listener.connected).toBe(false)
   })
+
+  it('counts a connection it could not set up (the barrier could not greet) as a failed attempt', async () => {
+    gate.open = true
+    const log: string[] = []
+    let refusals = 0
+    const listener = await ChangeListener.start(
+      gatedUrl,
+      'inst_greeting',
+      {
+        remote: () => {},
+        echoed: () => {},
+        acknowledged: () => {},
+        listening: async () => {
+          log.push('listening')
+          if (refusals > 0) {
+            refusals--
+            throw new Error('cannot greet')
+          }
+        },
+        down: () => log.push('down'),
+        up: () => log.push('up'),
+      },
+      pino({ level: 'silent' }),
+      { minMs: 20, maxMs: 80 },
+    )
+    try {
+      refusals = 2
+      gate.cut()
+      await until('up again', () => log.filter((e) => e === 'up').length === 2)
+      // Two set-ups failed, neither was taken for a working connection, the third was.
+      expect(log).toEqual(['listening', 'up', 'down', 'listening', 'listening', 'listening', 'up'])
+      expect(listener.connected).toBe(true)
+    } finally {
+      await listener.close()
+    }
+  })
 })
