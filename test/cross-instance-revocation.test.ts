@@ -80,7 +80,7 @@ describe('access taken away on one instance is gone on the other once the call r
     const serviceA = new IndentAPI({ baseURL: two.a.apiUrl, spaceName: 'default', apiToken: two.token })
     const serviceB = new IndentAPI({ baseURL: two.b.apiUrl, spaceName: 'default', apiToken: two.token })
     const stillGranted: string[] = []
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 20; i++) {
       const request = {
         petitioners: [PETITIONER],
         resources: [{ kind: 'customer', id: `cus_revoke_${i}` }],
@@ -104,7 +104,7 @@ describe('access taken away on one instance is gone on the other once the call r
 
   it('a service account deleted on A: B refuses its tokens on the next request', async () => {
     const accepted: number[] = []
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 20; i++) {
       const name = `gone-${i}`
       expect(
         (await api(two.a, two.token, 'POST', `${S}/serviceAccounts`, { name, roles: ['viewer'] })).status,
@@ -128,7 +128,7 @@ describe('access taken away on one instance is gone on the other once the call r
         (await api(two.a, two.token, 'PUT', `${S}/members/${email}`, { member: { roles } })).status,
       ).toBe(200)
     const stale: string[] = []
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 20; i++) {
       await setRoles(['editor'])
       // Listing tokens takes the editor role.
       await warmOnB(member, `${S}/tokens`)
