@@ -11,6 +11,7 @@ import { ExpiryJob } from './jobs/expiry.js'
 import { IdempotencySweepJob } from './jobs/idempotency-sweep.js'
 import { openDatabase } from './store/connect.js'
 import { migrateToLatest } from './store/migrate.js'
+import { AckBarrier } from './store/postgres/barrier.js'
 import { ChangeListener } from './store/postgres/listener.js'
 import { Store } from './store/store.js'
 
@@ -51,12 +52,34 @@ export async function openRuntime(
     const store = new Store(handle.db, handle.adapter, instanceId)
     store.onCommit(changed)
     if (handle.engine === 'postgres' && config.databaseUrl) {
+      const barrier = new AckBarrier(handle.db, instanceId, logger)
       listener = await ChangeListener.start(
         config.databaseUrl,
         instanceId,
-        { remote: changed, down: () => freshness.suspend(), up: () => freshness.resume() },
+        {
+          remote: (events, ack) => {
+            // Applied first (nothing cached before is trusted any more), acknowledged after.
+            changed(events)
+            if (ack) barrier.acknowledge(ack)
+          },
+          echoed: (ack) => barrier.echoed(ack),
+          acknowledged: (payload) => barrier.received(payload),
+          listening: () => barrier.listening(),
+          down: () => {
+            barrier.down()
+            freshness.suspend()
+          },
+          up: () => {
+            barrier.up()
+            freshness.resume()
+          },
+        },
         logger,
       )
+      store.useBarrier(barrier)
+      // The id names this instance's listener in pg_stat_activity (application_name). Debug, not info:
+      // the host CLI opens a runtime too, and its stdout must carry nothing but its output.
+      logger.debug({ instance: instanceId }, "listening for other instances' changes")
     }
     const stored = await store.settings.getOrInit(SIGNING_KEY, await generateSigningKey())
     const signer = await UserTokenSigner.fromStored(stored, clock)

@@ -24,6 +24,14 @@ export type PetitionEventType =
   | 'expired'
   | 'closed'
 
+/** Petition steps that end a grant, so that a cached "granted" answer must not outlive their commit. */
+const ENDS_ACCESS: ReadonlySet<PetitionEventType> = new Set(['revoked', 'expired', 'closed'])
+
+/** Whether committing `event` takes away access that an instance may have cached (see UnitOfWork). */
+export function takesAccessAway(event: DomainEvent): boolean {
+  return ENDS_ACCESS.has(event.type)
+}
+
 /**
  * Committed events reach subscribers here: this instance's own right after the commit, other
  * instances' when their announcement arrives. Delivery is best effort and in-process; anything that

@@ -28,6 +28,13 @@ export interface UnitOfWork extends Repositories {
    * instance's subscribers right after; a rollback drops it.
    */
   emit(event: DomainEvent): void
+  /**
+   * Says that this transaction takes away access another instance may have cached: a token, a service
+   * account, a membership or role, a space, a grant. Its commit then returns only once every other live
+   * instance has heard of it, so none honours the access after the caller is told it is gone. Events
+   * that take access away (see `takesAccessAway`) say so by themselves.
+   */
+  revokesAccess(): void
 }
 
 /** The store as the domain sees it. */

@@ -8,13 +8,31 @@ interface Wire {
   i: string
   /** Events as `[type, spaceId, petition, at]`. */
   e: [PetitionEventType, string, string, number][]
+  /**
+   * On the last payload of a commit that takes access away: the id every other instance acknowledges
+   * once it has applied the commit (see postgres/barrier.ts). Older versions ignore it.
+   */
+  b?: string
+}
+
+/** What an announcement says, decoded. */
+export interface Announcement {
+  instanceId: string
+  events: DomainEvent[]
+  /** Set when the committing instance waits for an acknowledgement (see `Wire.b`). */
+  barrier?: string
 }
 
 /**
  * A commit's announcement to other instances: who committed and the events, compactly. Always at least
- * one payload, since every commit may have changed what other instances cached.
+ * one payload, since every commit may have changed what other instances cached. `barrier` goes on the
+ * last payload, so an instance acknowledges only once it has applied all of them.
  */
-export function encodeAnnouncement(instanceId: string, events: readonly DomainEvent[]): string[] {
+export function encodeAnnouncement(
+  instanceId: string,
+  events: readonly DomainEvent[],
+  barrier?: string,
+): string[] {
   const payloads: string[] = []
   let batch: Wire['e'] = []
   let size = 0
@@ -29,21 +47,21 @@ export function encodeAnnouncement(instanceId: string, events: readonly DomainEv
     batch.push(item)
     size += len
   }
-  payloads.push(JSON.stringify({ i: instanceId, e: batch } satisfies Wire))
+  payloads.push(
+    JSON.stringify({ i: instanceId, e: batch, ...(barrier ? { b: barrier } : {}) } satisfies Wire),
+  )
   return payloads
 }
 
 /** The announcing instance and events of a payload; undefined for one this version cannot read. */
-export function decodeAnnouncement(
-  payload: string,
-): { instanceId: string; events: DomainEvent[] } | undefined {
+export function decodeAnnouncement(payload: string): Announcement | undefined {
   try {
     const w = JSON.parse(payload) as Partial<Wire>
     if (typeof w.i !== 'string' || !Array.isArray(w.e)) return undefined
     const events = w.e.map(
       ([type, spaceId, petition, at]): DomainEvent => ({ kind: 'petition', type, spaceId, petition, at }),
     )
-    return { instanceId: w.i, events }
+    return typeof w.b === 'string' ? { instanceId: w.i, events, barrier: w.b } : { instanceId: w.i, events }
   } catch {
     return undefined
   }

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import type { DomainEvent } from '../domain/events.js'
+import { type DomainEvent, takesAccessAway } from '../domain/events.js'
 import type { DataStore, Repositories, UnitOfWork } from '../domain/unit-of-work.js'
 import { encodeAnnouncement } from './announcement.js'
 import type { EngineAdapter } from './engine.js'
@@ -17,6 +17,27 @@ import type { Database, Engine } from './schema.js'
 
 /** Told after every commit, with the events the transaction emitted (possibly none). */
 export type CommitListener = (events: readonly DomainEvent[]) => void
+
+/**
+ * Holds back the commits that take access away until the other instances have applied them, so that
+ * once a revoking call returns no instance honours what it revoked. PostgreSQL has one (see
+ * postgres/barrier.ts). SQLite needs none: it is served by one process, whose own commits drop its
+ * caches before the call returns, and other processes (the host CLI) are noticed through
+ * `PRAGMA data_version`, read at most a millisecond apart (see Freshness).
+ */
+export interface CommitBarrier {
+  /** Called inside the transaction, before it commits. */
+  open(): BarrierTicket
+}
+
+export interface BarrierTicket {
+  /** Announced with the commit; other instances acknowledge it once applied. */
+  readonly id: string
+  /** After the commit: resolves once every other live instance acknowledged, or a bounded time passed. */
+  passed(): Promise<void>
+  /** The transaction rolled back: nothing to wait for. */
+  cancel(): void
+}
 
 /** Every repository bound to one connection or transaction. */
 class Repos implements Repositories {
@@ -54,15 +75,22 @@ class Repos implements Repositories {
 
 class Transaction extends Repos implements UnitOfWork {
   readonly events: DomainEvent[] = []
+  revoking = false
 
   emit(event: DomainEvent): void {
     this.events.push(event)
+    if (takesAccessAway(event)) this.revoking = true
+  }
+
+  revokesAccess(): void {
+    this.revoking = true
   }
 }
 
 /** One store over SQLite or PostgreSQL: the domain's repositories and its unit of work. */
 export class Store extends Repos implements DataStore {
   private readonly listeners: CommitListener[] = []
+  private barrier: CommitBarrier | undefined
 
   constructor(
     db: Kysely<Database>,
@@ -78,22 +106,41 @@ export class Store extends Repos implements DataStore {
     this.listeners.push(listener)
   }
 
+  /** Holds back commits that take access away with `barrier` (see CommitBarrier). */
+  useBarrier(barrier: CommitBarrier): void {
+    this.barrier = barrier
+  }
+
   /**
    * Runs `fn` in one write transaction. Before committing it announces the transaction to the other
-   * instances (PostgreSQL: in the same transaction); after committing it tells this instance.
+   * instances (PostgreSQL: in the same transaction); after committing it tells this instance and, when
+   * the transaction took access away, waits for the other instances to have applied it.
    */
   async transaction<T>(fn: (tx: UnitOfWork) => Promise<T>): Promise<T> {
     let events: DomainEvent[] = []
-    const result = await this.adapter.writeTransaction(this.db, async (trx) => {
-      const tx = new Transaction(trx, this.adapter)
-      const value = await fn(tx)
-      events = tx.events
-      for (const payload of encodeAnnouncement(this.instanceId, events)) {
-        await this.adapter.announce(trx, payload)
-      }
-      return value
-    })
-    for (const listener of this.listeners) listener(events)
+    let ticket: BarrierTicket | undefined
+    let result: T
+    try {
+      result = await this.adapter.writeTransaction(this.db, async (trx) => {
+        const tx = new Transaction(trx, this.adapter)
+        const value = await fn(tx)
+        events = tx.events
+        // Opened before the commit, so an acknowledgement that arrives at once is not missed.
+        if (tx.revoking) ticket = this.barrier?.open()
+        for (const payload of encodeAnnouncement(this.instanceId, events, ticket?.id)) {
+          await this.adapter.announce(trx, payload)
+        }
+        return value
+      })
+    } catch (err) {
+      ticket?.cancel()
+      throw err
+    }
+    try {
+      for (const listener of this.listeners) listener(events)
+    } finally {
+      await ticket?.passed()
+    }
     return result
   }
 

@@ -19,7 +19,9 @@ export interface AuthDeps {
 
 /**
  * Resolves a bearer token to a principal, or throws UNAUTHENTICATED. Answers are cached only until the
- * next committed write anywhere (see Freshness), so a revocation still takes effect at once.
+ * next committed write anywhere (see Freshness), so a revocation still takes effect at once, on every
+ * instance (a revoking commit waits for all of them: see UnitOfWork.revokesAccess), and for at most
+ * CACHE_TTL_MS when the token was revoked in SQL, bypassing the API.
  */
 export async function authenticate(deps: AuthDeps, bearer: string | undefined): Promise<Principal> {
   if (!bearer) throw unauthenticated('missing bearer token: send "Authorization: Bearer <token>"')

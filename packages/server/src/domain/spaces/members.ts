@@ -29,6 +29,9 @@ export async function putMember(
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
     const user = await ensureUser(tx.principals, address, input.displayName, now)
+    const before = await tx.principals.memberRoles(access.space.id, user.id)
+    // Adding a member or a role needs nothing: no instance caches a refusal. Dropping a role does.
+    if (before?.some((r) => !roles.includes(r))) tx.revokesAccess()
     await tx.principals.putMember(access.space.id, user.id, roles, now)
     await tx.audit.append(access.space.id, [
       {
@@ -62,6 +65,7 @@ export async function deleteMember(ctx: Ctx, access: SpaceAccess, email: string)
   const address = normalizeEmail(email)
   const now = ctx.clock.now()
   await ctx.store.transaction(async (tx) => {
+    tx.revokesAccess()
     const user = await tx.principals.userByEmail(address)
     if (!user || !(await tx.principals.deleteMember(access.space.id, user.id)))
       throw notFound(`member "${address}"`)

@@ -97,7 +97,11 @@ export async function updateSpace(
 /** Deletes a space and everything in it but its audit log. Instance administrators only. */
 export async function deleteSpace(ctx: Ctx, access: SpaceAccess): Promise<SpaceRecord> {
   if (!isInstanceAdmin(access.principal)) throw denied('only an instance administrator can delete spaces')
-  // In a transaction like every write, so the commit is announced and caches drop the space.
-  await ctx.store.transaction((tx) => tx.spaces.delete(access.space.id))
+  // In a transaction like every write, so the commit is announced and caches drop the space; the call
+  // returns once every instance has.
+  await ctx.store.transaction((tx) => {
+    tx.revokesAccess()
+    return tx.spaces.delete(access.space.id)
+  })
   return access.space
 }

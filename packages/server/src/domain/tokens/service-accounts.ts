@@ -47,6 +47,7 @@ export async function deleteServiceAccount(ctx: Ctx, access: SpaceAccess, name: 
   requireRole(access, 'editor')
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
+    tx.revokesAccess()
     const sa = await tx.principals.deleteServiceAccount(access.space.id, name, now)
     if (!sa) throw notFound(`service account "${name}"`)
     await tx.audit.append(access.space.id, [

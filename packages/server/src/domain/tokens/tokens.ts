@@ -72,6 +72,7 @@ export async function revokeToken(ctx: Ctx, access: SpaceAccess, id: string): Pr
   requireRole(access, 'editor')
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
+    tx.revokesAccess()
     if (!(await tx.tokens.revoke(access.space.id, id, now))) throw notFound(`active token "${id}"`)
     await tx.audit.append(access.space.id, [
       {

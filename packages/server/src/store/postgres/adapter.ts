@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { EngineAdapter } from '../engine.js'
 
-/** The channel every instance LISTENs on for committed changes (see notifier.ts). */
+/** The channel every instance LISTENs on for committed changes (see listener.ts). */
 export const CHANGES_CHANNEL = 'openindent_changes'
 
 /**

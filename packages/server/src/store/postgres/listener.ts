@@ -3,24 +3,44 @@ import type { Logger } from 'pino'
 import type { DomainEvent } from '../../domain/events.js'
 import { decodeAnnouncement } from '../announcement.js'
 import { CHANGES_CHANNEL } from './adapter.js'
+import { ACKS_CHANNEL, LISTENER_NAME_PREFIX } from './barrier.js'
 
 export interface ListenerHooks {
-  /** Events another instance committed (this instance's own are delivered by its store). */
-  remote(events: DomainEvent[]): void
+  /**
+   * Events another instance committed (this instance's own are delivered by its store). `barrier` is
+   * set when the committer waits for this instance to acknowledge, once it has applied them.
+   */
+  remote(events: DomainEvent[], barrier: string | undefined): void
+  /** This instance's own announcement of a commit with a barrier, heard back (see barrier.ts). */
+  echoed(barrier: string): void
+  /** A payload heard on ACKS_CHANNEL: a greeting or an acknowledgement (see barrier.ts). */
+  acknowledged(payload: string): void
+  /**
+   * Listening and named, before `up`: the connection is of use only once this resolves (the barrier
+   * learns who else listens, and greets them). A rejection counts as a failed attempt to connect.
+   */
+  listening(): Promise<void>
   /** The connection is lost: changes may go unheard, so nothing cached can be trusted until `up`. */
   down(): void
   /** Listening (again): whatever was announced while down is unknown, so forget everything cached. */
   up(): void
 }
 
-const BACKOFF_MIN_MS = 250
-const BACKOFF_MAX_MS = 10_000
+export interface Backoff {
+  /** The first retry comes after half of this to all of it; each failure doubles it, up to `maxMs`. */
+  minMs: number
+  maxMs: number
+}
+
+const BACKOFF: Backoff = { minMs: 250, maxMs: 10_000 }
 
 /**
  * One dedicated LISTEN connection per instance, kept up for as long as the instance runs: a lost
  * connection is retried with exponential backoff and jitter, forever. While it is down the instance
  * reports not ready and trusts no cache; announcements sent meanwhile are gone, so a reconnection
- * empties every cache.
+ * empties every cache. It hears other instances' commits and the acknowledgements of this instance's
+ * revoking commits; it sends nothing itself (acknowledgements go through the pool), so a slow send
+ * never holds back what it hears.
  */
 export class ChangeListener {
   private client: pg.Client | undefined
@@ -33,11 +53,18 @@ export class ChangeListener {
     private readonly instanceId: string,
     private readonly hooks: ListenerHooks,
     private readonly logger: Logger,
+    private readonly backoff: Backoff,
   ) {}
 
   /** Connects once (a first failure is an error at start-up), then keeps the connection up. */
-  static async start(url: string, instanceId: string, hooks: ListenerHooks, logger: Logger) {
-    const listener = new ChangeListener(url, instanceId, hooks, logger)
+  static async start(
+    url: string,
+    instanceId: string,
+    hooks: ListenerHooks,
+    logger: Logger,
+    backoff: Backoff = BACKOFF,
+  ) {
+    const listener = new ChangeListener(url, instanceId, hooks, logger, backoff)
     await listener.connect()
     return listener
   }
@@ -49,16 +76,36 @@ export class ChangeListener {
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url })
     client.on('notification', (msg) => {
-      if (msg.channel !== CHANGES_CHANNEL || msg.payload === undefined) return
+      if (msg.payload === undefined) return
+      if (msg.channel === ACKS_CHANNEL) return this.hooks.acknowledged(msg.payload)
+      if (msg.channel !== CHANGES_CHANNEL) return
       const decoded = decodeAnnouncement(msg.payload)
       if (!decoded) return
-      if (decoded.instanceId !== this.instanceId) this.hooks.remote(decoded.events)
+      if (decoded.instanceId !== this.instanceId) this.hooks.remote(decoded.events, decoded.barrier)
+      else if (decoded.barrier) this.hooks.echoed(decoded.barrier)
     })
-    client.on('error', (err) => this.lost(client, err))
-    client.on('end', () => this.lost(client))
+    // Lost before it is in use: the attempt fails. After: `lost` reconnects.
+    let gone = false
+    client.on('error', (err) => {
+      gone = true
+      this.lost(client, err)
+    })
+    client.on('end', () => {
+      gone = true
+      this.lost(client)
+    })
     try {
       await client.connect()
       await client.query(`LISTEN ${CHANGES_CHANNEL}`)
+      await client.query(`LISTEN ${ACKS_CHANNEL}`)
+      // Named only now that it listens: committers wait for the acknowledgement of every connection so
+      // named (see barrier.ts), and one named before listening could miss the announcement.
+      await client.query('SELECT set_config($1, $2, false)', [
+        'application_name',
+        `${LISTENER_NAME_PREFIX}${this.instanceId}`,
+      ])
+      await this.hooks.listening()
+      if (gone) throw new Error('the connection was lost while it started listening')
     } catch (err) {
       client.removeAllListeners('end')
       await client.end().catch(() => {})
@@ -81,7 +128,7 @@ export class ChangeListener {
 
   private retry(): void {
     if (this.closed) return
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt)
+    const ceiling = Math.min(this.backoff.maxMs, this.backoff.minMs * 2 ** this.attempt)
     this.attempt++
     const delay = ceiling / 2 + Math.random() * (ceiling / 2)
     this.timer = setTimeout(() => {
