@@ -28,6 +28,8 @@ describe('an instance whose PostgreSQL listener connection is cut (PostgreSQL on
   let listenerOfB: string
   let serviceA: IndentAPI
   let serviceB: IndentAPI
+  /** A person, who decides: service accounts do not review. */
+  let reviewerA: IndentAPI
 
   beforeAll(async () => {
     // Debug: each server logs its instance id, which names its listener connection.
@@ -37,6 +39,8 @@ describe('an instance whose PostgreSQL listener connection is cut (PostgreSQL on
     await admin.connect()
     serviceA = new IndentAPI({ baseURL: two.a.apiUrl, spaceName: 'default', apiToken: two.token })
     serviceB = new IndentAPI({ baseURL: two.b.apiUrl, spaceName: 'default', apiToken: two.token })
+    const userToken = two.cli('token', 'create', '--space', 'default', '--user', 'admin@localhost')
+    reviewerA = new IndentAPI({ baseURL: two.a.apiUrl, spaceName: 'default', apiToken: userToken })
   })
   afterAll(async () => {
     await admin?.end()
@@ -66,7 +70,7 @@ describe('an instance whose PostgreSQL listener connection is cut (PostgreSQL on
       reason: 'incident 77',
     }
     const opened = await serviceA.petition.check({ ...request, wait: 0 })
-    await serviceA.petition.approve({ petitionName: opened.petition.name, duration: '1h' })
+    await reviewerA.petition.approve({ petitionName: opened.petition.name, duration: '1h' })
     await until(
       'B sees the grant',
       async () => (await serviceB.petition.check({ ...request, wait: 0 })).status === 'granted',
@@ -129,7 +133,7 @@ describe('an instance whose PostgreSQL listener connection is cut (PostgreSQL on
     })
     await sleep(300)
     expect(state.answered).toBe(false)
-    await serviceA.petition.approve({ petitionName: waiting.petition.name, duration: '1h' })
+    await reviewerA.petition.approve({ petitionName: waiting.petition.name, duration: '1h' })
     const answer: CheckApprovalResponse = await held
     // Granted, not `waiting` at the end of the 20 s: the decision reached B through its new connection.
     expect(answer.status).toBe('granted')

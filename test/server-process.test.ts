@@ -67,7 +67,10 @@ describe('the server process', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('sqlite')
-    server = await startServerProcess({ dataDir: db.dataDir, env: { OPENINDENT_MAX_BODY_BYTES: '65536' } })
+    server = await startServerProcess({
+      dataDir: db.dataDir,
+      env: { OPENINDENT_MAX_BODY_BYTES: '65536', OPENINDENT_MAX_BULK_BODY_BYTES: '65536' },
+    })
   })
   afterAll(async () => {
     await server.stop()

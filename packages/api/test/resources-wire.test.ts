@@ -169,7 +169,7 @@ describe('bulkUpdate', () => {
   test('rejects a chunkSize above the contract limit or a bad concurrency', async () => {
     const { peer, client } = await serve((req, res) => json(res, 200, stored(req)))
     await expect(
-      client.resource.bulkUpdate({ resources: customers(1) }, { chunkSize: 5001 }),
+      client.resource.bulkUpdate({ resources: customers(1) }, { chunkSize: 100_001 }),
     ).rejects.toBeInstanceOf(IndentError)
     await expect(
       client.resource.bulkUpdate({ resources: customers(1) }, { concurrency: 0 }),
