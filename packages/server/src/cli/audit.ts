@@ -5,6 +5,7 @@ import type { AuditEvent } from '@openindent/contract'
 import { type Command, Option } from 'commander'
 import { eventFilter, parseRfc3339, streamEvents } from '../domain/audit/query.js'
 import { verifyChain } from '../domain/audit/verify.js'
+import { verifyGrants } from '../domain/audit/verify-grants.js'
 import { invalid } from '../domain/errors.js'
 import { cliAccess, type DbFlags, dbFlags, withRuntime } from './context.js'
 import { ProgressBar } from './progress.js'
@@ -98,20 +99,31 @@ export function registerAuditCommands(program: Command): void {
 
   audit
     .command('verify')
-    .description('check the hash chain of a space from its first event to its head; exit 1 if broken')
+    .description(
+      'check the hash chain of a space from its first event to its head, and its grants against their events; exit 1 if broken',
+    )
     .requiredOption('--space <name>', 'space')
     .action(async (o: { space: string }, cmd: Command) => {
       await withRuntime(dbFlags(cmd.optsWithGlobals<DbFlags>()), async (rt) => {
         const access = await cliAccess(rt, o.space)
         const result = await verifyChain(rt.store, access.space.id)
-        if (result.ok) {
-          process.stdout.write(`ok: ${result.events} events, head ${result.head.hash}\n`)
+        if (!result.ok) {
+          process.stdout.write(
+            `broken at seq ${result.seq}: ${result.problem} (${result.events} events intact before it)\n`,
+          )
+          process.exitCode = 1
           return
         }
-        process.stdout.write(
-          `broken at seq ${result.seq}: ${result.problem} (${result.events} events intact before it)\n`,
-        )
-        process.exitCode = 1
+        process.stdout.write(`ok: ${result.events} events, head ${result.head.hash}\n`)
+        const grants = await verifyGrants(rt.store, access.space.id)
+        if (!grants.ok) {
+          process.stdout.write(
+            `grants of petition ${grants.petition} differ from its events: ${grants.problem}\n`,
+          )
+          process.exitCode = 1
+          return
+        }
+        process.stdout.write(`ok: the grants of ${grants.petitions} petitions are what their events say\n`)
       })
     })
 }
