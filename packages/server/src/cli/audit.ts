@@ -4,10 +4,9 @@ import type { Writable } from 'node:stream'
 import type { AuditEvent } from '@openindent/contract'
 import { type Command, Option } from 'commander'
 import { eventFilter, parseRfc3339, streamChain } from '../domain/audit/query.js'
-import { verifyChain } from '../domain/audit/verify.js'
-import { verifyGrants } from '../domain/audit/verify-grants.js'
 import { invalid } from '../domain/errors.js'
 import { addChainFlags, type ChainFlags, chainFor, checkChainFlags } from './audit-chain.js'
+import { registerVerifyCommands } from './audit-verify.js'
 import { type DbFlags, dbFlags, withRuntime } from './context.js'
 import { ProgressBar } from './progress.js'
 
@@ -36,7 +35,9 @@ export const CSV_COLUMNS = [
 export function registerAuditCommands(program: Command): void {
   const audit = program
     .command('audit')
-    .description('export and verify the audit log (on this host, directly in the database)')
+    .description(
+      'export and verify the audit log, and take checkpoints of it (on this host, directly in the database)',
+    )
 
   addChainFlags(
     audit
@@ -101,36 +102,7 @@ export function registerAuditCommands(program: Command): void {
       })
     })
 
-  addChainFlags(
-    audit
-      .command('verify')
-      .description(
-        'check the hash chain of a space (or the instance) from its first event to its head, and its grants against their events; exit 1 if broken',
-      ),
-  ).action(async (o: ChainFlags, cmd: Command) => {
-    checkChainFlags(o)
-    await withRuntime(dbFlags(cmd.optsWithGlobals<DbFlags>()), async (rt) => {
-      const { chain } = await chainFor(rt, o)
-      const result = await verifyChain(rt.store, chain)
-      if (!result.ok) {
-        process.stdout.write(
-          `broken at seq ${result.seq}: ${result.problem} (${result.events} events intact before it)\n`,
-        )
-        process.exitCode = 1
-        return
-      }
-      process.stdout.write(`ok: ${result.events} events, head ${result.head.hash}\n`)
-      const grants = await verifyGrants(rt.store, chain)
-      if (!grants.ok) {
-        process.stdout.write(
-          `grants of petition ${grants.petition} differ from its events: ${grants.problem}\n`,
-        )
-        process.exitCode = 1
-        return
-      }
-      process.stdout.write(`ok: the grants of ${grants.petitions} petitions are what their events say\n`)
-    })
-  })
+  registerVerifyCommands(audit)
 }
 
 async function openFile(path: string): Promise<Writable> {
