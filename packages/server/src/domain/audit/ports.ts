@@ -108,9 +108,11 @@ export interface AuditLog {
     range: { after?: number | undefined; through?: number; limit?: number },
   ): Promise<EventLink[]>
   /**
-   * Petitions named by an `access/grant` or `access/revoke` event or by a grant row, after `after`
-   * in the database's order of names: verify walks them in batches.
+   * The next petitions after `after`, in the database's order of names, that have events or grant
+   * rows; `limit` bounds the rows read per side, not the names returned. Verify walks them in batches.
    */
   grantPetitions(chain: string, after: string | undefined, limit: number): Promise<string[]>
+  /** The `access/grant` and `access/revoke` events of these petitions, by petition, in chain order. */
+  grantEvents(chain: string, petitions: readonly string[]): Promise<StoredEvent[]>
   grantRows(chain: string, petitions: readonly string[]): Promise<GrantRow[]>
 }

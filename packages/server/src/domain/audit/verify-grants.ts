@@ -1,11 +1,13 @@
-import { EVENT_NAMES } from '@openindent/contract'
 import type { Repositories } from '../unit-of-work.js'
 import { compareGrants, deriveGrants } from './grant-derivation.js'
 
 export type GrantsResult = { ok: true; petitions: number } | { ok: false; petition: string; problem: string }
 
 export interface GrantsOptions {
-  /** Petitions read per batch: their events and grant rows are what is held in memory at once. */
+  /**
+   * Index entries read per side to find the next petitions (about this many events' worth): those
+   * petitions' events and grant rows are what is held in memory at once.
+   */
   batch?: number
 }
 
@@ -17,13 +19,14 @@ const ATTEMPTS = 3
  * `access/revoke` events make and end them, must be exactly its rows in `grants` (who, what, from
  * when, until when, revoked when), since the approval check reads the rows, not the events. Walks
  * the petitions named on either side in batches, so memory holds one batch whatever the log's size.
+ * Petitions with neither grant events nor rows pass trivially, and are counted.
  */
 export async function verifyGrants(
   store: Pick<Repositories, 'audit'>,
   chain: string,
   opts: GrantsOptions = {},
 ): Promise<GrantsResult> {
-  const batch = opts.batch ?? 200
+  const batch = opts.batch ?? 1000
   let petitions = 0
   let after: string | undefined
   for (;;) {
@@ -32,7 +35,7 @@ export async function verifyGrants(
     if (problem) return { ok: false, ...problem }
     petitions += names.length
     const last = names[names.length - 1]
-    if (last === undefined || names.length < batch) return { ok: true, petitions }
+    if (last === undefined) return { ok: true, petitions }
     after = last
   }
 }
@@ -49,9 +52,7 @@ async function checkBatch(
 ): Promise<{ petition: string; problem: string } | undefined> {
   let suspects = names
   for (let attempt = 1; suspects.length > 0; attempt++) {
-    const events = await store.audit.petitionEvents(chain, suspects, {
-      only: [EVENT_NAMES.accessGrant, EVENT_NAMES.accessRevoke],
-    })
+    const events = await store.audit.grantEvents(chain, suspects)
     const rows = await store.audit.grantRows(chain, suspects)
     const eventsOf = groupBy(events, (e) => e.petition ?? '')
     const rowsOf = groupBy(rows, (r) => r.petition)

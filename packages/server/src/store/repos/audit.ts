@@ -21,7 +21,7 @@ import { newId } from '../../domain/ids.js'
 import { chunks } from '../chunks.js'
 import type { EngineAdapter } from '../engine.js'
 import type { Database, EventResourcesTable, EventsTable } from '../schema.js'
-import { chainHeads, eventLinks, grantPetitions, grantRows } from './audit-links.js'
+import { chainHeads, eventLinks, grantEvents, grantPetitions, grantRows } from './audit-links.js'
 import { queryEvents } from './audit-query.js'
 
 export class AuditRepo implements AuditLog {
@@ -160,6 +160,10 @@ export class AuditRepo implements AuditLog {
 
   grantPetitions(chain: string, after: string | undefined, limit: number): Promise<string[]> {
     return grantPetitions(this.db, chain, after, limit)
+  }
+
+  grantEvents(chain: string, petitions: readonly string[]): Promise<StoredEvent[]> {
+    return grantEvents(this.db, chain, petitions)
   }
 
   grantRows(chain: string, petitions: readonly string[]): Promise<GrantRow[]> {
