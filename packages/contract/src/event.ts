@@ -32,6 +32,7 @@ export const EVENT_NAMES = {
   resourceDelete: 'resource/delete',
   spaceCreate: 'space/create',
   spaceUpdate: 'space/update',
+  spaceDelete: 'space/delete',
   memberUpdate: 'member/update',
   memberDelete: 'member/delete',
   serviceAccountCreate: 'serviceAccount/create',

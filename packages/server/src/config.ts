@@ -19,6 +19,12 @@ export interface Config {
   denialWindowMs: number
   /** The longest the server holds an approval check or `:wait` open, in ms (proxies may need less). */
   maxCheckWaitMs: number
+  /** Where the server appends a signed checkpoint line whenever a chain's head moved. */
+  checkpointFile: string | undefined
+  /** Where the server POSTs each new signed checkpoint as JSON. */
+  checkpointUrl: string | undefined
+  /** How often it looks for heads that moved, in ms. */
+  checkpointEveryMs: number
 }
 
 export interface ConfigFlags {
@@ -69,7 +75,21 @@ const Schema = z.object({
       const ms = parseGoDuration(v) ?? -1
       return ms >= 0 && ms <= MAX_WAIT_SECONDS * 1000
     }, `must be a Go duration from 0s to ${MAX_WAIT_SECONDS}s`),
+  checkpointFile: z.string().min(1).optional(),
+  checkpointUrl: z.string().refine(isHttpUrl, 'must be an http:// or https:// URL').optional(),
+  checkpointEvery: z
+    .string()
+    .default('1h')
+    .refine((v) => (parseGoDuration(v) ?? -1) >= 1000, 'must be a Go duration of at least 1s, such as 1h'),
 })
+
+function isHttpUrl(v: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(v).protocol)
+  } catch {
+    return false
+  }
+}
 
 /** The environment variables each setting reads. */
 export const ENV_VARS = {
@@ -85,6 +105,9 @@ export const ENV_VARS = {
   validateResponses: 'OPENINDENT_VALIDATE_RESPONSES',
   denialWindow: 'OPENINDENT_DENIAL_WINDOW',
   maxCheckWait: 'OPENINDENT_MAX_CHECK_WAIT',
+  checkpointFile: 'OPENINDENT_CHECKPOINT_FILE',
+  checkpointUrl: 'OPENINDENT_CHECKPOINT_URL',
+  checkpointEvery: 'OPENINDENT_CHECKPOINT_EVERY',
 } as const
 
 export class ConfigError extends Error {}
@@ -104,11 +127,14 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     throw new ConfigError(`invalid setting ${name}: ${issue?.message ?? 'invalid'}`)
   }
   const c = r.data
-  const { denialWindow, maxCheckWait, ...rest } = c
+  const { denialWindow, maxCheckWait, checkpointEvery, ...rest } = c
   return Object.freeze({
     ...rest,
     denialWindowMs: parseGoDuration(denialWindow) ?? 0,
     maxCheckWaitMs: parseGoDuration(maxCheckWait) ?? 0,
+    checkpointFile: c.checkpointFile === undefined ? undefined : resolve(c.checkpointFile),
+    checkpointUrl: c.checkpointUrl,
+    checkpointEveryMs: parseGoDuration(checkpointEvery) ?? 0,
     databaseUrl: c.databaseUrl,
     dataDir: resolve(c.dataDir),
     validateResponses: c.validateResponses === 'true' || c.validateResponses === '1',

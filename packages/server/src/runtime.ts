@@ -1,5 +1,6 @@
 import { type Logger, pino } from 'pino'
 import type { Config } from './config.js'
+import { CheckpointSigner } from './domain/audit/checkpoint-signer.js'
 import { generateSigningKey, UserTokenSigner } from './domain/auth/user-tokens.js'
 import { createCaches, FreshCache, Freshness } from './domain/cache.js'
 import { type Clock, systemClock } from './domain/clock.js'
@@ -7,6 +8,7 @@ import { type DomainEvent, LocalEventFeed } from './domain/events.js'
 import { newId } from './domain/ids.js'
 import type { AppDeps } from './http/deps.js'
 import type { JsonText } from './http/json-text.js'
+import { CheckpointJob, type CheckpointTarget, fileTarget, urlTarget } from './jobs/checkpoints.js'
 import { ExpiryJob } from './jobs/expiry.js'
 import { IdempotencySweepJob } from './jobs/idempotency-sweep.js'
 import { openDatabase } from './store/connect.js'
@@ -21,6 +23,10 @@ export interface Runtime extends AppDeps {
   store: Store
   expiry: ExpiryJob
   idempotencySweep: IdempotencySweepJob
+  /** Signs and verifies audit checkpoints with the instance's key. */
+  checkpointSigner: CheckpointSigner
+  /** Publishes checkpoints; only when a checkpoint file or URL is configured. */
+  checkpoints: CheckpointJob | undefined
   /** Starts the background jobs (the server does; one-shot CLI commands do not). */
   startJobs(): void
   close(): Promise<void>
@@ -86,6 +92,14 @@ export async function openRuntime(
     const ctx = { store, clock }
     const expiry = new ExpiryJob(ctx, logger)
     const idempotencySweep = new IdempotencySweepJob(ctx, logger)
+    const checkpointSigner = await CheckpointSigner.fromStored(stored)
+    const targets: CheckpointTarget[] = []
+    if (config.checkpointFile) targets.push(fileTarget(config.checkpointFile))
+    if (config.checkpointUrl) targets.push(urlTarget(config.checkpointUrl))
+    const checkpoints =
+      targets.length > 0
+        ? new CheckpointJob(ctx, checkpointSigner, targets, logger, config.checkpointEveryMs)
+        : undefined
     const live = listener
     return {
       config,
@@ -107,6 +121,8 @@ export async function openRuntime(
       },
       expiry,
       idempotencySweep,
+      checkpointSigner,
+      checkpoints,
       options: {
         maxBodyBytes: config.maxBodyBytes,
         maxBulkBodyBytes: config.maxBulkBodyBytes,
@@ -117,11 +133,13 @@ export async function openRuntime(
       startJobs() {
         expiry.start()
         idempotencySweep.start()
+        checkpoints?.start()
       },
       async close() {
         await new Promise<void>((resolve) => logger.flush(() => resolve()))
         await expiry.stop()
         await idempotencySweep.stop()
+        await checkpoints?.stop()
         await live?.close()
         await handle.close()
       },

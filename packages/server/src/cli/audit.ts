@@ -3,14 +3,14 @@ import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
 import type { AuditEvent } from '@openindent/contract'
 import { type Command, Option } from 'commander'
-import { eventFilter, parseRfc3339, streamEvents } from '../domain/audit/query.js'
-import { verifyChain } from '../domain/audit/verify.js'
+import { eventFilter, parseRfc3339, streamChain } from '../domain/audit/query.js'
 import { invalid } from '../domain/errors.js'
-import { cliAccess, type DbFlags, dbFlags, withRuntime } from './context.js'
+import { addChainFlags, type ChainFlags, chainFor, checkChainFlags } from './audit-chain.js'
+import { registerVerifyCommands } from './audit-verify.js'
+import { type DbFlags, dbFlags, withRuntime } from './context.js'
 import { ProgressBar } from './progress.js'
 
-interface ExportOpts {
-  space: string
+interface ExportOpts extends ChainFlags {
   format: 'ndjson' | 'csv'
   event?: string
   actor?: string
@@ -35,12 +35,17 @@ export const CSV_COLUMNS = [
 export function registerAuditCommands(program: Command): void {
   const audit = program
     .command('audit')
-    .description('export and verify the audit log (on this host, directly in the database)')
+    .description(
+      'export and verify the audit log, and take checkpoints of it (on this host, directly in the database)',
+    )
 
-  audit
-    .command('export')
-    .description('write the events of a space in chain order, oldest first, as NDJSON or CSV')
-    .requiredOption('--space <name>', 'space')
+  addChainFlags(
+    audit
+      .command('export')
+      .description(
+        'write the events of a space (or the instance) in chain order, oldest first, as NDJSON or CSV',
+      ),
+  )
     .addOption(new Option('--format <format>', 'output format').choices(['ndjson', 'csv']).default('ndjson'))
     .option('--event <name>', 'only this event name, e.g. access/approve')
     .option('--actor <id>', 'only this actor (its id, or its email when it has no id)')
@@ -50,6 +55,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--until <time>', 'only events before this RFC 3339 time')
     .option('--output <file>', 'write to this file (progress on stderr) instead of stdout')
     .action(async (o: ExportOpts, cmd: Command) => {
+      checkChainFlags(o)
       for (const [flag, value] of [
         ['--since', o.since],
         ['--until', o.until],
@@ -68,13 +74,13 @@ export function registerAuditCommands(program: Command): void {
         endTime: o.until,
       })
       await withRuntime(dbFlags(cmd.optsWithGlobals<DbFlags>()), async (rt) => {
-        const access = await cliAccess(rt, o.space)
+        const { chain } = await chainFor(rt, o)
         const out: Writable = o.output ? await openFile(o.output) : stdoutEndingQuietly()
         let bar: ProgressBar | undefined
         let count = 0
         try {
           if (o.format === 'csv') await write(out, `${CSV_COLUMNS.join(',')}\n`)
-          const events = streamEvents(rt, access, filter, {
+          const events = streamChain(rt, chain, filter, {
             // Progress only beside a file: on stdout it would mix into what a pipe reads.
             onProgress: (seq, head) => {
               if (!o.output) return
@@ -96,24 +102,7 @@ export function registerAuditCommands(program: Command): void {
       })
     })
 
-  audit
-    .command('verify')
-    .description('check the hash chain of a space from its first event to its head; exit 1 if broken')
-    .requiredOption('--space <name>', 'space')
-    .action(async (o: { space: string }, cmd: Command) => {
-      await withRuntime(dbFlags(cmd.optsWithGlobals<DbFlags>()), async (rt) => {
-        const access = await cliAccess(rt, o.space)
-        const result = await verifyChain(rt.store, access.space.id)
-        if (result.ok) {
-          process.stdout.write(`ok: ${result.events} events, head ${result.head.hash}\n`)
-          return
-        }
-        process.stdout.write(
-          `broken at seq ${result.seq}: ${result.problem} (${result.events} events intact before it)\n`,
-        )
-        process.exitCode = 1
-      })
-    })
+  registerVerifyCommands(audit)
 }
 
 async function openFile(path: string): Promise<Writable> {

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import { initial } from './migrations/0001_initial.js'
 import { petitions } from './migrations/0002_petitions.js'
 import { identity } from './migrations/0003_identity.js'
+import { audit } from './migrations/0004_audit.js'
 import { indentPhases } from './migrations/0006_indent_phases.js'
 import { auditInputs } from './migrations/0007_audit_inputs.js'
 import type { Database, Engine } from './schema.js'
@@ -13,6 +14,7 @@ function provider(engine: Engine): MigrationProvider {
         '0001_initial': initial(engine),
         '0002_petitions': petitions(engine),
         '0003_identity': identity(),
+        '0004_audit': audit(),
         '0006_indent_phases': indentPhases(),
         '0007_audit_inputs': auditInputs(engine),
       }

@@ -161,6 +161,13 @@ describe.each(ENGINES)('audit log API on %s', (engine) => {
       'events.0.timestamp',
     )
     await expectError(await write([]), 400, 'INVALID_ARGUMENT', 'events')
+    // An app event may not pass itself off as part of a petition's history.
+    await expectError(
+      await write([{ event: 'app/x', meta: { labels: { 'indent.com/petition': 'pet-1' } } }]),
+      400,
+      'INVALID_ARGUMENT',
+      'events.0.meta.labels',
+    )
     await expectError(await write([{ event: 'app/x', extra: 1 }]), 400, 'INVALID_ARGUMENT', 'events.0.extra')
     expect(await head()).toEqual(before)
   })

@@ -26,7 +26,14 @@ const TABLES: (keyof Database)[] = [
   'approval_rules',
   'audit_inputs',
 ]
-const ALL = ['0001_initial', '0002_petitions', '0003_identity', '0006_indent_phases', '0007_audit_inputs']
+const ALL = [
+  '0001_initial',
+  '0002_petitions',
+  '0003_identity',
+  '0004_audit',
+  '0006_indent_phases',
+  '0007_audit_inputs',
+]
 
 async function tableNames(handle: DatabaseHandle): Promise<string[]> {
   const tables = await handle.db.introspection.getTables()

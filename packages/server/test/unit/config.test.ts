@@ -97,6 +97,39 @@ describe('loadConfig', () => {
     )
   })
 
+  it('publishes checkpoints only when told where, hourly unless told otherwise', () => {
+    expect(loadConfig({}, {})).toMatchObject({
+      checkpointFile: undefined,
+      checkpointUrl: undefined,
+      checkpointEveryMs: 3_600_000,
+    })
+    const c = loadConfig(
+      {},
+      {
+        OPENINDENT_CHECKPOINT_FILE: 'checkpoints.ndjson',
+        OPENINDENT_CHECKPOINT_URL: 'https://witness.example.com/openindent',
+        OPENINDENT_CHECKPOINT_EVERY: '15m',
+      },
+    )
+    expect(isAbsolute(c.checkpointFile ?? '')).toBe(true)
+    expect(basename(c.checkpointFile ?? '')).toBe('checkpoints.ndjson')
+    expect(c).toMatchObject({
+      checkpointUrl: 'https://witness.example.com/openindent',
+      checkpointEveryMs: 900_000,
+    })
+  })
+
+  it('rejects a checkpoint URL that is not http(s) and an interval under a second, naming the variable', () => {
+    for (const url of ['ftp://example.com/x', 'not a url', '/relative'])
+      expect(configError(() => loadConfig({}, { OPENINDENT_CHECKPOINT_URL: url })).message).toContain(
+        'OPENINDENT_CHECKPOINT_URL',
+      )
+    for (const every of ['0s', '10ms', 'hourly', '-1h'])
+      expect(configError(() => loadConfig({}, { OPENINDENT_CHECKPOINT_EVERY: every })).message).toContain(
+        'OPENINDENT_CHECKPOINT_EVERY',
+      )
+  })
+
   it('returns a frozen object', () => {
     const c = loadConfig({}, {})
     expect(Object.isFrozen(c)).toBe(true)

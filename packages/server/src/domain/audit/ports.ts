@@ -52,7 +52,36 @@ export interface EventWindow {
   limit: number
 }
 
-/** Each space's append-only, hash-chained log. */
+/** One `event_resources` row: the event at `seq` is listed under the resource (kind, id). */
+export interface EventLink {
+  seq: number
+  kind: string
+  id: string
+}
+
+/** A row of the grants table, as verify compares it with the grant and revoke events. */
+export interface GrantRow {
+  id: string
+  petition: string
+  petitionerKey: string
+  resourceKey: string
+  startTime: number
+  expireTime: number | null
+  revokeTime: number | null
+}
+
+/** Where a chain ends; `space` is the name of the space it belongs to, while that space exists. */
+export interface ChainHead {
+  chain: string
+  seq: number
+  hash: string
+  space?: string
+}
+
+/**
+ * Each space's append-only, hash-chained log, and the instance's (see chains.ts). Methods taking a
+ * `spaceId` take any chain id.
+ */
 export interface AuditLog {
   /** Starts a space's chain; once, in the transaction that creates the space. */
   init(spaceId: string): Promise<void>
@@ -71,4 +100,19 @@ export interface AuditLog {
     petitions: readonly string[],
     opts?: { only?: readonly string[]; afterSeq?: number | undefined; limit?: number },
   ): Promise<StoredEvent[]>
+  /** Every chain's head, the instance's among them, in chain id order. */
+  heads(): Promise<ChainHead[]>
+  /** The `event_resources` rows with seq in (`after`, `through`], in seq order; both ends optional. */
+  links(
+    chain: string,
+    range: { after?: number | undefined; through?: number; limit?: number },
+  ): Promise<EventLink[]>
+  /**
+   * The next petitions after `after`, in the database's order of names, that have events or grant
+   * rows; `limit` bounds the rows read per side, not the names returned. Verify walks them in batches.
+   */
+  grantPetitions(chain: string, after: string | undefined, limit: number): Promise<string[]>
+  /** The `access/grant` and `access/revoke` events of these petitions, by petition, in chain order. */
+  grantEvents(chain: string, petitions: readonly string[]): Promise<StoredEvent[]>
+  grantRows(chain: string, petitions: readonly string[]): Promise<GrantRow[]>
 }

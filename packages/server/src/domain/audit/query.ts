@@ -85,34 +85,44 @@ export function toAuditEvent(row: ChainRecord | StoredEvent): AuditEvent {
  */
 export async function listEvents(ctx: Ctx, access: SpaceAccess, query: ListEventsQuery) {
   requireRole(access, AUDIT_READ_ROLE)
+  return listChain(ctx, access.space.id, query)
+}
+
+/** A page of any chain's events; the caller has checked who may read it. */
+export async function listChain(ctx: Ctx, chain: string, query: ListEventsQuery) {
   const filter = eventFilter(query)
   const after = decodePageToken(query.pageToken, isSeq)
   const ascending = query.ascending === 'true'
   const { items, nextPageToken } = await page<ChainRecord>(
     query.pageSize,
-    (limit) => ctx.store.audit.list(access.space.id, filter, { ascending, after, limit }),
+    (limit) => ctx.store.audit.list(chain, filter, { ascending, after, limit }),
     (last) => last.seq,
   )
   return { events: items.map(toAuditEvent), nextPageToken }
 }
 
+export interface StreamOptions {
+  batch?: number
+  onProgress?: (seq: number, headSeq: number) => void
+}
+
 /**
  * Every event matching `filter` in chain order, read in batches by keyset. It stops at the head it
  * found when it started, so an export of a live log ends and is a consistent prefix of the chain.
+ * The caller has checked who may read the chain (the host's CLI may read any).
  */
-export async function* streamEvents(
+export async function* streamChain(
   ctx: Ctx,
-  access: SpaceAccess,
+  chain: string,
   filter: EventFilter,
-  opts: { batch?: number; onProgress?: (seq: number, headSeq: number) => void } = {},
+  opts: StreamOptions = {},
 ): AsyncGenerator<AuditEvent> {
-  requireRole(access, AUDIT_READ_ROLE)
   const batch = opts.batch ?? 1000
-  const head = await ctx.store.audit.head(access.space.id)
+  const head = await ctx.store.audit.head(chain)
   const through = head?.seq ?? 0
   let after = 0
   for (;;) {
-    const rows = await ctx.store.audit.list(access.space.id, filter, {
+    const rows = await ctx.store.audit.list(chain, filter, {
       ascending: true,
       after,
       through,

@@ -1,4 +1,4 @@
-import type { AuditEvent, EventResource, WriteEventsRequest } from '@openindent/contract'
+import { type AuditEvent, type EventResource, LABELS, type WriteEventsRequest } from '@openindent/contract'
 import type { z } from 'zod'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
@@ -73,6 +73,14 @@ export async function appendAppEvents(
     if (e.externalId !== undefined) out.externalId = e.externalId
     if (e.sessionId !== undefined) out.sessionId = e.sessionId
     const labels: Record<string, string> = { ...e.meta?.labels }
+    // The label ties an event to a petition's history, always together with the petition column that
+    // only OpenIndent sets; verify reports an event with one and not the other.
+    if (labels[LABELS.petition] !== undefined) {
+      throw invalid(
+        `label ${LABELS.petition} is set by OpenIndent on its own petition events`,
+        `events.${i}.meta.labels`,
+      )
+    }
     delete labels[WRITER_LABEL]
     // An app may name another actor (the user it acts for); the log still says which caller wrote it.
     if (e.actor !== undefined && !sameActor(e.actor, writer)) labels[WRITER_LABEL] = actorKey(writer)

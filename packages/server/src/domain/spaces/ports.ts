@@ -1,6 +1,17 @@
 import type { Role } from '@openindent/contract'
 import type { MemberRecord, ServiceAccountRecord, SpaceRecord, SpaceSettings, UserRecord } from './types.js'
 
+/** How many rows of each kind a space holds: what deleting it destroys. */
+export interface SpaceContents {
+  resources: number
+  petitions: number
+  grants: number
+  members: number
+  serviceAccounts: number
+  tokens: number
+  approvalRules: number
+}
+
 /** Where spaces live. */
 export interface SpaceRepository {
   /** False when the name is taken. */
@@ -17,6 +28,7 @@ export interface SpaceRepository {
   ): Promise<SpaceRecord | undefined>
   /** Deletes the space and everything in it but its audit log. */
   delete(id: string): Promise<boolean>
+  contents(id: string): Promise<SpaceContents>
 }
 
 /** Users, their memberships of spaces, and service accounts. */

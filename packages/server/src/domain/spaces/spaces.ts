@@ -1,10 +1,12 @@
 import { EVENT_NAMES, type EventResource } from '@openindent/contract'
+import { INSTANCE_CHAIN, isReservedChainId } from '../audit/chains.js'
 import { isInstanceAdmin, type Principal, requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
-import { alreadyExists, denied } from '../errors.js'
+import { alreadyExists, denied, invalid, notFound } from '../errors.js'
 import { newId } from '../ids.js'
 import { decodePageToken, isString, page } from '../pagination.js'
 import type { UnitOfWork } from '../unit-of-work.js'
+import { spaceCreated, spaceDeleted, spaceResource } from './instance-events.js'
 import type { SpaceRecord, SpaceSettings } from './types.js'
 
 /** Creates a space with its audit chain, in the caller's transaction when there is one. */
@@ -14,17 +16,15 @@ export async function createSpaceIn(
   input: { name: string; displayName?: string | undefined },
   now: number,
 ): Promise<SpaceRecord> {
+  // Names are checked at the edges; this guard is for the chain ids that no name may ever take.
+  if (isReservedChainId(input.name)) throw invalid(`space names cannot start with "_"`, 'space.name')
   const id = newId('spc')
   if (!(await tx.spaces.create({ id, ...input }, now))) throw alreadyExists(`space "${input.name}"`)
   await tx.audit.init(id)
   await tx.audit.append(id, [
-    {
-      event: EVENT_NAMES.spaceCreate,
-      actor,
-      resources: [{ kind: 'openindent.v1.Space', id: input.name }],
-      timestamp: now,
-    },
+    { event: EVENT_NAMES.spaceCreate, actor, resources: [spaceResource(input.name)], timestamp: now },
   ])
+  await tx.audit.append(INSTANCE_CHAIN, [spaceCreated({ id, name: input.name }, actor, now)])
   const space: SpaceRecord = {
     id,
     name: input.name,
@@ -94,14 +94,26 @@ export async function updateSpace(
   })
 }
 
-/** Deletes a space and everything in it but its audit log. Instance administrators only. */
+/**
+ * Deletes a space and everything in it but its audit log. Instance administrators only. The space's
+ * chain ends with a `space/delete` event (appending locks its head, so the chain cannot move under
+ * us), and the instance log, which outlives the space, records what went with it and where that
+ * chain ended: with the space gone, nothing else would show that it ever held anything.
+ */
 export async function deleteSpace(ctx: Ctx, access: SpaceAccess): Promise<SpaceRecord> {
   if (!isInstanceAdmin(access.principal)) throw denied('only an instance administrator can delete spaces')
+  const { space, actor } = access
+  const now = ctx.clock.now()
   // In a transaction like every write, so the commit is announced and caches drop the space; the call
   // returns once every instance has.
-  await ctx.store.transaction((tx) => {
+  await ctx.store.transaction(async (tx) => {
     tx.revokesAccess()
-    return tx.spaces.delete(access.space.id)
+    const [last] = await tx.audit.append(space.id, [
+      { event: EVENT_NAMES.spaceDelete, actor, resources: [spaceResource(space.name)], timestamp: now },
+    ])
+    const contents = await tx.spaces.contents(space.id)
+    if (!last || !(await tx.spaces.delete(space.id))) throw notFound(`space "${space.name}"`)
+    await tx.audit.append(INSTANCE_CHAIN, [spaceDeleted(space, actor, contents, last, now)])
   })
-  return access.space
+  return space
 }

@@ -1,5 +1,6 @@
 import { AuditEvent, ListEventsQuery, ListEventsResponse, WriteEventsRequest } from '@openindent/contract'
 import { z } from 'zod'
+import { listInstanceEvents } from '../../domain/audit/instance.js'
 import { listEvents } from '../../domain/audit/query.js'
 import { writeEvents } from '../../domain/audit/write.js'
 import { type RouteDef, route } from '../route.js'
@@ -10,6 +11,17 @@ const TAG = 'Audit'
 const WriteEventsResponse = z.object({ events: z.array(AuditEvent) })
 
 export const auditRoutes: RouteDef[] = [
+  route({
+    method: 'get',
+    path: '/v1/audit/events',
+    summary:
+      "List the instance's audit events (spaces created and deleted), newest first, with the filters of a space's log (instance administrators)",
+    tag: TAG,
+    auth: 'principal',
+    query: ListEventsQuery,
+    response: ListEventsResponse,
+    handler: ({ deps, principal, query }) => listInstanceEvents(deps, principal, query),
+  }),
   route({
     method: 'get',
     path: '/v1/spaces/{space}/events',

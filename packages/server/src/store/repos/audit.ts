@@ -2,9 +2,12 @@ import type { Event } from '@openindent/contract'
 import type { Kysely } from 'kysely'
 import type {
   AuditLog,
+  ChainHead,
   ChainRecord,
   EventFilter,
+  EventLink,
   EventWindow,
+  GrantRow,
   StoredEvent,
 } from '../../domain/audit/ports.js'
 import {
@@ -18,6 +21,7 @@ import { newId } from '../../domain/ids.js'
 import { chunks } from '../chunks.js'
 import type { EngineAdapter } from '../engine.js'
 import type { Database, EventResourcesTable, EventsTable } from '../schema.js'
+import { chainHeads, eventLinks, grantEvents, grantPetitions, grantRows } from './audit-links.js'
 import { queryEvents } from './audit-query.js'
 
 export class AuditRepo implements AuditLog {
@@ -141,6 +145,29 @@ export class AuditRepo implements AuditLog {
       if (r.petition !== null) out.petition = r.petition
       return out
     })
+  }
+
+  heads(): Promise<ChainHead[]> {
+    return chainHeads(this.db)
+  }
+
+  links(
+    chain: string,
+    range: { after?: number | undefined; through?: number; limit?: number },
+  ): Promise<EventLink[]> {
+    return eventLinks(this.db, chain, range)
+  }
+
+  grantPetitions(chain: string, after: string | undefined, limit: number): Promise<string[]> {
+    return grantPetitions(this.db, chain, after, limit)
+  }
+
+  grantEvents(chain: string, petitions: readonly string[]): Promise<StoredEvent[]> {
+    return grantEvents(this.db, chain, petitions)
+  }
+
+  grantRows(chain: string, petitions: readonly string[]): Promise<GrantRow[]> {
+    return grantRows(this.db, chain, petitions)
   }
 }
 

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
-import type { SpaceRepository } from '../../domain/spaces/ports.js'
+import type { SpaceContents, SpaceRepository } from '../../domain/spaces/ports.js'
 import type { SpaceRecord, SpaceSettings } from '../../domain/spaces/types.js'
 import type { Database, SpacesTable } from '../schema.js'
+import { countSpaceContents } from './space-contents.js'
 
 export class SpaceRepo implements SpaceRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -84,6 +85,10 @@ export class SpaceRepo implements SpaceRepository {
   async delete(id: string): Promise<boolean> {
     const r = await this.db.deleteFrom('spaces').where('id', '=', id).executeTakeFirst()
     return Number(r.numDeletedRows) > 0
+  }
+
+  contents(id: string): Promise<SpaceContents> {
+    return countSpaceContents(this.db, id)
   }
 }
 
