@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cliAccess } from '../../src/cli/context.js'
 import { loadConfig } from '../../src/config.js'
+import { accessSpace } from '../../src/domain/auth/authenticate.js'
 import { bootstrap } from '../../src/domain/bootstrap.js'
 import { decide } from '../../src/domain/petitions/lifecycle/decide.js'
 import { openPetition } from '../../src/domain/petitions/lifecycle/open.js'
@@ -30,7 +31,11 @@ describe.each(ENGINES)('openindent audit verify and export, instance log and gra
         resources: [{ kind: 'customer', id: 'c1' }],
       })
       petition = opened.petition.name
-      await decide(rt, access, petition, {
+      // Decided by a person other than the filer (four eyes): the first-run admin.
+      const admin = await rt.store.principals.userByEmail('admin@example.com')
+      if (!admin) throw new Error('no admin')
+      const reviewer = await accessSpace(rt, { type: 'user', user: admin }, 'default')
+      await decide(rt, reviewer, petition, {
         event: 'access/approve',
         labels: { 'indent.com/time/duration': '2h' },
       })

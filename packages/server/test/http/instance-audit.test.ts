@@ -40,7 +40,10 @@ describe.each(ENGINES)('the instance audit log on %s', (engine) => {
       s.call('POST', `${b}/serviceAccounts`, { ...as, body: { name: 'bot', roles: ['editor'] } }),
       201,
     )
-    await json(s.call('POST', `${b}/tokens`, { ...as, body: { serviceAccount: 'bot' } }), 201)
+    const bot = await json<{ accessToken: string }>(
+      s.call('POST', `${b}/tokens`, { ...as, body: { serviceAccount: 'bot' } }),
+      201,
+    )
     await json(
       s.call('PUT', `${b}/resources:bulkUpdate`, {
         ...as,
@@ -54,9 +57,10 @@ describe.each(ENGINES)('the instance audit log on %s', (engine) => {
       }),
       201,
     )
+    // Filed by the bot, approved by a person (four eyes).
     const petition = await json<{ name: string }>(
       s.call('POST', `${b}/petitions`, {
-        ...as,
+        token: bot.accessToken,
         body: {
           petition: {
             petitioners: [{ kind: 'user', id: 'alice@example.com', email: 'alice@example.com' }],

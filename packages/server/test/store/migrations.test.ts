@@ -118,6 +118,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
 
     expect((await migrateToLatest(db, engine)).applied).toEqual([
       '0003_identity',
+      '0004_audit',
       '0006_indent_phases',
       '0007_audit_inputs',
     ])

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyGrants } from '../../src/domain/audit/verify-grants.js'
 import { ENGINES } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
-import { spaceId } from '../http/support.js'
+import { spaceId, userToken } from '../http/support.js'
 
 const base = '/v1/spaces/default'
 const HOUR = 3_600_000
@@ -33,8 +33,14 @@ describe.each(ENGINES)('verify derives grants from their events on %s', (engine)
         s.call('POST', `${base}/petitions`, { body: { petition: { petitioners, resources } } }),
       )
     ).name
-  const claim = (name: string, claim: object) =>
-    ok(s.call('POST', `${base}/petitions/${name}/claims`, { body: { claim } }))
+  // Petitions are filed by the bootstrap service account and decided by a person (four eyes).
+  const claim = async (name: string, claim: object) =>
+    ok(
+      s.call('POST', `${base}/petitions/${name}/claims`, {
+        token: await userToken(s, s.boot.adminEmail),
+        body: { claim },
+      }),
+    )
   const approve = (name: string, labels: Record<string, string>) =>
     claim(name, { event: 'access/approve', meta: { labels } })
   const db = () => s.rt.store.db
