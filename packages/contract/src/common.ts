@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isFinerThanGranularity } from './duration.js'
 
 /** Label maps are string → string, as in Indent and Kubernetes. */
 export const Labels = z.record(z.string().min(1).max(317), z.string().max(4096))
@@ -36,4 +37,17 @@ export const Name = z
   .regex(
     /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
     'lower-case letters, digits and dashes, starting and ending alphanumeric',
+  )
+
+/**
+ * A Go duration string (`1h`, `90m`, `1h30m`). Durations count whole milliseconds: a positive one
+ * with a finer part (`1ns`, `1.5ms`) is refused here rather than rounded. Whether the text is a
+ * duration at all, and its sign, each field's owner checks with its own message.
+ */
+export const GoDurationText = z
+  .string()
+  .max(64)
+  .refine(
+    (v) => !isFinerThanGranularity(v),
+    'durations are whole milliseconds: a finer part (such as 1ns or 1.5ms) is not accepted',
   )

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { Labels, Meta, PageQuery, Timestamp } from './common.js'
+import { GoDurationText, Labels, Meta, PageQuery, Timestamp } from './common.js'
+import { isFinerThanGranularity } from './duration.js'
 import { Event, EventResource } from './event.js'
 
 /** Label keys Indent uses on claims and petitions. */
@@ -62,7 +63,7 @@ export const CreatePetitionRequest = z.strictObject({
     petitioners: z.array(PetitionResource).min(1).max(100).optional(),
     resources: z.array(PetitionResource).min(1).max(100),
     reason: z.string().max(4096).optional(),
-    defaultDuration: z.string().max(64).optional(),
+    defaultDuration: GoDurationText.optional(),
     meta: z.looseObject({ labels: Labels.optional() }).optional(),
   }),
   waitForReviewable: z.boolean().optional(),
@@ -97,7 +98,14 @@ export const CreateClaimRequest = z.strictObject({
     reason: z.string().max(4096).optional(),
     resources: z.array(EventResource).max(200).optional(),
     actor: EventResource.optional(),
-    meta: z.looseObject({ labels: Labels.optional() }).optional(),
+    meta: z
+      .looseObject({ labels: Labels.optional() })
+      .optional()
+      // The approved duration travels as a label; it obeys the same granularity as every duration.
+      .refine((meta) => !isFinerThanGranularity(meta?.labels?.[LABELS.duration] ?? ''), {
+        message: `${LABELS.duration}: durations are whole milliseconds: a finer part (such as 1ns or 1.5ms) is not accepted`,
+        path: ['labels'],
+      }),
   }),
 })
 export type CreateClaimRequest = z.infer<typeof CreateClaimRequest>
@@ -123,7 +131,7 @@ export const CheckApprovalRequest = z.strictObject({
   resources: z.array(PetitionResource).min(1).max(100),
   reason: z.string().max(4096).optional(),
   /** Requested duration, as a Go duration string. */
-  duration: z.string().max(64).optional(),
+  duration: GoDurationText.optional(),
   /** Seconds to hold the request open for a decision. */
   wait: WaitSeconds.optional(),
 })

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { parseGoDuration } from '@openindent/contract'
+import { parseDuration, parseGoDuration } from '@openindent/contract'
 import { z } from 'zod'
 
 /** Settings from flags (which win) and the environment. Parsed once, frozen; nothing else reads process.env. */
@@ -54,15 +54,18 @@ const Schema = z.object({
   denialWindow: z
     .string()
     .default('15m')
-    .refine((v) => (parseGoDuration(v) ?? -1) >= 0, 'must be a Go duration such as 15m'),
+    .refine((v) => wholeMs(v, 0, Number.MAX_SAFE_INTEGER), 'must be a Go duration such as 15m'),
   maxCheckWait: z
     .string()
     .default('30s')
-    .refine((v) => {
-      const ms = parseGoDuration(v) ?? -1
-      return ms >= 0 && ms <= 30_000
-    }, 'must be a Go duration from 0s to 30s'),
+    .refine((v) => wholeMs(v, 0, 30_000), 'must be a Go duration from 0s to 30s'),
 })
+
+/** A Go duration of whole milliseconds (the granularity of every duration) from `min` to `max`. */
+function wholeMs(text: string, min: number, max: number): boolean {
+  const d = parseDuration(text)
+  return d !== undefined && d.whole && d.ms >= min && d.ms <= max
+}
 
 /** The environment variables each setting reads. */
 export const ENV_VARS = {

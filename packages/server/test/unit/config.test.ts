@@ -97,6 +97,16 @@ describe('loadConfig', () => {
     )
   })
 
+  it('refuses durations finer than a millisecond, naming the variable', () => {
+    expect(configError(() => loadConfig({}, { OPENINDENT_DENIAL_WINDOW: '1.5ms' })).message).toContain(
+      'OPENINDENT_DENIAL_WINDOW',
+    )
+    expect(configError(() => loadConfig({}, { OPENINDENT_MAX_CHECK_WAIT: '1ns' })).message).toContain(
+      'OPENINDENT_MAX_CHECK_WAIT',
+    )
+    expect(loadConfig({}, { OPENINDENT_DENIAL_WINDOW: '1.1s' }).denialWindowMs).toBe(1100)
+  })
+
   it('returns a frozen object', () => {
     const c = loadConfig({}, {})
     expect(Object.isFrozen(c)).toBe(true)
