@@ -64,7 +64,7 @@ const Schema = z.object({
 /** A Go duration of whole milliseconds (the granularity of every duration) from `min` to `max`. */
 function wholeMs(text: string, min: number, max: number): boolean {
   const d = parseDuration(text)
-  return d !== undefined && d.whole && d.ms >= min && d.ms <= max
+  return d?.whole === true && d.ms >= min && d.ms <= max
 }
 
 /** The environment variables each setting reads. */
