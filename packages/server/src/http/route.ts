@@ -9,7 +9,7 @@ import type { AppDeps } from './deps.js'
 import type { AppEnv } from './env.js'
 import { fromZod, httpError, sendError } from './errors.js'
 import { JsonText } from './json-text.js'
-import { refuseNul, refuseUnsafeJson } from './safe-input.js'
+import { refuseNul, refuseTooManyLabels, refuseUnsafeJson } from './safe-input.js'
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
 type Auth = 'none' | 'principal' | 'space'
@@ -169,6 +169,7 @@ async function readBody(c: Context<AppEnv>, max: number): Promise<{ text: string
     throw httpError('INVALID_ARGUMENT', 'the request body is not valid JSON')
   }
   refuseUnsafeJson(text, json)
+  refuseTooManyLabels(text, json)
   return { text, json }
 }
 
