@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { parseDuration, parseGoDuration } from '@openindent/contract'
+import { emailProblem, normalizeEmailAddress, parseDuration, parseGoDuration } from '@openindent/contract'
 import { z } from 'zod'
 
 /** Settings from flags (which win) and the environment. Parsed once, frozen; nothing else reads process.env. */
@@ -42,7 +42,11 @@ const Schema = z.object({
     .default('default'),
   adminEmail: z
     .string()
-    .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
+    .transform(normalizeEmailAddress)
+    .superRefine((v, ctx) => {
+      const problem = emailProblem(v)
+      if (problem) ctx.addIssue({ code: 'custom', message: `must be an email address: it ${problem}` })
+    })
     .default('admin@localhost'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   maxBodyBytes: z.coerce

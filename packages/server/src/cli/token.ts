@@ -40,7 +40,7 @@ export function registerTokenCommands(program: Command): void {
         const access = await cliAccess(rt, o.space)
         const now = rt.clock.now()
         if (o.user) {
-          const email = normalizeEmail(o.user)
+          const email = normalizeEmail(o.user, '--user')
           const user = await rt.store.transaction(async (tx) => {
             const u = await ensureUser(tx.principals, email, undefined, now)
             if (roles.length) await tx.principals.putMember(access.space.id, u.id, roles, now)

@@ -107,6 +107,15 @@ describe('loadConfig', () => {
     expect(loadConfig({}, { OPENINDENT_DENIAL_WINDOW: '1.1s' }).denialWindowMs).toBe(1100)
   })
 
+  it('refuses an admin email that is not a plain address, naming the variable; stores it lower-case', () => {
+    for (const bad of ['../../admin@localhost', 'admin@@localhost', 'a/b@example.com', 'admin@local..host']) {
+      expect(configError(() => loadConfig({}, { OPENINDENT_ADMIN_EMAIL: bad })).message).toContain(
+        'OPENINDENT_ADMIN_EMAIL',
+      )
+    }
+    expect(loadConfig({}, { OPENINDENT_ADMIN_EMAIL: ' Ops@Example.com ' }).adminEmail).toBe('ops@example.com')
+  })
+
   it('returns a frozen object', () => {
     const c = loadConfig({}, {})
     expect(Object.isFrozen(c)).toBe(true)
