@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { emailProblem, normalizeEmailAddress, parseDuration, parseGoDuration } from '@openindent/contract'
+import type { JWK } from 'jose'
 import { z } from 'zod'
+import { parsePrivateKey, parseVerificationKeys, SigningKeyError } from './domain/auth/signing-keys.js'
 
 /** Settings from flags (which win) and the environment. Parsed once, frozen; nothing else reads process.env. */
 export interface Config {
@@ -17,6 +20,18 @@ export interface Config {
   denialWindowMs: number
   /** The longest the server holds an approval check or `:wait` open, in ms (proxies may need less). */
   maxCheckWaitMs: number
+  /** Where users and other systems reach this instance: the `iss` and `aud` of its user tokens. */
+  publicUrl: string
+  /** False when `publicUrl` is the default, derived from the port. */
+  publicUrlSet: boolean
+  /** The longest a user access token may live (`exp` − `iat`), in seconds. */
+  userTokenMaxLifetimeSeconds: number
+  /** The key that signs user tokens, when given from outside; otherwise one is kept in the database. */
+  signingKey: JWK | undefined
+  /** Public keys that still verify user tokens: previous signing keys during a rotation. */
+  previousSigningKeys: JWK[]
+  /** How many proxies in front of this server append to X-Forwarded-For (0: ignore the header). */
+  trustProxy: number
 }
 
 export interface ConfigFlags {
@@ -63,12 +78,40 @@ const Schema = z.object({
     .string()
     .default('30s')
     .refine((v) => wholeMs(v, 0, 30_000), 'must be a Go duration from 0s to 30s'),
+  publicUrl: z
+    .string()
+    .refine(isHttpUrl, 'must be an http:// or https:// URL, such as https://access.example.com')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
+  userTokenMaxLifetime: z
+    .string()
+    .default('24h')
+    .refine(
+      (v) => wholeMs(v, 60_000, 720 * 3_600_000) && (parseGoDuration(v) ?? 0) % 1000 === 0,
+      'must be whole seconds from 1m to 720h, such as 24h',
+    ),
+  signingKey: z.string().optional(),
+  signingKeyFile: z.string().optional(),
+  previousSigningKeysFile: z.string().optional(),
+  trustProxy: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, 'must be false, true, or the number of proxies in front (0 to 99)')
+    .default('false'),
 })
 
 /** A Go duration of whole milliseconds (the granularity of every duration) from `min` to `max`. */
 function wholeMs(text: string, min: number, max: number): boolean {
   const d = parseDuration(text)
   return d?.whole === true && d.ms >= min && d.ms <= max
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text)
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username
+  } catch {
+    return false
+  }
 }
 
 /** The environment variables each setting reads. */
@@ -84,6 +127,12 @@ export const ENV_VARS = {
   validateResponses: 'OPENINDENT_VALIDATE_RESPONSES',
   denialWindow: 'OPENINDENT_DENIAL_WINDOW',
   maxCheckWait: 'OPENINDENT_MAX_CHECK_WAIT',
+  publicUrl: 'OPENINDENT_PUBLIC_URL',
+  userTokenMaxLifetime: 'OPENINDENT_USER_TOKEN_MAX_LIFETIME',
+  signingKey: 'OPENINDENT_SIGNING_KEY',
+  signingKeyFile: 'OPENINDENT_SIGNING_KEY_FILE',
+  previousSigningKeysFile: 'OPENINDENT_PREVIOUS_SIGNING_KEYS_FILE',
+  trustProxy: 'OPENINDENT_TRUST_PROXY',
 } as const
 
 export class ConfigError extends Error {}
@@ -103,7 +152,17 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     throw new ConfigError(`invalid setting ${name}: ${issue?.message ?? 'invalid'}`)
   }
   const c = r.data
-  const { denialWindow, maxCheckWait, ...rest } = c
+  const {
+    denialWindow,
+    maxCheckWait,
+    publicUrl,
+    userTokenMaxLifetime,
+    signingKey,
+    signingKeyFile,
+    previousSigningKeysFile,
+    trustProxy,
+    ...rest
+  } = c
   return Object.freeze({
     ...rest,
     denialWindowMs: parseGoDuration(denialWindow) ?? 0,
@@ -111,5 +170,48 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     databaseUrl: c.databaseUrl,
     dataDir: resolve(c.dataDir),
     validateResponses: c.validateResponses === 'true' || c.validateResponses === '1',
+    publicUrl: publicUrl ?? `http://localhost:${c.port}`,
+    publicUrlSet: publicUrl !== undefined,
+    userTokenMaxLifetimeSeconds: (parseGoDuration(userTokenMaxLifetime) ?? 0) / 1000,
+    signingKey: readSigningKey(signingKey, signingKeyFile),
+    previousSigningKeys:
+      previousSigningKeysFile === undefined
+        ? []
+        : readKeys(ENV_VARS.previousSigningKeysFile, () =>
+            parseVerificationKeys(readSetting(ENV_VARS.previousSigningKeysFile, previousSigningKeysFile)),
+          ),
+    trustProxy: trustProxy === 'true' ? 1 : trustProxy === 'false' ? 0 : Number(trustProxy),
   })
+}
+
+function readSigningKey(inline: string | undefined, file: string | undefined): JWK | undefined {
+  if (inline !== undefined && file !== undefined)
+    throw new ConfigError(`set ${ENV_VARS.signingKey} or ${ENV_VARS.signingKeyFile}, not both`)
+  if (inline !== undefined) return readKeys(ENV_VARS.signingKey, () => parsePrivateKey(inline))
+  if (file !== undefined)
+    return readKeys(ENV_VARS.signingKeyFile, () =>
+      parsePrivateKey(readSetting(ENV_VARS.signingKeyFile, file)),
+    )
+  return undefined
+}
+
+/** A key setting's value as a ConfigError naming the setting; never echoes the text (it may be a private key). */
+function readKeys<T>(name: string, read: () => T): T {
+  try {
+    return read()
+  } catch (err) {
+    if (err instanceof SigningKeyError)
+      throw new ConfigError(`invalid setting ${name}: the key ${err.message}`)
+    throw err
+  }
+}
+
+function readSetting(name: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError(
+      `invalid setting ${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`,
+    )
+  }
 }

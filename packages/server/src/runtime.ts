@@ -1,6 +1,5 @@
 import { type Logger, pino } from 'pino'
 import type { Config } from './config.js'
-import { generateSigningKey, UserTokenSigner } from './domain/auth/user-tokens.js'
 import { createCaches, FreshCache, Freshness } from './domain/cache.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { type DomainEvent, LocalEventFeed } from './domain/events.js'
@@ -9,6 +8,7 @@ import type { AppDeps } from './http/deps.js'
 import type { JsonText } from './http/json-text.js'
 import { ExpiryJob } from './jobs/expiry.js'
 import { IdempotencySweepJob } from './jobs/idempotency-sweep.js'
+import { openSigner } from './signing.js'
 import { openDatabase } from './store/connect.js'
 import { migrateToLatest } from './store/migrate.js'
 import { ChangeListener } from './store/postgres/listener.js'
@@ -24,8 +24,6 @@ export interface Runtime extends AppDeps {
   startJobs(): void
   close(): Promise<void>
 }
-
-const SIGNING_KEY = 'user_token_signing_key'
 
 /** Opens the database, brings its schema up to date and assembles the dependencies. */
 export async function openRuntime(
@@ -58,8 +56,7 @@ export async function openRuntime(
         logger,
       )
     }
-    const stored = await store.settings.getOrInit(SIGNING_KEY, await generateSigningKey())
-    const signer = await UserTokenSigner.fromStored(stored, clock)
+    const signer = await openSigner(config, store.settings, clock)
     const ctx = { store, clock }
     const expiry = new ExpiryJob(ctx, logger)
     const idempotencySweep = new IdempotencySweepJob(ctx, logger)

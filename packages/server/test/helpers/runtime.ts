@@ -33,7 +33,7 @@ export interface CallOptions {
 /** A bootstrapped runtime on a fresh database, with a manual clock and responses checked against their schemas. */
 export async function startTestServer(
   engine: Engine,
-  opts: { maxBodyBytes?: number } = {},
+  opts: { maxBodyBytes?: number; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const db = await createTestDatabase(engine)
   const config = loadConfig(
@@ -42,6 +42,7 @@ export async function startTestServer(
       LOG_LEVEL: 'silent',
       OPENINDENT_VALIDATE_RESPONSES: 'true',
       ...(opts.maxBodyBytes ? { OPENINDENT_MAX_BODY_BYTES: String(opts.maxBodyBytes) } : {}),
+      ...opts.env,
     },
   )
   const clock = new ManualClock(Date.UTC(2026, 0, 1))

@@ -68,7 +68,7 @@ describe.each(ENGINES)('member emails on %s', (engine) => {
       ['first_last-2@sub-1.example.org', 'first_last-2@sub-1.example.org'],
       ['ops@localhost', 'ops@localhost'],
       [`${'j'.repeat(64)}@example.com`, `${'j'.repeat(64)}@example.com`],
-    ]) {
+    ] as [string, string][]) {
       const res = await s.call('PUT', `${members}/${encodeURIComponent(email)}`, { body })
       expect(res.status, email).toBe(200)
       expect(((await res.json()) as { email?: string }).email).toBe(stored)

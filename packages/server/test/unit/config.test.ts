@@ -1,4 +1,7 @@
-import { basename, isAbsolute } from 'node:path'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, isAbsolute, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type Config, ConfigError, loadConfig } from '../../src/config.js'
 
@@ -114,6 +117,98 @@ describe('loadConfig', () => {
       )
     }
     expect(loadConfig({}, { OPENINDENT_ADMIN_EMAIL: ' Ops@Example.com ' }).adminEmail).toBe('ops@example.com')
+  })
+
+  it('defaults the public URL to http://localhost:<port>, trims a trailing slash, refuses non-HTTP URLs', () => {
+    expect(loadConfig({ port: 5000 }, {})).toMatchObject({
+      publicUrl: 'http://localhost:5000',
+      publicUrlSet: false,
+    })
+    expect(loadConfig({}, { OPENINDENT_PUBLIC_URL: 'https://a.example.com/openindent/' })).toMatchObject({
+      publicUrl: 'https://a.example.com/openindent',
+      publicUrlSet: true,
+    })
+    for (const bad of [
+      'a.example.com',
+      'ftp://a.example.com',
+      'https://a.example.com/?x=1',
+      'https://u:p@a.example.com',
+    ]) {
+      expect(configError(() => loadConfig({}, { OPENINDENT_PUBLIC_URL: bad })).message).toContain(
+        'OPENINDENT_PUBLIC_URL',
+      )
+    }
+  })
+
+  it('reads the user-token maximum lifetime (default 24h) in whole seconds from 1m to 720h', () => {
+    expect(loadConfig({}, {}).userTokenMaxLifetimeSeconds).toBe(86_400)
+    expect(loadConfig({}, { OPENINDENT_USER_TOKEN_MAX_LIFETIME: '90m' }).userTokenMaxLifetimeSeconds).toBe(
+      5400,
+    )
+    for (const bad of ['30s', '721h', '1.5s', 'forever', '-1h']) {
+      expect(
+        configError(() => loadConfig({}, { OPENINDENT_USER_TOKEN_MAX_LIFETIME: bad })).message,
+      ).toContain('OPENINDENT_USER_TOKEN_MAX_LIFETIME')
+    }
+  })
+
+  it('reads OPENINDENT_TRUST_PROXY as a number of proxies', () => {
+    expect(loadConfig({}, {}).trustProxy).toBe(0)
+    expect(loadConfig({}, { OPENINDENT_TRUST_PROXY: 'true' }).trustProxy).toBe(1)
+    expect(loadConfig({}, { OPENINDENT_TRUST_PROXY: '2' }).trustProxy).toBe(2)
+    expect(configError(() => loadConfig({}, { OPENINDENT_TRUST_PROXY: 'yes' })).message).toContain(
+      'OPENINDENT_TRUST_PROXY',
+    )
+  })
+
+  it('reads signing keys from the environment or files, and refuses wrong ones without echoing them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openindent-config-'))
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const pem = ec.privateKey.export({ type: 'sec1', format: 'pem' }) as string
+    const file = join(dir, 'key.pem')
+    writeFileSync(file, pem)
+    const fromEnv = loadConfig({}, { OPENINDENT_SIGNING_KEY: pem }).signingKey
+    expect(fromEnv).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' })
+    expect(fromEnv?.kid).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(loadConfig({}, { OPENINDENT_SIGNING_KEY_FILE: file }).signingKey?.kid).toBe(fromEnv?.kid)
+
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    })
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    })
+    const publicOnly = JSON.stringify(ec.publicKey.export({ format: 'jwk' }))
+    for (const [env, name] of [
+      [{ OPENINDENT_SIGNING_KEY: String(rsa) }, 'OPENINDENT_SIGNING_KEY'],
+      [{ OPENINDENT_SIGNING_KEY: String(p384) }, 'OPENINDENT_SIGNING_KEY'],
+      [{ OPENINDENT_SIGNING_KEY: publicOnly }, 'OPENINDENT_SIGNING_KEY'],
+      [{ OPENINDENT_SIGNING_KEY: '{"kty":"EC"' }, 'OPENINDENT_SIGNING_KEY'],
+      [{ OPENINDENT_SIGNING_KEY: 'secret' }, 'OPENINDENT_SIGNING_KEY'],
+      [{ OPENINDENT_SIGNING_KEY_FILE: join(dir, 'missing.pem') }, 'OPENINDENT_SIGNING_KEY_FILE'],
+      [{ OPENINDENT_SIGNING_KEY: pem, OPENINDENT_SIGNING_KEY_FILE: file }, 'OPENINDENT_SIGNING_KEY'],
+      [
+        { OPENINDENT_PREVIOUS_SIGNING_KEYS_FILE: join(dir, 'missing.jwks') },
+        'OPENINDENT_PREVIOUS_SIGNING_KEYS_FILE',
+      ],
+    ] as [Record<string, string>, string][]) {
+      const err = configError(() => loadConfig({}, env))
+      expect(err.message).toContain(name)
+      expect(err.message).not.toContain('PRIVATE KEY')
+    }
+    // Previous keys: a JWK set, public or private PEM blocks; only public parts are kept.
+    const jwks = join(dir, 'previous.jwks')
+    writeFileSync(jwks, JSON.stringify({ keys: [ec.publicKey.export({ format: 'jwk' })] }))
+    expect(loadConfig({}, { OPENINDENT_PREVIOUS_SIGNING_KEYS_FILE: jwks }).previousSigningKeys).toHaveLength(
+      1,
+    )
+    const pems = join(dir, 'previous.pem')
+    writeFileSync(pems, `${pem}\n${ec.publicKey.export({ type: 'spki', format: 'pem' })}`)
+    const previous = loadConfig({}, { OPENINDENT_PREVIOUS_SIGNING_KEYS_FILE: pems }).previousSigningKeys
+    expect(previous).toHaveLength(2)
+    for (const k of previous) expect(k).not.toHaveProperty('d')
   })
 
   it('returns a frozen object', () => {

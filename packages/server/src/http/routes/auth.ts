@@ -22,10 +22,13 @@ export const authRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/auth/keys',
-    summary: 'The public keys that verify user access tokens (JWKS)',
+    summary: 'The public keys that verify user access tokens (JWKS): the current one, then previous ones',
     tag: TAG,
     auth: 'none',
     response: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }),
-    handler: async ({ deps }) => ({ keys: [deps.signer.publicJwk as Record<string, unknown>] }),
+    // The current key first, then previous keys that still verify tokens they signed.
+    handler: async ({ deps }) => ({
+      keys: deps.signer.jwks.map((k) => ({ ...k }) as Record<string, unknown>),
+    }),
   }),
 ]
