@@ -1,5 +1,6 @@
 import { type Logger, pino } from 'pino'
 import type { Config } from './config.js'
+import { ATTEMPT_LIMITS, type AttemptLimits } from './domain/auth/attempts.js'
 import { createCaches, FreshCache, Freshness } from './domain/cache.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { type DomainEvent, LocalEventFeed } from './domain/events.js'
@@ -12,6 +13,7 @@ import { openSigner } from './signing.js'
 import { openDatabase } from './store/connect.js'
 import { migrateToLatest } from './store/migrate.js'
 import { ChangeListener } from './store/postgres/listener.js'
+import { RateLimits } from './store/rate-limits.js'
 import { Store } from './store/store.js'
 
 export interface Runtime extends AppDeps {
@@ -28,7 +30,7 @@ export interface Runtime extends AppDeps {
 /** Opens the database, brings its schema up to date and assembles the dependencies. */
 export async function openRuntime(
   config: Readonly<Config>,
-  opts: { clock?: Clock; logger?: Logger } = {},
+  opts: { clock?: Clock; logger?: Logger; attemptLimits?: AttemptLimits } = {},
 ): Promise<Runtime> {
   // Asynchronous writes: a slow reader of stdout must not stall every request.
   const logger =
@@ -66,6 +68,7 @@ export async function openRuntime(
       store,
       clock,
       signer,
+      attempts: new RateLimits(opts.attemptLimits ?? ATTEMPT_LIMITS, handle.pool),
       logger,
       feed,
       caches: createCaches(freshness),
@@ -86,6 +89,7 @@ export async function openRuntime(
         validateResponses: config.validateResponses,
         denialWindowMs: config.denialWindowMs,
         maxCheckWaitMs: config.maxCheckWaitMs,
+        trustProxy: config.trustProxy,
       },
       startJobs() {
         expiry.start()

@@ -2,7 +2,7 @@ import { ERROR_STATUS, ERROR_TYPE, type ErrorCode, type ErrorEnvelope } from '@o
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ZodError } from 'zod'
-import { DomainError } from '../domain/errors.js'
+import { DomainError, RateLimitedError } from '../domain/errors.js'
 
 /** A domain-level failure that the HTTP layer itself detects (body too large, bad JSON, …). */
 export function httpError(code: ErrorCode, message: string, param?: string): DomainError {
@@ -39,6 +39,7 @@ export function fromZod(err: ZodError, prefix?: string): DomainError {
  * outage: logged in full, answered with a bare INTERNAL and the request id, never with its text.
  */
 export function handleError(err: unknown, c: Context): Response {
+  if (err instanceof RateLimitedError) c.header('retry-after', String(err.retryAfterSeconds))
   if (err instanceof DomainError) return sendError(c, err.code, err.message, err.param)
   if (err instanceof ZodError) {
     const e = fromZod(err)

@@ -5,6 +5,7 @@ import { accessSpace, authenticate } from '../domain/auth/authenticate.js'
 import { type Principal, principalKey, type SpaceAccess } from '../domain/auth/principal.js'
 import { sha256Hex } from '../domain/ids.js'
 import { readBodyText } from './body.js'
+import { clientAddress } from './client-address.js'
 import type { AppDeps } from './deps.js'
 import type { AppEnv } from './env.js'
 import { fromZod, httpError, sendError } from './errors.js'
@@ -118,7 +119,11 @@ async function run(
   // Who is asking comes first: an unauthenticated caller learns nothing, not even what it got wrong.
   let principal: Principal | undefined
   let access: SpaceAccess | undefined
-  if (def.auth !== 'none') principal = await authenticate(deps, bearer(c))
+  if (def.auth !== 'none') {
+    principal = await authenticate(deps, bearer(c), {
+      address: () => clientAddress(c, deps.options.trustProxy),
+    })
+  }
   const rawParams = pathParams(c, suffixes)
   refuseNul(rawParams)
   refuseNul(c.req.query())

@@ -1,12 +1,17 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely'
 import { initial } from './migrations/0001_initial.js'
 import { petitions } from './migrations/0002_petitions.js'
+import { auth } from './migrations/0005_auth.js'
 import type { Database, Engine } from './schema.js'
 
 function provider(engine: Engine): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '0001_initial': initial(engine), '0002_petitions': petitions(engine) }
+      return {
+        '0001_initial': initial(engine),
+        '0002_petitions': petitions(engine),
+        '0005_auth': auth(engine),
+      }
     },
   }
 }

@@ -25,7 +25,7 @@ const TABLES: (keyof Database)[] = [
   'grants',
   'approval_rules',
 ]
-const ALL = ['0001_initial', '0002_petitions']
+const ALL = ['0001_initial', '0002_petitions', '0005_auth']
 
 async function tableNames(handle: DatabaseHandle): Promise<string[]> {
   const tables = await handle.db.introspection.getTables()

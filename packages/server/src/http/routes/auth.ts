@@ -1,6 +1,8 @@
 import { AuthTokenRequest, AuthTokenResponse } from '@openindent/contract'
 import { z } from 'zod'
+import { type Attempt, identityOf } from '../../domain/auth/attempts.js'
 import { exchangeSignInCode } from '../../domain/auth/sign-in.js'
+import { clientAddress } from '../client-address.js'
 import { type RouteDef, route } from '../route.js'
 
 const TAG = 'Authentication'
@@ -14,9 +16,21 @@ export const authRoutes: RouteDef[] = [
     auth: 'none',
     body: AuthTokenRequest,
     response: AuthTokenResponse,
-    handler: async ({ deps, body }) => {
-      const { accessToken, expiresIn } = await exchangeSignInCode(deps, deps.signer, body.code)
-      return { accessToken, tokenType: 'Bearer' as const, expiresIn }
+    handler: async ({ deps, body, c }) => {
+      const attempt: Attempt = {
+        kind: 'signIn',
+        address: clientAddress(c, deps.options.trustProxy),
+        identity: identityOf(body.code),
+      }
+      // Checked before the code is looked at, so a blocked client cannot spend (or find) a valid one.
+      await deps.attempts.admit(attempt)
+      try {
+        const { accessToken, expiresIn } = await exchangeSignInCode(deps, deps.signer, body.code)
+        return { accessToken, tokenType: 'Bearer' as const, expiresIn }
+      } catch (err) {
+        if ((err as { code?: string }).code === 'UNAUTHENTICATED') await deps.attempts.failed(attempt)
+        throw err
+      }
     },
   }),
   route({
