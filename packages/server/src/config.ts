@@ -32,6 +32,8 @@ export interface Config {
   previousSigningKeys: JWK[]
   /** How many proxies in front of this server append to X-Forwarded-For (0: ignore the header). */
   trustProxy: number
+  /** The longest a client may take to send a whole request (headers and body), in ms. */
+  requestTimeoutMs: number
 }
 
 export interface ConfigFlags {
@@ -93,6 +95,10 @@ const Schema = z.object({
   signingKey: z.string().optional(),
   signingKeyFile: z.string().optional(),
   previousSigningKeysFile: z.string().optional(),
+  requestTimeout: z
+    .string()
+    .default('60s')
+    .refine((v) => wholeMs(v, 1000, 600_000), 'must be a Go duration from 1s to 10m'),
   trustProxy: z
     .string()
     .regex(/^(true|false|\d{1,2})$/, 'must be false, true, or the number of proxies in front (0 to 99)')
@@ -133,6 +139,7 @@ export const ENV_VARS = {
   signingKeyFile: 'OPENINDENT_SIGNING_KEY_FILE',
   previousSigningKeysFile: 'OPENINDENT_PREVIOUS_SIGNING_KEYS_FILE',
   trustProxy: 'OPENINDENT_TRUST_PROXY',
+  requestTimeout: 'OPENINDENT_REQUEST_TIMEOUT',
 } as const
 
 export class ConfigError extends Error {}
@@ -161,12 +168,22 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     signingKeyFile,
     previousSigningKeysFile,
     trustProxy,
+    requestTimeout,
     ...rest
   } = c
+  const requestTimeoutMs = parseGoDuration(requestTimeout) ?? 0
+  const maxCheckWaitMs = parseGoDuration(maxCheckWait) ?? 0
+  // A held approval check has its whole request by then, but a client sending slowly and then
+  // waiting must not be cut off by a limit shorter than the wait it may ask for.
+  if (requestTimeoutMs <= maxCheckWaitMs)
+    throw new ConfigError(
+      `invalid setting ${ENV_VARS.requestTimeout}: must be longer than ${ENV_VARS.maxCheckWait} (${maxCheckWait})`,
+    )
   return Object.freeze({
     ...rest,
     denialWindowMs: parseGoDuration(denialWindow) ?? 0,
-    maxCheckWaitMs: parseGoDuration(maxCheckWait) ?? 0,
+    maxCheckWaitMs,
+    requestTimeoutMs,
     databaseUrl: c.databaseUrl,
     dataDir: resolve(c.dataDir),
     validateResponses: c.validateResponses === 'true' || c.validateResponses === '1',

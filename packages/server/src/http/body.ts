@@ -23,13 +23,29 @@ export async function readBodyText(c: Context<AppEnv>, max: number): Promise<str
   }
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > max) {
-      incoming.resume()
-      throw tooLarge(max)
+  try {
+    for await (const chunk of incoming as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > max) {
+        incoming.resume()
+        throw tooLarge(max)
+      }
+      chunks.push(chunk)
     }
-    chunks.push(chunk)
+  } catch (err) {
+    // The stream fails when the client goes away mid-body, or stalls past the request timeout and
+    // Node cuts it off (answering 408 itself): the client's failure, not the server's.
+    if (incoming.destroyed || (err as { code?: string }).code === 'ECONNRESET')
+      throw new RequestAbortedError(err)
+    throw err
   }
   return Buffer.concat(chunks, size).toString('utf8')
+}
+
+/** The request body never arrived whole: the client disconnected or was timed out while sending it. */
+export class RequestAbortedError extends Error {
+  constructor(cause: unknown) {
+    super('the client stopped sending the request body', { cause })
+    this.name = 'RequestAbortedError'
+  }
 }

@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ZodError } from 'zod'
 import { DomainError, RateLimitedError } from '../domain/errors.js'
+import { RequestAbortedError } from './body.js'
 
 /** A domain-level failure that the HTTP layer itself detects (body too large, bad JSON, …). */
 export function httpError(code: ErrorCode, message: string, param?: string): DomainError {
@@ -44,6 +45,15 @@ export function handleError(err: unknown, c: Context): Response {
   if (err instanceof ZodError) {
     const e = fromZod(err)
     return sendError(c, e.code, e.message, e.param)
+  }
+  if (err instanceof RequestAbortedError) {
+    // Nobody is left to answer (Node has already sent 408 and closed the connection when it timed
+    // the request out): noted, not reported as a failure of the server.
+    c.get('logger')?.info(
+      { requestId: c.get('requestId') },
+      'request body not received: the client stalled or left',
+    )
+    return c.body(null, 408)
   }
   c.get('logger')?.error({ err, requestId: c.get('requestId') }, 'unhandled error')
   return sendError(c, 'INTERNAL', 'internal error; quote the requestId when reporting it')

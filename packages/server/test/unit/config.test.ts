@@ -211,6 +211,16 @@ describe('loadConfig', () => {
     for (const k of previous) expect(k).not.toHaveProperty('d')
   })
 
+  it('refuses a request timeout no longer than the longest approval-check hold', () => {
+    expect(loadConfig({}, {}).requestTimeoutMs).toBe(60_000)
+    const err = configError(() => loadConfig({}, { OPENINDENT_REQUEST_TIMEOUT: '30s' }))
+    expect(err.message).toContain('OPENINDENT_REQUEST_TIMEOUT')
+    expect(err.message).toContain('OPENINDENT_MAX_CHECK_WAIT')
+    expect(
+      loadConfig({}, { OPENINDENT_REQUEST_TIMEOUT: '10s', OPENINDENT_MAX_CHECK_WAIT: '5s' }).requestTimeoutMs,
+    ).toBe(10_000)
+  })
+
   it('returns a frozen object', () => {
     const c = loadConfig({}, {})
     expect(Object.isFrozen(c)).toBe(true)
