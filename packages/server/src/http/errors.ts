@@ -3,7 +3,6 @@ import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ZodError } from 'zod'
 import { DomainError, RateLimitedError } from '../domain/errors.js'
-import { RequestAbortedError } from './body.js'
 
 /** A domain-level failure that the HTTP layer itself detects (body too large, bad JSON, …). */
 export function httpError(code: ErrorCode, message: string, param?: string): DomainError {
@@ -57,4 +56,12 @@ export function handleError(err: unknown, c: Context): Response {
   }
   c.get('logger')?.error({ err, requestId: c.get('requestId') }, 'unhandled error')
   return sendError(c, 'INTERNAL', 'internal error; quote the requestId when reporting it')
+}
+
+/** The request body never arrived whole: the client disconnected or was timed out while sending it. */
+export class RequestAbortedError extends Error {
+  constructor(cause: unknown) {
+    super('the client stopped sending the request body', { cause })
+    this.name = 'RequestAbortedError'
+  }
 }
