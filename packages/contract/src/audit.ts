@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { Meta, Name, PageQuery, Timestamp } from './common.js'
-import { Event } from './event.js'
+import { Labels, Meta, Name, PageQuery, Timestamp } from './common.js'
+import { Event, EventResource } from './event.js'
 
 export const ListEventsQuery = PageQuery.extend({
   /** The actor's id or email. */
@@ -36,12 +36,12 @@ export const WriteEventsRequest = z.strictObject({
       z.strictObject({
         event: z.string().min(1).max(256),
         actor: Event.shape.actor,
-        resources: Event.shape.resources,
+        resources: z.array(EventResource).max(100).optional(),
         reason: z.string().max(4096).optional(),
         timestamp: Timestamp.optional(),
         externalId: z.string().max(256).optional(),
         sessionId: z.string().max(256).optional(),
-        meta: z.looseObject({ labels: z.record(z.string(), z.string()).optional() }).optional(),
+        meta: z.looseObject({ labels: Labels.optional() }).optional(),
       }),
     )
     .min(1)

@@ -4,19 +4,94 @@
  * the contract's zod schemas.
  */
 
-const UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
+/** Nanoseconds per unit, exactly: parsing in integers avoids `1.1s` becoming 1100.0000000000002 ms. */
+const UNIT_NS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 }
-const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y
+const PART = /(\d*)(?:\.(\d*))?(ns|us|µs|ms|s|m|h)/y
+const NS_PER_MS = 1_000_000n
+/** Go's limit: a duration is an int64 of nanoseconds (about 292 years). */
+const MAX_NS = 2n ** 63n - 1n
+
+/**
+ * The finest duration OpenIndent keeps: times are stored as whole epoch milliseconds, so a duration
+ * with a finer part (`1ns`, `1.5ms`) is refused rather than rounded. `-1ns` is the exception that is
+ * not a length at all: Indent's label for "until revoked".
+ */
+export const DURATION_GRANULARITY_MS = 1
+
+/** A Go duration read exactly: its milliseconds, and whether that is a whole number of them. */
+export interface ParsedDuration {
+  /** Milliseconds; fractional when `whole` is false. Negative means indefinite where that is allowed. */
+  ms: number
+  /** True when the duration is a whole number of milliseconds ({@link DURATION_GRANULARITY_MS}). */
+  whole: boolean
+}
+
+/**
+ * A Go duration string read exactly, as Go's `time.ParseDuration` does (including its limit of about
+ * 292 years), or undefined when it is not one.
+ *
+ * @example
+ * ```ts
+ * parseDuration('1.1s') // { ms: 1100, whole: true }
+ * parseDuration('1.5ms') // { ms: 1.5, whole: false }
+ * parseDuration('soon') // undefined
+ * ```
+ */
+export function parseDuration(text: string): ParsedDuration | undefined {
+  let s = text.trim()
+  let sign = 1n
+  if (s.startsWith('-') || s.startsWith('+')) {
+    if (s[0] === '-') sign = -1n
+    s = s.slice(1)
+  }
+  if (s === '0') return { ms: 0, whole: true }
+  if (s === '') return undefined
+  // The exact value is numerator / 10^scale nanoseconds; each part is brought to the same scale.
+  let numerator = 0n
+  let scale = 0
+  PART.lastIndex = 0
+  while (PART.lastIndex < s.length) {
+    const start = PART.lastIndex
+    const m = PART.exec(s)
+    if (!m || m.index !== start) return undefined
+    const [, int = '', frac = '', unit = ''] = m
+    if (int === '' && frac === '') return undefined
+    const unitNs = UNIT_NS[unit]
+    if (unitNs === undefined) return undefined
+    if (frac.length > scale) {
+      numerator *= 10n ** BigInt(frac.length - scale)
+      scale = frac.length
+    }
+    numerator += BigInt(`${int}${frac}` || '0') * unitNs * 10n ** BigInt(scale - frac.length)
+    // Past Go's int64 limit: an error in Go, and more than any Date can hold here.
+    if (numerator > MAX_NS * 10n ** BigInt(scale)) return undefined
+  }
+  const divisor = 10n ** BigInt(scale) * NS_PER_MS
+  const whole = numerator % divisor === 0n
+  const ms = whole ? Number(numerator / divisor) : Number(numerator) / Number(divisor)
+  return { ms: sign < 0n && ms !== 0 ? -ms : ms, whole }
+}
+
+/**
+ * True for a positive Go duration with a part finer than a millisecond (`1ns`, `1.5ms`), which
+ * OpenIndent refuses. Not for text that is no duration, nor for negative ones (`-1ns`: until revoked).
+ */
+export function isFinerThanGranularity(text: string): boolean {
+  const d = parseDuration(text)
+  return d !== undefined && !d.whole && d.ms > 0
+}
 
 /**
  * Milliseconds of a Go duration string, or undefined when it is not one. Negative means indefinite.
+ * Exact for whole milliseconds; see {@link parseDuration} to tell a finer duration apart.
  *
  * @example
  * ```ts
@@ -26,23 +101,7 @@ const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y
  * ```
  */
 export function parseGoDuration(text: string): number | undefined {
-  let s = text.trim()
-  let sign = 1
-  if (s.startsWith('-') || s.startsWith('+')) {
-    if (s[0] === '-') sign = -1
-    s = s.slice(1)
-  }
-  if (s === '0') return 0
-  if (s === '') return undefined
-  let total = 0
-  PART.lastIndex = 0
-  while (PART.lastIndex < s.length) {
-    const start = PART.lastIndex
-    const m = PART.exec(s)
-    if (!m || m.index !== start) return undefined
-    total += Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? Number.NaN)
-  }
-  return Number.isFinite(total) ? sign * total : undefined
+  return parseDuration(text)?.ms
 }
 
 /**

@@ -1,6 +1,7 @@
 export * from './audit.js'
 export * from './common.js'
 export * from './duration.js'
+export * from './email.js'
 export * from './errors.js'
 export * from './event.js'
 export * from './petition.js'

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { Labels, Meta, PageQuery, Timestamp } from './common.js'
+import { GoDurationText, Labels, Meta, PageQuery, Timestamp } from './common.js'
+import { isFinerThanGranularity } from './duration.js'
 import { Event, EventResource } from './event.js'
 import { MAX_WAIT_SECONDS } from './wait.js'
 
@@ -28,7 +29,7 @@ export const OPENINDENT_LABELS = {
  * or the `@indent/types` object `{ seconds, nanos }`.
  */
 export const DurationInput = z.union([
-  z.string().max(64),
+  GoDurationText,
   z.strictObject({
     seconds: z.union([z.number().int(), z.string().regex(/^-?\d{1,15}$/, 'whole seconds')]),
     nanos: z.number().int().min(-999_999_999).max(999_999_999).optional(),
@@ -129,7 +130,14 @@ export const CreateClaimRequest = z.strictObject({
     reason: z.string().max(4096).optional(),
     resources: z.array(EventResource).max(200).optional(),
     actor: EventResource.optional(),
-    meta: z.looseObject({ labels: Labels.optional() }).optional(),
+    meta: z
+      .looseObject({ labels: Labels.optional() })
+      .optional()
+      // The approved duration travels as a label; it obeys the same granularity as every duration.
+      .refine((meta) => !isFinerThanGranularity(meta?.labels?.[LABELS.duration] ?? ''), {
+        message: `${LABELS.duration}: durations are whole milliseconds: a finer part (such as 1ns or 1.5ms) is not accepted`,
+        path: ['labels'],
+      }),
   }),
 })
 export type CreateClaimRequest = z.infer<typeof CreateClaimRequest>

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Labels, Meta, PageQuery } from './common.js'
+import { LabelMap, Labels, Meta, PageQuery } from './common.js'
 
 /**
  * Most resources one `:bulkUpdate` request may carry, as Indent's SDK sends a whole upload in one
@@ -32,7 +32,7 @@ export const Resource = z.object({
   displayName: z.string().optional(),
   email: z.string().optional(),
   altIds: z.array(z.string()).optional(),
-  labels: Labels,
+  labels: LabelMap,
   meta: Meta,
 })
 export type Resource = z.infer<typeof Resource>

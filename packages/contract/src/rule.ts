@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Meta, Name } from './common.js'
+import { GoDurationText, Meta, Name } from './common.js'
 import { Role } from './space.js'
 
 /** Who may approve requests that a rule selects, and how. */
@@ -29,8 +29,8 @@ export const ApprovalRuleInput = z.strictObject({
   minApprovals: z.number().int().min(1).max(10).default(1),
   allowSelfApproval: z.boolean().default(false),
   /** Go duration strings. */
-  defaultDuration: z.string().max(64).default('1h'),
-  maxDuration: z.string().max(64).default('24h'),
+  defaultDuration: GoDurationText.default('1h'),
+  maxDuration: GoDurationText.default('24h'),
   allowIndefinite: z.boolean().default(false),
   reasonRequired: z.boolean().default(false),
   /** Lower first; the catch-all default has the highest. */

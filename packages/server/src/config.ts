@@ -1,6 +1,15 @@
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { MAX_WAIT_SECONDS, parseGoDuration } from '@openindent/contract'
+import {
+  emailProblem,
+  MAX_WAIT_SECONDS,
+  normalizeEmailAddress,
+  parseDuration,
+  parseGoDuration,
+} from '@openindent/contract'
+import type { JWK } from 'jose'
 import { z } from 'zod'
+import { parsePrivateKey, parseVerificationKeys, SigningKeyError } from './domain/auth/signing-keys.js'
 
 /** Settings from flags (which win) and the environment. Parsed once, frozen; nothing else reads process.env. */
 export interface Config {
@@ -25,6 +34,20 @@ export interface Config {
   checkpointUrl: string | undefined
   /** How often it looks for heads that moved, in ms. */
   checkpointEveryMs: number
+  /** Where users and other systems reach this instance: the `iss` and `aud` of its user tokens. */
+  publicUrl: string
+  /** False when `publicUrl` is the default, derived from the port. */
+  publicUrlSet: boolean
+  /** The longest a user access token may live (`exp` − `iat`), in seconds. */
+  userTokenMaxLifetimeSeconds: number
+  /** The key that signs user tokens, when given from outside; otherwise one is kept in the database. */
+  signingKey: JWK | undefined
+  /** Public keys that still verify user tokens: previous signing keys during a rotation. */
+  previousSigningKeys: JWK[]
+  /** How many proxies in front of this server append to X-Forwarded-For (0: ignore the header). */
+  trustProxy: number
+  /** The longest a client may take to send a whole request (headers and body), in ms. */
+  requestTimeoutMs: number
 }
 
 export interface ConfigFlags {
@@ -50,7 +73,11 @@ const Schema = z.object({
     .default('default'),
   adminEmail: z
     .string()
-    .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
+    .transform(normalizeEmailAddress)
+    .superRefine((v, ctx) => {
+      const problem = emailProblem(v)
+      if (problem) ctx.addIssue({ code: 'custom', message: `must be an email address: it ${problem}` })
+    })
     .default('admin@localhost'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   maxBodyBytes: z.coerce
@@ -67,25 +94,58 @@ const Schema = z.object({
   denialWindow: z
     .string()
     .default('15m')
-    .refine((v) => (parseGoDuration(v) ?? -1) >= 0, 'must be a Go duration such as 15m'),
+    .refine((v) => wholeMs(v, 0, Number.MAX_SAFE_INTEGER), 'must be a Go duration such as 15m'),
   maxCheckWait: z
     .string()
     .default(`${MAX_WAIT_SECONDS}s`)
-    .refine((v) => {
-      const ms = parseGoDuration(v) ?? -1
-      return ms >= 0 && ms <= MAX_WAIT_SECONDS * 1000
-    }, `must be a Go duration from 0s to ${MAX_WAIT_SECONDS}s`),
+    .refine(
+      (v) => wholeMs(v, 0, MAX_WAIT_SECONDS * 1000),
+      `must be a Go duration from 0s to ${MAX_WAIT_SECONDS}s`,
+    ),
   checkpointFile: z.string().min(1).optional(),
   checkpointUrl: z.string().refine(isHttpUrl, 'must be an http:// or https:// URL').optional(),
   checkpointEvery: z
     .string()
     .default('1h')
-    .refine((v) => (parseGoDuration(v) ?? -1) >= 1000, 'must be a Go duration of at least 1s, such as 1h'),
+    .refine(
+      (v) => wholeMs(v, 1000, Number.MAX_SAFE_INTEGER),
+      'must be a Go duration of at least 1s, such as 1h',
+    ),
+  publicUrl: z
+    .string()
+    .refine(isHttpUrl, 'must be an http:// or https:// URL, such as https://access.example.com')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
+  userTokenMaxLifetime: z
+    .string()
+    .default('24h')
+    .refine(
+      (v) => wholeMs(v, 60_000, 720 * 3_600_000) && (parseGoDuration(v) ?? 0) % 1000 === 0,
+      'must be whole seconds from 1m to 720h, such as 24h',
+    ),
+  signingKey: z.string().optional(),
+  signingKeyFile: z.string().optional(),
+  previousSigningKeysFile: z.string().optional(),
+  requestTimeout: z
+    .string()
+    .default('60s')
+    .refine((v) => wholeMs(v, 1000, 600_000), 'must be a Go duration from 1s to 10m'),
+  trustProxy: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, 'must be false, true, or the number of proxies in front (0 to 99)')
+    .default('false'),
 })
 
-function isHttpUrl(v: string): boolean {
+/** A Go duration of whole milliseconds (the granularity of every duration) from `min` to `max`. */
+function wholeMs(text: string, min: number, max: number): boolean {
+  const d = parseDuration(text)
+  return d?.whole === true && d.ms >= min && d.ms <= max
+}
+
+function isHttpUrl(text: string): boolean {
   try {
-    return /^https?:$/.test(new URL(v).protocol)
+    const u = new URL(text)
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username
   } catch {
     return false
   }
@@ -108,6 +168,13 @@ export const ENV_VARS = {
   checkpointFile: 'OPENINDENT_CHECKPOINT_FILE',
   checkpointUrl: 'OPENINDENT_CHECKPOINT_URL',
   checkpointEvery: 'OPENINDENT_CHECKPOINT_EVERY',
+  publicUrl: 'OPENINDENT_PUBLIC_URL',
+  userTokenMaxLifetime: 'OPENINDENT_USER_TOKEN_MAX_LIFETIME',
+  signingKey: 'OPENINDENT_SIGNING_KEY',
+  signingKeyFile: 'OPENINDENT_SIGNING_KEY_FILE',
+  previousSigningKeysFile: 'OPENINDENT_PREVIOUS_SIGNING_KEYS_FILE',
+  trustProxy: 'OPENINDENT_TRUST_PROXY',
+  requestTimeout: 'OPENINDENT_REQUEST_TIMEOUT',
 } as const
 
 export class ConfigError extends Error {}
@@ -127,16 +194,80 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     throw new ConfigError(`invalid setting ${name}: ${issue?.message ?? 'invalid'}`)
   }
   const c = r.data
-  const { denialWindow, maxCheckWait, checkpointEvery, ...rest } = c
+  const {
+    denialWindow,
+    maxCheckWait,
+    checkpointEvery,
+    publicUrl,
+    userTokenMaxLifetime,
+    signingKey,
+    signingKeyFile,
+    previousSigningKeysFile,
+    trustProxy,
+    requestTimeout,
+    ...rest
+  } = c
+  const requestTimeoutMs = parseGoDuration(requestTimeout) ?? 0
+  const maxCheckWaitMs = parseGoDuration(maxCheckWait) ?? 0
+  // A held approval check has its whole request by then, but a client sending slowly and then
+  // waiting must not be cut off by a limit shorter than the wait it may ask for.
+  if (requestTimeoutMs <= maxCheckWaitMs)
+    throw new ConfigError(
+      `invalid setting ${ENV_VARS.requestTimeout}: must be longer than ${ENV_VARS.maxCheckWait} (${maxCheckWait})`,
+    )
   return Object.freeze({
     ...rest,
     denialWindowMs: parseGoDuration(denialWindow) ?? 0,
-    maxCheckWaitMs: parseGoDuration(maxCheckWait) ?? 0,
+    maxCheckWaitMs,
+    requestTimeoutMs,
     checkpointFile: c.checkpointFile === undefined ? undefined : resolve(c.checkpointFile),
     checkpointUrl: c.checkpointUrl,
     checkpointEveryMs: parseGoDuration(checkpointEvery) ?? 0,
     databaseUrl: c.databaseUrl,
     dataDir: resolve(c.dataDir),
     validateResponses: c.validateResponses === 'true' || c.validateResponses === '1',
+    publicUrl: publicUrl ?? `http://localhost:${c.port}`,
+    publicUrlSet: publicUrl !== undefined,
+    userTokenMaxLifetimeSeconds: (parseGoDuration(userTokenMaxLifetime) ?? 0) / 1000,
+    signingKey: readSigningKey(signingKey, signingKeyFile),
+    previousSigningKeys:
+      previousSigningKeysFile === undefined
+        ? []
+        : readKeys(ENV_VARS.previousSigningKeysFile, () =>
+            parseVerificationKeys(readSetting(ENV_VARS.previousSigningKeysFile, previousSigningKeysFile)),
+          ),
+    trustProxy: trustProxy === 'true' ? 1 : trustProxy === 'false' ? 0 : Number(trustProxy),
   })
+}
+
+function readSigningKey(inline: string | undefined, file: string | undefined): JWK | undefined {
+  if (inline !== undefined && file !== undefined)
+    throw new ConfigError(`set ${ENV_VARS.signingKey} or ${ENV_VARS.signingKeyFile}, not both`)
+  if (inline !== undefined) return readKeys(ENV_VARS.signingKey, () => parsePrivateKey(inline))
+  if (file !== undefined)
+    return readKeys(ENV_VARS.signingKeyFile, () =>
+      parsePrivateKey(readSetting(ENV_VARS.signingKeyFile, file)),
+    )
+  return undefined
+}
+
+/** A key setting's value as a ConfigError naming the setting; never echoes the text (it may be a private key). */
+function readKeys<T>(name: string, read: () => T): T {
+  try {
+    return read()
+  } catch (err) {
+    if (err instanceof SigningKeyError)
+      throw new ConfigError(`invalid setting ${name}: the key ${err.message}`)
+    throw err
+  }
+}
+
+function readSetting(name: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError(
+      `invalid setting ${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`,
+    )
+  }
 }

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander'
 import { ZodError } from 'zod'
 import { registerAuditCommands } from './cli/audit.js'
 import { registerDatabaseCommands } from './cli/db.js'
+import { registerMemberCommands } from './cli/members.js'
 import { registerPetitionCommands } from './cli/petitions.js'
 import { registerResourceCommands } from './cli/resources.js'
 import { registerRuleCommands } from './cli/rules.js'
@@ -27,6 +28,7 @@ registerResourceCommands(program)
 registerAuditCommands(program)
 registerPetitionCommands(program)
 registerRuleCommands(program)
+registerMemberCommands(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -1,7 +1,7 @@
 import { type Logger, pino } from 'pino'
 import type { Config } from './config.js'
 import { CheckpointSigner } from './domain/audit/checkpoint-signer.js'
-import { generateSigningKey, UserTokenSigner } from './domain/auth/user-tokens.js'
+import { ATTEMPT_LIMITS, type AttemptLimits } from './domain/auth/attempts.js'
 import { createCaches, FreshCache, Freshness } from './domain/cache.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { type DomainEvent, LocalEventFeed } from './domain/events.js'
@@ -11,10 +11,12 @@ import type { JsonText } from './http/json-text.js'
 import { CheckpointJob, type CheckpointTarget, fileTarget, urlTarget } from './jobs/checkpoints.js'
 import { ExpiryJob } from './jobs/expiry.js'
 import { IdempotencySweepJob } from './jobs/idempotency-sweep.js'
+import { currentSigningKey, openSigner } from './signing.js'
 import { openDatabase } from './store/connect.js'
 import { migrateToLatest } from './store/migrate.js'
 import { AckBarrier } from './store/postgres/barrier.js'
 import { ChangeListener } from './store/postgres/listener.js'
+import { RateLimits } from './store/rate-limits.js'
 import { Store } from './store/store.js'
 
 export interface Runtime extends AppDeps {
@@ -32,12 +34,10 @@ export interface Runtime extends AppDeps {
   close(): Promise<void>
 }
 
-const SIGNING_KEY = 'user_token_signing_key'
-
 /** Opens the database, brings its schema up to date and assembles the dependencies. */
 export async function openRuntime(
   config: Readonly<Config>,
-  opts: { clock?: Clock; logger?: Logger } = {},
+  opts: { clock?: Clock; logger?: Logger; attemptLimits?: AttemptLimits } = {},
 ): Promise<Runtime> {
   // Asynchronous writes: a slow reader of stdout must not stall every request.
   const logger =
@@ -87,12 +87,11 @@ export async function openRuntime(
       // the host CLI opens a runtime too, and its stdout must carry nothing but its output.
       logger.debug({ instance: instanceId }, "listening for other instances' changes")
     }
-    const stored = await store.settings.getOrInit(SIGNING_KEY, await generateSigningKey())
-    const signer = await UserTokenSigner.fromStored(stored, clock)
+    const signer = await openSigner(config, store.settings, clock)
+    const checkpointSigner = await CheckpointSigner.fromKey(await currentSigningKey(config, store.settings))
     const ctx = { store, clock }
     const expiry = new ExpiryJob(ctx, logger)
     const idempotencySweep = new IdempotencySweepJob(ctx, logger)
-    const checkpointSigner = await CheckpointSigner.fromStored(stored)
     const targets: CheckpointTarget[] = []
     if (config.checkpointFile) targets.push(fileTarget(config.checkpointFile))
     if (config.checkpointUrl) targets.push(urlTarget(config.checkpointUrl))
@@ -106,6 +105,7 @@ export async function openRuntime(
       store,
       clock,
       signer,
+      attempts: new RateLimits(opts.attemptLimits ?? ATTEMPT_LIMITS, handle.pool),
       logger,
       feed,
       caches: createCaches(freshness),
@@ -129,6 +129,7 @@ export async function openRuntime(
         validateResponses: config.validateResponses,
         denialWindowMs: config.denialWindowMs,
         maxCheckWaitMs: config.maxCheckWaitMs,
+        trustProxy: config.trustProxy,
       },
       startJobs() {
         expiry.start()

@@ -6,14 +6,52 @@ import type { Runtime } from './runtime.js'
 export interface RunningServer {
   url: string
   port: number
+  /** The Node server's timeouts, in ms, as set (see `serverTimeouts`). */
+  timeouts: ServerTimeouts
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the database. */
   close(graceMs?: number): Promise<void>
 }
 
+export interface ServerTimeouts {
+  requestTimeout: number
+  headersTimeout: number
+  keepAliveTimeout: number
+}
+
+/**
+ * Set on purpose rather than left to Node's defaults:
+ * - requestTimeout: the whole request (headers and body) must arrive within OPENINDENT_REQUEST_TIMEOUT
+ *   (60 s by default, always longer than OPENINDENT_MAX_CHECK_WAIT, the 30 s an approval check or
+ *   `:wait` may be held); a client that sends half a body and stalls is answered 408 and cut off.
+ * - headersTimeout: headers are small; 20 s at most (never more than the request timeout).
+ * - keepAliveTimeout: 65 s, longer than the 60 s idle timeout common in load balancers, so the server
+ *   is not the side that closes an idle connection just as a proxy reuses it (a 502 there).
+ */
+export function serverTimeouts(requestTimeoutMs: number): ServerTimeouts {
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(20_000, requestTimeoutMs),
+    keepAliveTimeout: 65_000,
+  }
+}
+
 export async function startServer(rt: Runtime): Promise<RunningServer> {
   const app = createApp(rt)
+  const timeouts = serverTimeouts(rt.config.requestTimeoutMs)
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: rt.config.port, hostname: rt.config.host }, () => resolve(s))
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: rt.config.port,
+        hostname: rt.config.host,
+        serverOptions: {
+          ...timeouts,
+          // How often Node checks for timed-out requests (30 s by default: too coarse for the above).
+          connectionsCheckingInterval: Math.min(1000, timeouts.headersTimeout / 2),
+        },
+      },
+      () => resolve(s),
+    )
     s.once('error', reject)
   })
   rt.startJobs()
@@ -23,6 +61,7 @@ export async function startServer(rt: Runtime): Promise<RunningServer> {
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
+    timeouts,
     close(graceMs = 10_000) {
       closing ??= (async () => {
         const done = new Promise<void>((resolve) => server.close(() => resolve()))

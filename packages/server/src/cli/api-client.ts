@@ -1,5 +1,5 @@
 import { IndentAPI } from '@openindent/api'
-import { parseGoDuration } from '@openindent/contract'
+import { parseDuration } from '@openindent/contract'
 import { type Command, InvalidArgumentError } from 'commander'
 
 /** The flags of every command that goes through the HTTP API rather than the database. */
@@ -66,9 +66,10 @@ export function oneOf<T extends string>(values: readonly T[]): (value: string) =
 
 /** An argument parser for a positive Go duration (`2h`, `90m`, `1h30m`); yields it as written. */
 export function positiveGoDuration(value: string): string {
-  const ms = parseGoDuration(value)
-  if (ms === undefined || ms <= 0)
+  const d = parseDuration(value)
+  if (d === undefined || d.ms <= 0)
     throw new UsageError('expected a positive Go duration such as 2h, 90m or 1h30m')
+  if (!d.whole) throw new UsageError('durations are whole milliseconds: a finer part is not accepted')
   return value.trim()
 }
 

@@ -2,7 +2,9 @@ import type { IndentAPI } from '@openindent/api'
 import {
   type ApprovalRule,
   ApprovalRuleInput,
+  emailProblem,
   Name,
+  normalizeEmailAddress,
   parseGoDuration,
   ROLES,
   type Role,
@@ -25,7 +27,6 @@ import {
 // The contract's bounds (ApprovalRuleInput); the rule is also checked against the schema before it is sent.
 const MAX_MIN_APPROVALS = 10
 const MAX_PRIORITY = 1_000_000
-const EMAIL = /^[^\s@]+@[^\s@]+$/
 
 interface CreateOpts extends ApiFlags {
   displayName?: string
@@ -63,7 +64,8 @@ function ruleName(value: string): string {
 }
 
 function approverEmail(value: string, previous: string[] = []): string[] {
-  if (value.length > 320 || !EMAIL.test(value)) throw new UsageError('expected an email address')
+  const problem = emailProblem(normalizeEmailAddress(value))
+  if (problem) throw new UsageError(`expected an email address: it ${problem}`)
   return [...previous, value]
 }
 

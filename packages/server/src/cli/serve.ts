@@ -3,6 +3,7 @@ import { loadConfig } from '../config.js'
 import { type BootstrapResult, bootstrap } from '../domain/bootstrap.js'
 import { openRuntime } from '../runtime.js'
 import { startServer } from '../server.js'
+import { announcePublicUrl } from '../signing.js'
 
 export function registerServe(program: Command): void {
   program
@@ -25,6 +26,8 @@ export function registerServe(program: Command): void {
         const rt = await openRuntime(config)
         const first = await bootstrap(rt, { spaceName: config.space, adminEmail: config.adminEmail })
         const server = await startServer(rt)
+        // Host-side commands (`token create --user`) mint tokens for the issuer this server checks.
+        await announcePublicUrl(rt.store.settings, rt.signer)
         rt.logger.info(
           {
             url: server.url,

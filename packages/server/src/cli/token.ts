@@ -1,11 +1,14 @@
-import { type Role, Role as RoleSchema } from '@openindent/contract'
+import { formatGoDuration, parseDuration, type Role, Role as RoleSchema } from '@openindent/contract'
 import { type Command, Option } from 'commander'
+import { mintUserToken } from '../domain/auth/mint.js'
 import { USER_TOKEN_TTL_SECONDS } from '../domain/auth/sign-in.js'
 import { toIso } from '../domain/clock.js'
 import { invalid, notFound } from '../domain/errors.js'
-import { ensureUser, normalizeEmail } from '../domain/spaces/members.js'
+import { normalizeEmail, putMember } from '../domain/spaces/members.js'
 import { createServiceAccountIn } from '../domain/tokens/service-accounts.js'
 import { createTokenIn, listTokens, revokeToken } from '../domain/tokens/tokens.js'
+import { signerForServer } from '../signing.js'
+import { UsageError } from './api-client.js'
 import { cliAccess, type DbFlags, dbFlags, withRuntime } from './context.js'
 
 const collect = (v: string, all: string[] = []) => [...all, v]
@@ -17,6 +20,15 @@ interface CreateOpts {
   role?: string[]
   displayName?: string
   expiryDays?: string
+  ttl?: number
+}
+
+/** A positive Go duration of whole seconds (a JWT counts seconds), in seconds. */
+function wholeSeconds(value: string): number {
+  const d = parseDuration(value)
+  if (d === undefined || !d.whole || d.ms <= 0 || d.ms % 1000 !== 0)
+    throw new UsageError('expected a positive Go duration of whole seconds, such as 15m or 8h')
+  return d.ms / 1000
 }
 
 export function registerTokenCommands(program: Command): void {
@@ -33,6 +45,11 @@ export function registerTokenCommands(program: Command): void {
     .option('--role <role>', 'role: viewer, petitionAdmin or editor (repeatable)', collect)
     .option('--display-name <text>', 'label shown in token lists')
     .option('--expiry-days <n>', 'service-account tokens only: expire after n days')
+    .addOption(
+      new Option('--ttl <duration>', 'user tokens only: lifetime, a Go duration (default 1h)')
+        .argParser(wholeSeconds)
+        .conflicts('serviceAccount'),
+    )
     .action(async (o: CreateOpts, cmd: Command) => {
       if (!o.serviceAccount && !o.user) throw invalid('pass --service-account NAME or --user EMAIL')
       const roles = (o.role ?? []).map((r) => RoleSchema.parse(r)) as Role[]
@@ -40,18 +57,25 @@ export function registerTokenCommands(program: Command): void {
         const access = await cliAccess(rt, o.space)
         const now = rt.clock.now()
         if (o.user) {
-          const email = normalizeEmail(o.user)
-          const user = await rt.store.transaction(async (tx) => {
-            const u = await ensureUser(tx.principals, email, undefined, now)
-            if (roles.length) await tx.principals.putMember(access.space.id, u.id, roles, now)
-            else if (!u.isAdmin && !(await tx.principals.memberRoles(access.space.id, u.id))) {
-              throw invalid(`${email} is not a member of ${o.space}: pass --role to add them`)
-            }
-            return u
-          })
-          process.stdout.write(
-            `${await rt.signer.sign({ email, userId: user.id }, USER_TOKEN_TTL_SECONDS)}\n`,
-          )
+          const email = normalizeEmail(o.user, '--user')
+          const ttlSeconds = o.ttl ?? Math.min(USER_TOKEN_TTL_SECONDS, rt.signer.maxLifetimeSeconds)
+          // Refused before anything is written: a lifetime over the maximum is never minted.
+          if (ttlSeconds > rt.signer.maxLifetimeSeconds) {
+            throw invalid(
+              `--ttl is longer than the maximum user-token lifetime, ${formatGoDuration(rt.signer.maxLifetimeSeconds * 1000)} (OPENINDENT_USER_TOKEN_MAX_LIFETIME)`,
+            )
+          }
+          // Adding a member goes through the domain, audited like the API's PUT members/{email}.
+          if (roles.length) await putMember(rt, access, email, { roles })
+          const user = await rt.store.principals.userByEmail(email)
+          if (
+            !user ||
+            (!user.isAdmin && !(await rt.store.principals.memberRoles(access.space.id, user.id)))
+          ) {
+            throw invalid(`${email} is not a member of ${o.space}: pass --role to add them`)
+          }
+          const signer = await signerForServer(rt.config, rt.store.settings, rt.signer)
+          process.stdout.write(`${await mintUserToken(rt, signer, access, user, ttlSeconds)}\n`)
           return
         }
         const name = o.serviceAccount as string

@@ -21,3 +21,13 @@ export const notFound = (what: string) => new DomainError('NOT_FOUND', `${what} 
 export const denied = (message: string) => new DomainError('PERMISSION_DENIED', message)
 export const unauthenticated = (message: string) => new DomainError('UNAUTHENTICATED', message)
 export const alreadyExists = (what: string) => new DomainError('ALREADY_EXISTS', `${what} already exists`)
+
+/** Too many attempts: RATE_LIMITED, with how long to wait (sent as `Retry-After`). */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('RATE_LIMITED', message)
+  }
+}

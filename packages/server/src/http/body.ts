@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http'
 import type { Context } from 'hono'
+import { DomainError } from '../domain/errors.js'
 import type { AppEnv } from './env.js'
-import { httpError } from './errors.js'
+import { httpError, RequestAbortedError } from './errors.js'
 
 const tooLarge = (max: number) =>
   httpError('PAYLOAD_TOO_LARGE', `the request body is larger than ${max} bytes`)
@@ -23,13 +24,23 @@ export async function readBodyText(c: Context<AppEnv>, max: number): Promise<str
   }
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > max) {
-      incoming.resume()
-      throw tooLarge(max)
+  try {
+    for await (const chunk of incoming as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > max) {
+        incoming.resume()
+        throw tooLarge(max)
+      }
+      chunks.push(chunk)
     }
-    chunks.push(chunk)
+  } catch (err) {
+    // The stream fails when the client goes away mid-body, or stalls past the request timeout and
+    // Node cuts it off (answering 408 itself): the client's failure, not the server's.
+    // (Our own 413 leaves the loop by throwing too, which destroys the stream: it passes through.)
+    if (err instanceof DomainError) throw err
+    if (incoming.destroyed || (err as { code?: string }).code === 'ECONNRESET')
+      throw new RequestAbortedError(err)
+    throw err
   }
   return Buffer.concat(chunks, size).toString('utf8')
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { AttemptLimiter } from '../domain/auth/attempts.js'
 import type { UserTokenSigner } from '../domain/auth/user-tokens.js'
 import type { Caches, FreshCache } from '../domain/cache.js'
 import type { Clock } from '../domain/clock.js'
@@ -11,6 +12,8 @@ export interface AppDeps {
   store: DataStore
   clock: Clock
   signer: UserTokenSigner
+  /** Failed sign-ins and bearer tokens, counted per client address and identity. */
+  attempts: AttemptLimiter
   logger: Logger
   feed: EventFeed
   caches: Caches
@@ -32,4 +35,6 @@ export interface AppOptions {
   denialWindowMs: number
   /** The longest an approval check or `:wait` is held, in ms. */
   maxCheckWaitMs: number
+  /** Proxies in front that append to X-Forwarded-For; 0: the socket's address is the client's. */
+  trustProxy: number
 }

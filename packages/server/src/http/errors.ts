@@ -2,7 +2,7 @@ import { ERROR_STATUS, ERROR_TYPE, type ErrorCode, type ErrorEnvelope } from '@o
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ZodError } from 'zod'
-import { DomainError } from '../domain/errors.js'
+import { DomainError, RateLimitedError } from '../domain/errors.js'
 
 /** A domain-level failure that the HTTP layer itself detects (body too large, bad JSON, …). */
 export function httpError(code: ErrorCode, message: string, param?: string): DomainError {
@@ -55,11 +55,29 @@ export function fromZod(err: ZodError, prefix?: string): DomainError {
  * outage: logged in full, answered with a bare INTERNAL and the request id, never with its text.
  */
 export function handleError(err: unknown, c: Context): Response {
+  if (err instanceof RateLimitedError) c.header('retry-after', String(err.retryAfterSeconds))
   if (err instanceof DomainError) return sendError(c, err.code, err.message, err.param)
   if (err instanceof ZodError) {
     const e = fromZod(err)
     return sendError(c, e.code, e.message, e.param)
   }
+  if (err instanceof RequestAbortedError) {
+    // Nobody is left to answer (Node has already sent 408 and closed the connection when it timed
+    // the request out): noted, not reported as a failure of the server.
+    c.get('logger')?.info(
+      { requestId: c.get('requestId') },
+      'request body not received: the client stalled or left',
+    )
+    return c.body(null, 408)
+  }
   c.get('logger')?.error({ err, requestId: c.get('requestId') }, 'unhandled error')
   return sendError(c, 'INTERNAL', 'internal error; quote the requestId when reporting it')
+}
+
+/** The request body never arrived whole: the client disconnected or was timed out while sending it. */
+export class RequestAbortedError extends Error {
+  constructor(cause: unknown) {
+    super('the client stopped sending the request body', { cause })
+    this.name = 'RequestAbortedError'
+  }
 }

@@ -5,11 +5,12 @@ import { accessSpace, authenticate } from '../domain/auth/authenticate.js'
 import { type Principal, principalKey, type SpaceAccess } from '../domain/auth/principal.js'
 import { sha256Hex } from '../domain/ids.js'
 import { readBodyText } from './body.js'
+import { clientAddress } from './client-address.js'
 import type { AppDeps } from './deps.js'
 import type { AppEnv } from './env.js'
 import { fromZod, httpError, sendError } from './errors.js'
 import { JsonText } from './json-text.js'
-import { refuseNul, refuseUnsafeJson } from './safe-input.js'
+import { refuseNul, refuseTooManyLabels, refuseUnsafeJson } from './safe-input.js'
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
 type Auth = 'none' | 'principal' | 'space'
@@ -129,7 +130,11 @@ async function run(
   // Who is asking comes first: an unauthenticated caller learns nothing, not even what it got wrong.
   let principal: Principal | undefined
   let access: SpaceAccess | undefined
-  if (def.auth !== 'none') principal = await authenticate(deps, bearer(c))
+  if (def.auth !== 'none') {
+    principal = await authenticate(deps, bearer(c), {
+      address: () => clientAddress(c, deps.options.trustProxy),
+    })
+  }
   const rawParams = pathParams(c, suffixes)
   refuseNul(rawParams)
   refuseNul(c.req.query())
@@ -185,6 +190,7 @@ async function readBody(
     throw httpError('INVALID_ARGUMENT', 'the request body is not valid JSON')
   }
   refuseUnsafeJson(text, json)
+  refuseTooManyLabels(text, json)
   return { text, json }
 }
 

@@ -1,3 +1,4 @@
+import { LABELS_PER_REQUEST_MAX } from '@openindent/contract'
 import { httpError } from './errors.js'
 
 /**
@@ -46,5 +47,40 @@ export function refuseUnsafeJson(text: string, value: unknown): void {
     }
     // Reversed, so the first offending field in document order is the one reported.
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as [unknown, string])
+  }
+}
+
+/**
+ * Bounds the labels one request carries, all objects together (`LABELS_PER_REQUEST_MAX`), before any
+ * schema looks at them: validating and storing hundreds of thousands of labels stalls the server for
+ * everyone. Each object's own limit is the contract's (`Labels`). Counts the members of every object
+ * held under a `labels` key; bodies that cannot contain one (neither the word nor an escape) are not
+ * walked. Iterative, like `refuseUnsafeJson`.
+ */
+export function refuseTooManyLabels(text: string, value: unknown, max = LABELS_PER_REQUEST_MAX): void {
+  if (!text.includes('"labels"') && !text.includes('\\u')) return
+  let total = 0
+  const stack: [unknown, string][] = [[value, '']]
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [v, path] = item
+    if (v === null || typeof v !== 'object') continue
+    if (!Array.isArray(v) && (path === 'labels' || path.endsWith('.labels'))) {
+      // A label map holds strings: counted, not walked (a wrong value type is the schema's to report).
+      total += Object.keys(v).length
+      if (total > max) {
+        throw httpError(
+          'INVALID_ARGUMENT',
+          `${path}: more than ${max} labels in one request; send fewer resources or labels per request`,
+          path,
+        )
+      }
+      continue
+    }
+    const entries = Object.entries(v)
+    // Reversed, so the object reported is the first past the limit in document order.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i] as [string, unknown]
+      if (child !== null && typeof child === 'object') stack.push([child, path ? `${path}.${key}` : key])
+    }
   }
 }

@@ -25,6 +25,8 @@ export interface DatabaseHandle {
   location: string
   /** SQLite only: changes when another connection (another process) commits. */
   dataVersion?: () => number
+  /** PostgreSQL only: the pool, for the rate limiter's counters (store/rate-limits.ts). */
+  pool?: pg.Pool
   close(): Promise<void>
 }
 
@@ -85,6 +87,7 @@ function openPostgres(url: string, max: number): DatabaseHandle {
     engine: 'postgres',
     adapter: postgresAdapter,
     location: redact(url),
+    pool,
     close: () => db.destroy(),
   }
 }

@@ -3,6 +3,7 @@ import { initial } from './migrations/0001_initial.js'
 import { petitions } from './migrations/0002_petitions.js'
 import { identity } from './migrations/0003_identity.js'
 import { audit } from './migrations/0004_audit.js'
+import { auth } from './migrations/0005_auth.js'
 import { indentPhases } from './migrations/0006_indent_phases.js'
 import { auditInputs } from './migrations/0007_audit_inputs.js'
 import type { Database, Engine } from './schema.js'
@@ -15,6 +16,7 @@ function provider(engine: Engine): MigrationProvider {
         '0002_petitions': petitions(engine),
         '0003_identity': identity(),
         '0004_audit': audit(),
+        '0005_auth': auth(engine),
         '0006_indent_phases': indentPhases(),
         '0007_audit_inputs': auditInputs(engine),
       }

@@ -8,7 +8,7 @@ import type { Checkpoint } from '../../src/domain/audit/checkpoint.js'
 import { CheckpointSigner } from '../../src/domain/audit/checkpoint-signer.js'
 import { chainHash } from '../../src/domain/audit/types.js'
 import { writeEvents } from '../../src/domain/audit/write.js'
-import { generateSigningKey } from '../../src/domain/auth/user-tokens.js'
+import { generateSigningKey } from '../../src/domain/auth/signing-keys.js'
 import { bootstrap } from '../../src/domain/bootstrap.js'
 import { openRuntime, type Runtime } from '../../src/runtime.js'
 import { openindent, raw, requireBuiltCli } from '../helpers/cli.js'
@@ -88,7 +88,7 @@ describe.each(ENGINES)('openindent audit head and verify --expect-head on %s', (
   })
 
   it('refuses checkpoints it did not sign, or that say other than they signed', async () => {
-    const otherKey = await CheckpointSigner.fromStored(await generateSigningKey())
+    const otherKey = await CheckpointSigner.fromKey(JSON.parse(generateSigningKey()))
     const { jws: _, ...claims } = checkpoint
     const forged = { ...claims, jws: await otherKey.sign(claims) }
     const foreign = await verify('--expect-head', fileOf('forged.ndjson', lines([forged])))

@@ -33,7 +33,7 @@ export interface CallOptions {
 /** A bootstrapped runtime on a fresh database, with a manual clock and responses checked against their schemas. */
 export async function startTestServer(
   engine: Engine,
-  opts: { maxBodyBytes?: number; maxBulkBodyBytes?: number } = {},
+  opts: { maxBodyBytes?: number; maxBulkBodyBytes?: number; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const db = await createTestDatabase(engine)
   const config = loadConfig(
@@ -43,6 +43,7 @@ export async function startTestServer(
       OPENINDENT_VALIDATE_RESPONSES: 'true',
       ...(opts.maxBodyBytes ? { OPENINDENT_MAX_BODY_BYTES: String(opts.maxBodyBytes) } : {}),
       ...(opts.maxBulkBodyBytes ? { OPENINDENT_MAX_BULK_BODY_BYTES: String(opts.maxBulkBodyBytes) } : {}),
+      ...opts.env,
     },
   )
   const clock = new ManualClock(Date.UTC(2026, 0, 1))

@@ -8,9 +8,13 @@ const base = '/v1/spaces/default'
 const resources = `${base}/resources`
 const customer = (i: number) => ({ kind: 'customer', id: `cus_${i}`, labels: { plan: 'pro' } })
 
+const alice = { kind: 'user', id: 'alice@example.com', email: 'alice@example.com' }
+
 describe.each(ENGINES)('bad input on %s', (engine) => {
   let s: TestServer
   let before: SpaceState
+  /** An open petition (alice for cus_1), for the claim cases: `{petition}` in a path stands for it. */
+  let petition: string
 
   beforeAll(async () => {
     s = await startTestServer(engine)
@@ -18,6 +22,11 @@ describe.each(ENGINES)('bad input on %s', (engine) => {
       body: { resources: [customer(1), customer(2)] },
     })
     expect(seed.status).toBe(200)
+    const check = await s.call('POST', `${base}/approvals:check`, {
+      body: { petitioners: [alice], resources: [{ kind: 'customer', id: 'cus_1' }] },
+    })
+    expect(check.status).toBe(200)
+    petition = ((await check.json()) as { petition: { name: string } }).petition.name
     before = await spaceState(s)
   })
   afterAll(() => s.close())
@@ -695,6 +704,45 @@ describe.each(ENGINES)('bad input on %s', (engine) => {
         path: '/v1/auth/token',
         body: { grantType: 'signInCode', code: '🙂'.repeat(64) },
       },
+      // durations: whole milliseconds on both engines (PostgreSQL stores them as bigint)
+      ...['1ns', '0.5ms', '1.5ms', '1000001ns', '1.0000001s'].map((d) => ({
+        name: `petition defaultDuration ${d}`,
+        method: 'POST',
+        path: `${base}/petitions`,
+        body: {
+          petition: {
+            petitioners: [alice],
+            resources: [{ kind: 'customer', id: 'cus_2' }],
+            defaultDuration: d,
+          },
+        },
+      })),
+      ...['1ns', '1.5ms'].map((d) => ({
+        name: `approval check duration ${d}`,
+        method: 'POST',
+        path: `${base}/approvals:check`,
+        body: { petitioners: [alice], resources: [{ kind: 'customer', id: 'cus_2' }], duration: d },
+      })),
+      ...['1ns', '1.5ms', '0.5ms', '1h0.5ms'].map((d) => ({
+        name: `claim duration label ${d}`,
+        method: 'POST',
+        path: `${base}/petitions/{petition}/claims`,
+        body: { claim: { event: 'access/approve', meta: { labels: { 'indent.com/time/duration': d } } } },
+      })),
+      {
+        name: "claim duration past Go's limit (about 292 years)",
+        method: 'POST',
+        path: `${base}/petitions/{petition}/claims`,
+        body: {
+          claim: { event: 'access/approve', meta: { labels: { 'indent.com/time/duration': '9999999h' } } },
+        },
+      },
+      ...['1ns', '0.5ms'].map((d) => ({
+        name: `approval rule maxDuration ${d}`,
+        method: 'POST',
+        path: `${base}/approvalRules`,
+        body: { name: 'fine', rule: { approvers: { role: 'editor' }, defaultDuration: d, maxDuration: d } },
+      })),
     ]
 
     it.each(cases)('$name → 4xx with the envelope, nothing changed', async (c) => {
@@ -702,8 +750,9 @@ describe.each(ENGINES)('bad input on %s', (engine) => {
       if (c.rawBody !== undefined) opts.rawBody = c.rawBody
       if (c.body !== undefined) opts.body = c.body
       if (c.headers?.authorization) opts.token = null
-      const res = await s.call(c.method, c.path, opts)
-      expect(res.status, `${c.method} ${c.path.slice(0, 80)}`).toBeGreaterThanOrEqual(400)
+      const path = c.path.replace('{petition}', petition)
+      const res = await s.call(c.method, path, opts)
+      expect(res.status, `${c.method} ${path.slice(0, 80)}`).toBeGreaterThanOrEqual(400)
       expect(res.status).toBeLessThan(500)
       await expectEnvelope(res)
       expect(await spaceState(s)).toEqual(before)

@@ -336,6 +336,7 @@ describe.each(ENGINES)('security on %s', (engine) => {
         new SignJWT(c)
           .setProtectedHeader({ alg: 'ES256', kid: real.kid ?? '' })
           .setIssuer(iss)
+          .setAudience(s.rt.signer.issuer)
           .setSubject(sub)
           .setIssuedAt(now)
           .setExpirationTime(now + 3600)
@@ -343,10 +344,10 @@ describe.each(ENGINES)('security on %s', (engine) => {
       const wrongIssuer = await own(claims, 'someone-else', victim.email)
       const unknownUser = await own(
         { uid: 'usr_00000000000000000000', email: 'ghost@example.com' },
-        'openindent',
+        s.rt.signer.issuer,
         'ghost@example.com',
       )
-      const noUid = await own({ email: victim.email }, 'openindent', victim.email)
+      const noUid = await own({ email: victim.email }, s.rt.signer.issuer, victim.email)
 
       const good = await userToken(s, s.boot.adminEmail)
       const [h, p, sig] = good.split('.')

@@ -276,7 +276,9 @@ describe.each(ENGINES)('spaces, members and sign-in on %s', (engine) => {
 
       const claims = decodeJwt(out.accessToken)
       expect(claims.sub).toBe(s.boot.adminEmail)
-      expect(claims.iss).toBe('openindent')
+      // Issued by and for this instance: its public URL (by default http://localhost:<port>).
+      expect(claims.iss).toBe(s.rt.config.publicUrl)
+      expect(claims.aud).toBe(s.rt.config.publicUrl)
       expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3600)
       expect(claims.iat).toBe(Math.floor(s.clock.now() / 1000))
 

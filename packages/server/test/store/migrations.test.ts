@@ -31,6 +31,7 @@ const ALL = [
   '0002_petitions',
   '0003_identity',
   '0004_audit',
+  '0005_auth',
   '0006_indent_phases',
   '0007_audit_inputs',
 ]
@@ -119,6 +120,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
     expect((await migrateToLatest(db, engine)).applied).toEqual([
       '0003_identity',
       '0004_audit',
+      '0005_auth',
       '0006_indent_phases',
       '0007_audit_inputs',
     ])

@@ -1,4 +1,7 @@
-import { basename, isAbsolute } from 'node:path'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, isAbsolute, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type Config, ConfigError, loadConfig } from '../../src/config.js'
 
@@ -128,6 +131,127 @@ describe('loadConfig', () => {
       expect(configError(() => loadConfig({}, { OPENINDENT_CHECKPOINT_EVERY: every })).message).toContain(
         'OPENINDENT_CHECKPOINT_EVERY',
       )
+  })
+
+  it('refuses durations finer than a millisecond, naming the variable', () => {
+    expect(configError(() => loadConfig({}, { OPENINDENT_DENIAL_WINDOW: '1.5ms' })).message).toContain(
+      'OPENINDENT_DENIAL_WINDOW',
+    )
+    expect(configError(() => loadConfig({}, { OPENINDENT_MAX_CHECK_WAIT: '1ns' })).message).toContain(
+      'OPENINDENT_MAX_CHECK_WAIT',
+    )
+    expect(loadConfig({}, { OPENINDENT_DENIAL_WINDOW: '1.1s' }).denialWindowMs).toBe(1100)
+  })
+
+  it('refuses an admin email that is not a plain address, naming the variable; stores it lower-case', () => {
+    for (const bad of ['../../admin@localhost', 'admin@@localhost', 'a/b@example.com', 'admin@local..host']) {
+      expect(configError(() => loadConfig({}, { OPENINDENT_ADMIN_EMAIL: bad })).message).toContain(
+        'OPENINDENT_ADMIN_EMAIL',
+      )
+    }
+    expect(loadConfig({}, { OPENINDENT_ADMIN_EMAIL: ' Ops@Example.com ' }).adminEmail).toBe('ops@example.com')
+  })
+
+  it('defaults the public URL to http://localhost:<port>, trims a trailing slash, refuses non-HTTP URLs', () => {
+    expect(loadConfig({ port: 5000 }, {})).toMatchObject({
+      publicUrl: 'http://localhost:5000',
+      publicUrlSet: false,
+    })
+    expect(loadConfig({}, { OPENINDENT_PUBLIC_URL: 'https://a.example.com/openindent/' })).toMatchObject({
+      publicUrl: 'https://a.example.com/openindent',
+      publicUrlSet: true,
+    })
+    for (const bad of [
+      'a.example.com',
+      'ftp://a.example.com',
+      'https://a.example.com/?x=1',
+      'https://u:p@a.example.com',
+    ]) {
+      expect(configError(() => loadConfig({}, { OPENINDENT_PUBLIC_URL: bad })).message).toContain(
+        'OPENINDENT_PUBLIC_URL',
+      )
+    }
+  })
+
+  it('reads the user-token maximum lifetime (default 24h) in whole seconds from 1m to 720h', () => {
+    expect(loadConfig({}, {}).userTokenMaxLifetimeSeconds).toBe(86_400)
+    expect(loadConfig({}, { OPENINDENT_USER_TOKEN_MAX_LIFETIME: '90m' }).userTokenMaxLifetimeSeconds).toBe(
+      5400,
+    )
+    for (const bad of ['30s', '721h', '1.5s', 'forever', '-1h']) {
+      expect(
+        configError(() => loadConfig({}, { OPENINDENT_USER_TOKEN_MAX_LIFETIME: bad })).message,
+      ).toContain('OPENINDENT_USER_TOKEN_MAX_LIFETIME')
+    }
+  })
+
+  it('reads OPENINDENT_TRUST_PROXY as a number of proxies', () => {
+    expect(loadConfig({}, {}).trustProxy).toBe(0)
+    expect(loadConfig({}, { OPENINDENT_TRUST_PROXY: 'true' }).trustProxy).toBe(1)
+    expect(loadConfig({}, { OPENINDENT_TRUST_PROXY: '2' }).trustProxy).toBe(2)
+    expect(configError(() => loadConfig({}, { OPENINDENT_TRUST_PROXY: 'yes' })).message).toContain(
+      'OPENINDENT_TRUST_PROXY',
+    )
+  })
+
+  it('reads signing keys from the environment or files, and refuses wrong ones without echoing them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openindent-config-'))
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const pem = ec.privateKey.export({ type: 'sec1', format: 'pem' }) as string
+    const file = join(dir, 'key.pem')
+    writeFileSync(file, pem)
+    const fromEnv = loadConfig({}, { OPENINDENT_SIGNING_KEY: pem }).signingKey
+    expect(fromEnv).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' })
+    expect(fromEnv?.kid).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(loadConfig({}, { OPENINDENT_SIGNING_KEY_FILE: file }).signingKey?.kid).toBe(fromEnv?.kid)
+
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    })
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    })
+    const publicOnly = JSON.stringify(ec.publicKey.export({ format: 'jwk' }))
+    for (const [env, name] of [
+      [{ OPENINDENT_SIGNING_KEY: String(rsa) }, 'OPENINDENT_SIGNING_KEY'],
+      [{ OPENINDENT_SIGNING_KEY: String(p384) }, 'OPENINDENT_SIGNING_KEY'],
+      [{ OPENINDENT_SIGNING_KEY: publicOnly }, 'OPENINDENT_SIGNING_KEY'],
+      [{ OPENINDENT_SIGNING_KEY: '{"kty":"EC"' }, 'OPENINDENT_SIGNING_KEY'],
+      [{ OPENINDENT_SIGNING_KEY: 'secret' }, 'OPENINDENT_SIGNING_KEY'],
+      [{ OPENINDENT_SIGNING_KEY_FILE: join(dir, 'missing.pem') }, 'OPENINDENT_SIGNING_KEY_FILE'],
+      [{ OPENINDENT_SIGNING_KEY: pem, OPENINDENT_SIGNING_KEY_FILE: file }, 'OPENINDENT_SIGNING_KEY'],
+      [
+        { OPENINDENT_PREVIOUS_SIGNING_KEYS_FILE: join(dir, 'missing.jwks') },
+        'OPENINDENT_PREVIOUS_SIGNING_KEYS_FILE',
+      ],
+    ] as [Record<string, string>, string][]) {
+      const err = configError(() => loadConfig({}, env))
+      expect(err.message).toContain(name)
+      expect(err.message).not.toContain('PRIVATE KEY')
+    }
+    // Previous keys: a JWK set, public or private PEM blocks; only public parts are kept.
+    const jwks = join(dir, 'previous.jwks')
+    writeFileSync(jwks, JSON.stringify({ keys: [ec.publicKey.export({ format: 'jwk' })] }))
+    expect(loadConfig({}, { OPENINDENT_PREVIOUS_SIGNING_KEYS_FILE: jwks }).previousSigningKeys).toHaveLength(
+      1,
+    )
+    const pems = join(dir, 'previous.pem')
+    writeFileSync(pems, `${pem}\n${ec.publicKey.export({ type: 'spki', format: 'pem' })}`)
+    const previous = loadConfig({}, { OPENINDENT_PREVIOUS_SIGNING_KEYS_FILE: pems }).previousSigningKeys
+    expect(previous).toHaveLength(2)
+    for (const k of previous) expect(k).not.toHaveProperty('d')
+  })
+
+  it('refuses a request timeout no longer than the longest approval-check hold', () => {
+    expect(loadConfig({}, {}).requestTimeoutMs).toBe(60_000)
+    const err = configError(() => loadConfig({}, { OPENINDENT_REQUEST_TIMEOUT: '30s' }))
+    expect(err.message).toContain('OPENINDENT_REQUEST_TIMEOUT')
+    expect(err.message).toContain('OPENINDENT_MAX_CHECK_WAIT')
+    expect(
+      loadConfig({}, { OPENINDENT_REQUEST_TIMEOUT: '10s', OPENINDENT_MAX_CHECK_WAIT: '5s' }).requestTimeoutMs,
+    ).toBe(10_000)
   })
 
   it('returns a frozen object', () => {

@@ -21,7 +21,7 @@ export interface CheckpointClaims {
 }
 
 /**
- * Signs checkpoints with the instance's token-signing key (the one stored in settings), as compact
+ * Signs checkpoints with the instance's token-signing key (see signing.ts), as compact
  * JWS. Separate from the user-token signer on purpose: the two must not accept each other's output.
  */
 export class CheckpointSigner {
@@ -31,9 +31,8 @@ export class CheckpointSigner {
     private readonly kid: string,
   ) {}
 
-  /** `stored` is the private JWK the user-token signer is made from. */
-  static async fromStored(stored: string): Promise<CheckpointSigner> {
-    const jwk = JSON.parse(stored) as JWK
+  /** `jwk` is the private key the user-token signer signs with. */
+  static async fromKey(jwk: JWK): Promise<CheckpointSigner> {
     const { d: _private, ...publicJwk } = jwk
     const privateKey = (await importJWK(jwk, ALG)) as CryptoKey
     const publicKey = (await importJWK(publicJwk, ALG)) as CryptoKey

@@ -21,9 +21,20 @@ export const RESERVED_EVENT_PREFIXES = [
 ] as const
 
 export function isReservedEventName(name: string): boolean {
-  // Compared without case or surrounding blanks, so "Access/Grant" cannot pass for the real thing.
-  const n = name.trim().toLowerCase()
+  const n = comparableEventName(name)
   return RESERVED_EVENT_PREFIXES.some((p) => n.startsWith(p.toLowerCase()))
+}
+
+/** Characters that show nothing: format characters (U+200B, bidi marks) and other default-ignorables. */
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu
+
+/**
+ * A name as a reader of the log sees it: compatibility forms folded (NFKC: fullwidth `ａｃｃｅｓｓ` is
+ * `access`), invisible characters dropped, without case or surrounding blanks. "\u200baccess/grant"
+ * or "Access/Grant" cannot pass for the real thing.
+ */
+function comparableEventName(name: string): string {
+  return name.normalize('NFKC').replace(INVISIBLE, '').trim().toLowerCase()
 }
 
 /** Set on an event whose actor is not the caller that wrote it: `kind/id` of the caller. */

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js'
 import { notFound, unauthenticated } from '../errors.js'
 import { sha256Hex } from '../ids.js'
 import type { Repositories } from '../unit-of-work.js'
+import { type Attempt, type AttemptLimiter, identityOf } from './attempts.js'
 import { actorOf, type Principal, principalKey, type SpaceAccess } from './principal.js'
 import type { UserTokenSigner } from './user-tokens.js'
 
@@ -15,6 +16,7 @@ export interface AuthDeps {
   clock: Clock
   signer: UserTokenSigner
   caches?: Caches
+  attempts?: AttemptLimiter
 }
 
 /**
@@ -23,16 +25,40 @@ export interface AuthDeps {
  * instance (a revoking commit waits for all of them: see UnitOfWork.revokesAccess), and for at most
  * CACHE_TTL_MS when the token was revoked in SQL, bypassing the API.
  */
-export async function authenticate(deps: AuthDeps, bearer: string | undefined): Promise<Principal> {
+export async function authenticate(
+  deps: AuthDeps,
+  bearer: string | undefined,
+  client?: { address(): string },
+): Promise<Principal> {
   if (!bearer) throw unauthenticated('missing bearer token: send "Authorization: Bearer <token>"')
   const cache = deps.caches?.principals
   const now = deps.clock.now()
+  // A valid token seen since the last write anywhere: no limiter, no database.
   const hit = cache?.get(bearer, now)
   if (hit) return hit
   const generation = deps.caches?.freshness.current() ?? 0
-  const { principal, until } = await resolve(deps, bearer)
+  const { principal, until } = await limited(deps, bearer, client)
   cache?.set(bearer, principal, Math.min(until, now + CACHE_TTL_MS), generation)
   return principal
+}
+
+/**
+ * Resolves a token under the failed-attempt limits: a blocked client is refused whatever it sends,
+ * and each token refused counts against its address and identity. The block check runs alongside
+ * the token's own lookup, so a valid token pays no extra latency for it.
+ */
+async function limited(
+  deps: AuthDeps,
+  bearer: string,
+  client: { address(): string } | undefined,
+): Promise<{ principal: Principal; until: number }> {
+  if (!deps.attempts || !client) return resolve(deps, bearer)
+  const attempt: Attempt = { kind: 'bearer', address: client.address(), identity: identityOf(bearer) }
+  const [admitted, resolved] = await Promise.allSettled([deps.attempts.admit(attempt), resolve(deps, bearer)])
+  if (admitted.status === 'rejected') throw admitted.reason
+  if (resolved.status === 'fulfilled') return resolved.value
+  if ((resolved.reason as { code?: string }).code === 'UNAUTHENTICATED') await deps.attempts.failed(attempt)
+  throw resolved.reason
 }
 
 async function resolve(deps: AuthDeps, bearer: string): Promise<{ principal: Principal; until: number }> {

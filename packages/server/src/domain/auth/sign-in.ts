@@ -23,7 +23,9 @@ export async function exchangeSignInCode(
   const userId = await ctx.store.tokens.consumeSignInCode(sha256Hex(code), ctx.clock.now())
   const user = userId && (await ctx.store.principals.userById(userId))
   if (!user) throw unauthenticated('the sign-in code is not valid, was used already, or expired')
-  const accessToken = await signer.sign({ email: user.email, userId: user.id }, USER_TOKEN_TTL_SECONDS)
+  // An hour, or less where the configured maximum lifetime is shorter.
+  const expiresIn = Math.min(USER_TOKEN_TTL_SECONDS, signer.maxLifetimeSeconds)
+  const accessToken = await signer.sign({ email: user.email, userId: user.id }, expiresIn)
   const now = ctx.clock.now()
   await ctx.store.transaction(async (tx) => {
     for (const spaceId of await tx.principals.spaceIdsOfUser(user.id)) {
@@ -36,5 +38,5 @@ export async function exchangeSignInCode(
       ])
     }
   })
-  return { accessToken, expiresIn: USER_TOKEN_TTL_SECONDS }
+  return { accessToken, expiresIn }
 }

@@ -1,14 +1,16 @@
 import type { webcrypto } from 'node:crypto'
-import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose'
+import { decodeProtectedHeader, importJWK, type JWK, jwtVerify, SignJWT } from 'jose'
+import type { Clock } from '../clock.js'
+import { invalid, unauthenticated } from '../errors.js'
+import { newId } from '../ids.js'
+import { SIGNING_ALG, toPublic } from './signing-keys.js'
 
 type CryptoKey = webcrypto.CryptoKey
 
-import type { Clock } from '../clock.js'
-import { unauthenticated } from '../errors.js'
-import { newId } from '../ids.js'
+export { generateSigningKey } from './signing-keys.js'
 
-const ALG = 'ES256'
-const ISSUER = 'openindent'
+/** How far ahead of this clock a token's `iat` may be: the clocks of instances differ a little. */
+export const CLOCK_SKEW_SECONDS = 60
 
 export interface UserTokenClaims {
   /** The user's email: Indent's SDK reads the petitioner from `sub`. */
@@ -18,55 +20,129 @@ export interface UserTokenClaims {
   expiresAt?: number
 }
 
-/** Key material as stored in settings: one private JWK with its `kid`. */
-export async function generateSigningKey(): Promise<string> {
-  const { privateKey } = await generateKeyPair(ALG, { extractable: true })
-  const jwk = await exportJWK(privateKey)
-  return JSON.stringify({ ...jwk, kid: newId('key'), alg: ALG })
+/** A signed token and the id (`jti`) it carries, for the audit log. */
+export interface SignedToken {
+  token: string
+  id: string
+  expiresAt: number
 }
 
-/** Signs and verifies short-lived user access tokens (JWTs, ES256). */
+export interface SignerOptions {
+  /** The private key that signs (a JWK with `kid`). */
+  current: JWK
+  /** Public keys that still verify: previous signing keys, until the tokens they signed have expired. */
+  previous: JWK[]
+  /** This instance's public URL: the `iss` and the `aud` of its tokens. */
+  issuer: string
+  /** The longest a token may live (`exp` − `iat`), enforced when signing and when verifying. */
+  maxLifetimeSeconds: number
+  clock: Clock
+}
+
+/**
+ * Signs and verifies short-lived user access tokens (JWTs, ES256). A token names this instance as
+ * issuer and audience, must expire, may live no longer than the configured maximum, and must not be
+ * issued in the future: a token leaked from elsewhere, or minted for another instance with a shared
+ * key, or meant to last for ever, is refused.
+ */
 export class UserTokenSigner {
   private constructor(
-    private readonly privateKey: CryptoKey,
-    private readonly publicKey: CryptoKey,
-    readonly publicJwk: JWK,
+    private readonly signingKey: CryptoKey,
+    private readonly verifying: ReadonlyMap<string, CryptoKey>,
+    /** The public keys, current first: the JWKS served at `/v1/auth/keys`. */
+    readonly jwks: readonly JWK[],
+    readonly issuer: string,
+    readonly maxLifetimeSeconds: number,
     private readonly clock: Clock,
   ) {}
 
-  static async fromStored(stored: string, clock: Clock): Promise<UserTokenSigner> {
-    const jwk = JSON.parse(stored) as JWK
-    const { d: _private, ...publicJwk } = jwk
-    const privateKey = (await importJWK(jwk, ALG)) as CryptoKey
-    const publicKey = (await importJWK(publicJwk, ALG)) as CryptoKey
-    return new UserTokenSigner(privateKey, publicKey, { ...publicJwk, use: 'sig' }, clock)
+  static async create(o: SignerOptions): Promise<UserTokenSigner> {
+    const jwks = [toPublic(o.current), ...o.previous.map(toPublic)]
+    const verifying = new Map<string, CryptoKey>()
+    for (const jwk of jwks) {
+      if (verifying.has(jwk.kid ?? '')) continue
+      verifying.set(jwk.kid ?? '', (await importJWK(jwk, SIGNING_ALG)) as CryptoKey)
+    }
+    const signingKey = (await importJWK(o.current, SIGNING_ALG)) as CryptoKey
+    const unique = jwks.filter((k, i) => jwks.findIndex((j) => j.kid === k.kid) === i)
+    return new UserTokenSigner(signingKey, verifying, unique, o.issuer, o.maxLifetimeSeconds, o.clock)
   }
 
+  /** The key tokens are signed with now, public half. */
+  get publicJwk(): JWK {
+    return this.jwks[0] as JWK
+  }
+
+  /** The same keys for another issuer: the host's CLI minting for the URL the server announced. */
+  withIssuer(issuer: string): UserTokenSigner {
+    return new UserTokenSigner(
+      this.signingKey,
+      this.verifying,
+      this.jwks,
+      issuer,
+      this.maxLifetimeSeconds,
+      this.clock,
+    )
+  }
+
+  /** Signs a token; a lifetime over the maximum is refused (INVALID_ARGUMENT), never shortened silently. */
   async sign(claims: UserTokenClaims, ttlSeconds: number): Promise<string> {
+    return (await this.issue(claims, ttlSeconds)).token
+  }
+
+  async issue(claims: UserTokenClaims, ttlSeconds: number): Promise<SignedToken> {
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > this.maxLifetimeSeconds) {
+      throw invalid(
+        `a user access token lives from 1 s to ${this.maxLifetimeSeconds} s (the configured maximum), not ${ttlSeconds} s`,
+        'ttl',
+      )
+    }
     const now = Math.floor(this.clock.now() / 1000)
-    return new SignJWT({ uid: claims.userId, email: claims.email })
-      .setProtectedHeader({ alg: ALG, kid: this.publicJwk.kid ?? '', typ: 'JWT' })
-      .setIssuer(ISSUER)
+    const id = newId('jti')
+    const token = await new SignJWT({ uid: claims.userId, email: claims.email })
+      .setProtectedHeader({ alg: SIGNING_ALG, kid: this.publicJwk.kid ?? '', typ: 'JWT' })
+      .setIssuer(this.issuer)
+      .setAudience(this.issuer)
       .setSubject(claims.email)
       .setIssuedAt(now)
       .setExpirationTime(now + ttlSeconds)
-      .setJti(newId('jti'))
-      .sign(this.privateKey)
+      .setJti(id)
+      .sign(this.signingKey)
+    return { token, id, expiresAt: (now + ttlSeconds) * 1000 }
   }
 
-  /** Throws UNAUTHENTICATED for a bad signature, a wrong issuer or an expired token. */
+  /**
+   * Throws UNAUTHENTICATED for a bad signature, an unknown key, a wrong issuer or audience, a missing
+   * or passed expiry, an `iat` in the future, or a lifetime over the maximum.
+   */
   async verify(token: string): Promise<UserTokenClaims> {
+    let reason = 'the access token is not valid'
     try {
-      const { payload } = await jwtVerify(token, this.publicKey, {
-        issuer: ISSUER,
-        algorithms: [ALG],
-        currentDate: new Date(this.clock.now()),
+      const { kid } = decodeProtectedHeader(token)
+      const key = this.verifying.get(kid ?? '')
+      if (!key || !kid) throw new Error('unknown key')
+      const now = this.clock.now()
+      const { payload } = await jwtVerify(token, key, {
+        issuer: this.issuer,
+        audience: this.issuer,
+        algorithms: [SIGNING_ALG],
+        requiredClaims: ['exp', 'iat', 'sub'],
+        currentDate: new Date(now),
       })
+      const { exp = 0, iat = 0 } = payload
+      if (iat > now / 1000 + CLOCK_SKEW_SECONDS) {
+        reason = 'the access token was issued in the future'
+        throw new Error(reason)
+      }
+      if (exp - iat > this.maxLifetimeSeconds) {
+        reason = 'the access token lives longer than this server allows'
+        throw new Error(reason)
+      }
       if (typeof payload.sub !== 'string' || typeof payload.uid !== 'string') throw new Error('claims')
-      return { email: payload.sub, userId: payload.uid, expiresAt: (payload.exp ?? 0) * 1000 }
+      return { email: payload.sub, userId: payload.uid, expiresAt: exp * 1000 }
     } catch (err) {
-      const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED'
-      throw unauthenticated(expired ? 'the access token has expired' : 'the access token is not valid')
+      if ((err as { code?: string }).code === 'ERR_JWT_EXPIRED') reason = 'the access token has expired'
+      throw unauthenticated(reason)
     }
   }
 }

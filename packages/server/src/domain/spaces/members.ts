@@ -1,4 +1,4 @@
-import { EVENT_NAMES, type Role } from '@openindent/contract'
+import { EVENT_NAMES, emailProblem, normalizeEmailAddress, type Role } from '@openindent/contract'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { invalid, notFound } from '../errors.js'
@@ -8,11 +8,12 @@ import type { PrincipalRepository } from './ports.js'
 import { normalizeRoles } from './roles.js'
 import type { MemberRecord, UserRecord } from './types.js'
 
-const EMAIL = /^[^\s@]+@[^\s@]+$/
-
-export function normalizeEmail(email: string): string {
-  const e = email.trim().toLowerCase()
-  if (!EMAIL.test(e) || e.length > 320) throw invalid(`"${email}" is not an email address`, 'email')
+/** An address as stored (trimmed, lower-case), or INVALID_ARGUMENT on `param` saying what is wrong with it. */
+export function normalizeEmail(email: string, param = 'email'): string {
+  const e = normalizeEmailAddress(email)
+  const problem = emailProblem(e)
+  if (problem)
+    throw invalid(`${JSON.stringify(email.slice(0, 320))} is not an email address: it ${problem}`, param)
   return e
 }
 

@@ -10,6 +10,15 @@ export class SettingsRepo {
     return row?.value
   }
 
+  /** Stores `value`, replacing any earlier one. */
+  async put(key: string, value: string): Promise<void> {
+    await this.db
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute()
+  }
+
   /** Stores `value` unless the key is already set, and returns whichever value won. */
   async getOrInit(key: string, value: string): Promise<string> {
     await this.db
