@@ -46,6 +46,8 @@ export interface Config {
   previousSigningKeys: JWK[]
   /** How many proxies in front of this server append to X-Forwarded-For (0: ignore the header). */
   trustProxy: number
+  /** Failed bearer-token attempts one client address may make per minute before it is refused for a while. */
+  authFailuresPerMinute: number
   /** The longest a client may take to send a whole request (headers and body), in ms. */
   requestTimeoutMs: number
 }
@@ -130,6 +132,7 @@ const Schema = z.object({
     .string()
     .default('60s')
     .refine((v) => wholeMs(v, 1000, 600_000), 'must be a Go duration from 1s to 10m'),
+  authFailuresPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(60),
   trustProxy: z
     .string()
     .regex(/^(true|false|\d{1,2})$/, 'must be false, true, or the number of proxies in front (0 to 99)')
@@ -174,6 +177,7 @@ export const ENV_VARS = {
   signingKeyFile: 'OPENINDENT_SIGNING_KEY_FILE',
   previousSigningKeysFile: 'OPENINDENT_PREVIOUS_SIGNING_KEYS_FILE',
   trustProxy: 'OPENINDENT_TRUST_PROXY',
+  authFailuresPerMinute: 'OPENINDENT_AUTH_FAILURES_PER_MINUTE',
   requestTimeout: 'OPENINDENT_REQUEST_TIMEOUT',
 } as const
 

@@ -34,6 +34,15 @@ export interface Runtime extends AppDeps {
   close(): Promise<void>
 }
 
+/** The default limits, with the per-address allowance for bearer failures as configured. */
+function limitsFor(config: Readonly<Config>): AttemptLimits {
+  const { bearer } = ATTEMPT_LIMITS
+  return {
+    ...ATTEMPT_LIMITS,
+    bearer: { ...bearer, address: { ...bearer.address, points: config.authFailuresPerMinute } },
+  }
+}
+
 /** Opens the database, brings its schema up to date and assembles the dependencies. */
 export async function openRuntime(
   config: Readonly<Config>,
@@ -105,7 +114,7 @@ export async function openRuntime(
       store,
       clock,
       signer,
-      attempts: new RateLimits(opts.attemptLimits ?? ATTEMPT_LIMITS, handle.pool),
+      attempts: new RateLimits(opts.attemptLimits ?? limitsFor(config), handle.pool),
       logger,
       feed,
       caches: createCaches(freshness),

@@ -2,7 +2,7 @@ import { LABELS, parseDuration, parseGoDuration } from '@openindent/contract'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENGINES } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
-import { expectError } from './support.js'
+import { expectError, userToken } from './support.js'
 
 describe('Go durations are read exactly', () => {
   it.each([
@@ -51,8 +51,10 @@ describe.each(ENGINES)('duration granularity on %s', (engine) => {
     expect(res.status).toBe(200)
     return ((await res.json()) as { petition: { name: string } }).petition.name
   }
-  const approve = (petition: string, duration: string) =>
+  // Filed by the service account, approved by a person (four eyes).
+  const approve = async (petition: string, duration: string) =>
     s.call('POST', `${base}/petitions/${petition}/claims`, {
+      token: await userToken(s, s.boot.adminEmail),
       body: { claim: { event: 'access/approve', meta: { labels: { [LABELS.duration]: duration } } } },
     })
 
