@@ -1,10 +1,10 @@
 import type { PetitionResource } from '@openindent/contract'
 
 /**
- * The `sub` claim of an API token that is a JWT (three dot-separated base64url parts), as OpenIndent's
- * and Indent's short-lived user access tokens are; their `sub` is the user's email. Resolves to
- * `undefined` for service-account tokens and anything else that is not a JWT with a string `sub`. The
- * signature is not checked: the server does that.
+ * The `sub` claim of an API token that is a JWT (three dot-separated base64url parts), as every
+ * OpenIndent token is: a user's email, or `openindent.v1.ServiceAccount/<name>` for a service
+ * account. Resolves to `undefined` for anything that is not a JWT with a string `sub`. The signature
+ * is not checked: the server does that.
  *
  * @example
  * ```ts
@@ -42,6 +42,7 @@ export function tokenSubject(apiToken: string): string | undefined {
  * ```
  */
 export function defaultPetitioners(apiToken: string): PetitionResource[] | undefined {
-  const email = tokenSubject(apiToken)
-  return email === undefined ? undefined : [{ kind: 'user', email }]
+  const sub = tokenSubject(apiToken)
+  // A service-account token's `sub` is the account (`openindent.v1.ServiceAccount/…`), not a person.
+  return sub === undefined || !/^[^\s@/]+@[^\s@/]+$/.test(sub) ? undefined : [{ kind: 'user', email: sub }]
 }

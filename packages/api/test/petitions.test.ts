@@ -358,6 +358,7 @@ describe('helpers', () => {
       { kind: 'user', email: 'jane@example.com' },
     ])
     expect(defaultPetitioners('oi_sa_0123456789abcdef')).toBeUndefined()
+    expect(defaultPetitioners(jwt({ sub: 'openindent.v1.ServiceAccount/portal' }))).toBeUndefined()
     expect([0, 0.5, 30].every(isWaitSeconds)).toBe(true)
     expect([-1, 31, Number.NaN, Number.POSITIVE_INFINITY, '10'].some(isWaitSeconds)).toBe(false)
     expect(['1h', ' 90m ', 1, 3_600_000].every(isPositiveDuration)).toBe(true)

@@ -69,8 +69,15 @@ export const Token = z.object({
   name: z.string(),
   serviceAccount: z.string(),
   displayName: z.string().optional(),
-  /** Present only in the response that created the token; never stored in clear. */
+  /**
+   * Present only in the response that created the token; never stored in clear. A JWT (Indent's SDK
+   * reads its `sub`): `iss` names the instance, `jti` is this token's `name`.
+   */
   accessToken: z.string().optional(),
+  /** The service account's roles when the token was made, space-delimited (Indent's `scope`). */
+  scope: z.string(),
+  /** Days from creation to expiry, as it was created with; absent for a token that lasts until revoked. */
+  expiryDays: z.number().int().optional(),
   expireTime: Timestamp.optional(),
   revokeTime: Timestamp.optional(),
   lastUseTime: Timestamp.optional(),

@@ -79,6 +79,8 @@ export function registerTokenCommands(program: Command): void {
           return
         }
         const name = o.serviceAccount as string
+        // The token names the running server as its issuer, as the server's own tokens do.
+        const signer = await signerForServer(rt.config, rt.store.settings, rt.signer)
         const created = await rt.store.transaction(async (tx) => {
           let sa = await tx.principals.serviceAccountByName(access.space.id, name)
           if (!sa) {
@@ -94,7 +96,7 @@ export function registerTokenCommands(program: Command): void {
           if (expiryDays !== undefined && !(Number.isInteger(expiryDays) && expiryDays > 0)) {
             throw invalid('--expiry-days must be a positive whole number')
           }
-          return createTokenIn(tx, access, sa, { displayName: o.displayName, expiryDays }, now)
+          return createTokenIn(tx, access, sa, { displayName: o.displayName, expiryDays }, now, signer)
         })
         process.stdout.write(`${created.secret}\n`)
       })

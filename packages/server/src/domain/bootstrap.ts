@@ -4,6 +4,7 @@ import type { Ctx } from './context.js'
 import { newId } from './ids.js'
 import { createSpaceIn } from './spaces/spaces.js'
 import { createServiceAccountIn } from './tokens/service-accounts.js'
+import type { ServiceTokenMinter } from './tokens/service-token.js'
 import { createTokenIn } from './tokens/tokens.js'
 
 export interface BootstrapResult {
@@ -20,7 +21,7 @@ export interface BootstrapResult {
  * instance starting at the same moment did it first (its space insert wins, ours conflicts).
  */
 export async function bootstrap(
-  ctx: Ctx,
+  ctx: Ctx & { signer: ServiceTokenMinter },
   opts: { spaceName: string; adminEmail: string },
 ): Promise<BootstrapResult | undefined> {
   if ((await ctx.store.spaces.count()) > 0) return undefined
@@ -41,7 +42,14 @@ export async function bootstrap(
         { name: 'bootstrap', displayName: 'Bootstrap service account', roles: ['editor', 'petitionAdmin'] },
         now,
       )
-      const { secret } = await createTokenIn(tx, { space, actor }, sa, { displayName: 'first run' }, now)
+      const { secret } = await createTokenIn(
+        tx,
+        { space, actor },
+        sa,
+        { displayName: 'first run' },
+        now,
+        ctx.signer,
+      )
       return { userId, secret }
     })
     .catch((err: unknown) => {

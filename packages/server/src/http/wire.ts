@@ -103,11 +103,15 @@ export function wireToken(space: string, t: TokenRecord, secret?: string): Token
   const out: Token = {
     name: t.id,
     serviceAccount: t.serviceAccount.name,
+    scope: t.serviceAccount.roles.join(' '),
     meta: { name: t.id, space, createTime: toIso(t.createTime) },
   }
   if (t.displayName !== undefined) out.displayName = t.displayName
   if (secret !== undefined) out.accessToken = secret
-  if (t.expireTime !== undefined) out.expireTime = toIso(t.expireTime)
+  if (t.expireTime !== undefined) {
+    out.expireTime = toIso(t.expireTime)
+    out.expiryDays = Math.round((t.expireTime - t.createTime) / 86_400_000)
+  }
   if (t.revokeTime !== undefined) out.revokeTime = toIso(t.revokeTime)
   return out
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENGINES } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
@@ -64,8 +65,24 @@ describe.each(ENGINES)('service accounts and tokens on %s', (engine) => {
 
     const token = await json<WireToken>(createToken({ serviceAccount: 'ci', displayName: 'deploys' }), 201)
     expect(token).toMatchObject({ serviceAccount: 'ci', displayName: 'deploys', meta: { space: 'default' } })
-    expect(token.accessToken).toMatch(/^oi_sa_[A-Za-z0-9_-]{40,}$/)
-    expect(token.name).not.toContain(token.accessToken ?? '')
+    // A JWT, as Indent's SDK needs: its payload names the instance, the account and the token.
+    const [header, payload] = (token.accessToken ?? '').split('.').map((part) => {
+      try {
+        return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>
+      } catch {
+        return {}
+      }
+    })
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'openindent-sa+jwt' })
+    expect(payload).toMatchObject({
+      iss: s.rt.signer.issuer,
+      sub: 'openindent.v1.ServiceAccount/ci',
+      jti: token.name,
+      scope: 'petitionAdmin',
+      space: 'default',
+    })
+    expect(payload).not.toHaveProperty('exp')
+    expect(token).toMatchObject({ scope: 'petitionAdmin' })
     expect(token.expireTime).toBeUndefined()
     expect(await works(token.accessToken ?? '')).toBe(200)
     // petitionAdmin may read, but not configure the space.
@@ -74,6 +91,43 @@ describe.each(ENGINES)('service accounts and tokens on %s', (engine) => {
       body: { name: 'escalate', roles: ['editor'] },
     })
     await expectError(write, 403, 'PERMISSION_DENIED')
+  })
+
+  it('a service-account JWT is good only while the database holds it: forged or revoked, it is refused', async () => {
+    const { accessToken, name } = await json<WireToken>(createToken({ serviceAccount: 'ci' }), 201)
+    const jwt = accessToken ?? ''
+    expect(await works(jwt)).toBe(200)
+    // Same header and claims, signed by the instance's own key: still not a token it issued.
+    const [h, p] = jwt.split('.')
+    const resigned = await s.rt.signer.mintServiceToken({
+      tokenId: name,
+      spaceName: 'default',
+      serviceAccount: 'ci',
+      scope: 'petitionAdmin',
+      issuedAt: s.clock.now() + 1000,
+    })
+    expect(resigned.split('.').slice(0, 2)).not.toEqual([h, p])
+    await expectError(await s.call('GET', `${base}/resources`, { token: resigned }), 401, 'UNAUTHENTICATED')
+    await s.call('DELETE', `${base}/tokens/${name}`)
+    await expectError(await s.call('GET', `${base}/resources`, { token: jwt }), 401, 'UNAUTHENTICATED')
+  })
+
+  it('an opaque oi_sa_ token made before tokens were JWTs keeps working', async () => {
+    const space = await s.rt.store.spaces.byName('default')
+    const sa = await s.rt.store.principals.serviceAccountByName(space?.id ?? '', 'ci')
+    const legacy = `oi_sa_${'x'.repeat(43)}`
+    await s.rt.store.transaction((tx) =>
+      tx.tokens.create(
+        {
+          id: 'tok_legacy',
+          spaceId: space?.id ?? '',
+          serviceAccountId: sa?.id ?? '',
+          secretHash: createHash('sha256').update(legacy).digest('hex'),
+        },
+        s.clock.now(),
+      ),
+    )
+    expect(await works(legacy)).toBe(200)
   })
 
   it('a service account shows its roles as stored: deduplicated, the same in the response and the list', async () => {

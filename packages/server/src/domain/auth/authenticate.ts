@@ -3,12 +3,13 @@ import { CACHE_TTL_MS, type Caches } from '../cache.js'
 import type { Clock } from '../clock.js'
 import { notFound, unauthenticated } from '../errors.js'
 import { sha256Hex } from '../ids.js'
+import { isServiceTokenJwt } from '../tokens/service-token.js'
 import type { Repositories } from '../unit-of-work.js'
 import { type Attempt, type AttemptLimiter, identityOf } from './attempts.js'
 import { actorOf, type Principal, principalKey, type SpaceAccess } from './principal.js'
 import type { UserTokenSigner } from './user-tokens.js'
 
-/** Service-account tokens start with this, so they are told apart from JWTs at a glance. */
+/** Service-account tokens made before they were JWTs start with this; they keep working. */
 export const SERVICE_TOKEN_PREFIX = 'oi_sa'
 
 export interface AuthDeps {
@@ -62,7 +63,8 @@ async function limited(
 }
 
 async function resolve(deps: AuthDeps, bearer: string): Promise<{ principal: Principal; until: number }> {
-  if (bearer.startsWith(`${SERVICE_TOKEN_PREFIX}_`)) {
+  // Service-account tokens: JWTs since Indent's SDK reads them, opaque `oi_sa_…` secrets before that.
+  if (isServiceTokenJwt(bearer) || bearer.startsWith(`${SERVICE_TOKEN_PREFIX}_`)) {
     const token = await deps.store.tokens.findActive(sha256Hex(bearer), deps.clock.now())
     if (!token) throw unauthenticated('the token is not valid, or was revoked or expired')
     return {

@@ -7,6 +7,13 @@ import { SIGNING_ALG, toPublic } from './signing-keys.js'
 
 type CryptoKey = webcrypto.CryptoKey
 
+import {
+  SERVICE_TOKEN_TYP,
+  type ServiceTokenClaims,
+  type ServiceTokenMinter,
+  serviceAccountSubject,
+} from '../tokens/service-token.js'
+
 export { generateSigningKey } from './signing-keys.js'
 
 /** How far ahead of this clock a token's `iat` may be: the clocks of instances differ a little. */
@@ -45,7 +52,7 @@ export interface SignerOptions {
  * issued in the future: a token leaked from elsewhere, or minted for another instance with a shared
  * key, or meant to last for ever, is refused.
  */
-export class UserTokenSigner {
+export class UserTokenSigner implements ServiceTokenMinter {
   private constructor(
     private readonly signingKey: CryptoKey,
     private readonly verifying: ReadonlyMap<string, CryptoKey>,
@@ -109,6 +116,19 @@ export class UserTokenSigner {
       .setJti(id)
       .sign(this.signingKey)
     return { token, id, expiresAt: (now + ttlSeconds) * 1000 }
+  }
+
+  /** A service-account token: a JWT naming this instance, the account and the token id (see service-token.ts). */
+  async mintServiceToken(c: ServiceTokenClaims): Promise<string> {
+    const jwt = new SignJWT({ scope: c.scope, space: c.spaceName })
+      .setProtectedHeader({ alg: SIGNING_ALG, kid: this.publicJwk.kid ?? '', typ: SERVICE_TOKEN_TYP })
+      .setIssuer(this.issuer)
+      .setAudience(this.issuer)
+      .setSubject(serviceAccountSubject(c.serviceAccount))
+      .setIssuedAt(Math.floor(c.issuedAt / 1000))
+      .setJti(c.tokenId)
+    if (c.expiresAt !== undefined) jwt.setExpirationTime(Math.floor(c.expiresAt / 1000))
+    return jwt.sign(this.signingKey)
   }
 
   /**

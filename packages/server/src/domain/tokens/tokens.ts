@@ -1,18 +1,18 @@
 import { EVENT_NAMES } from '@openindent/contract'
-import { SERVICE_TOKEN_PREFIX } from '../auth/authenticate.js'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { notFound } from '../errors.js'
-import { newId, newSecret, sha256Hex } from '../ids.js'
+import { newId, sha256Hex } from '../ids.js'
 import { decodePageToken, isString, page } from '../pagination.js'
 import type { ServiceAccountRecord, TokenRecord } from '../spaces/types.js'
 import type { UnitOfWork } from '../unit-of-work.js'
+import type { ServiceTokenMinter } from './service-token.js'
 
 const DAY_MS = 86_400_000
 
 export interface CreatedToken {
   token: TokenRecord
-  /** The token itself. Shown once: only its SHA-256 is stored. */
+  /** The token itself (a JWT). Shown once: only its SHA-256 is stored. */
   secret: string
 }
 
@@ -22,10 +22,18 @@ export async function createTokenIn(
   sa: ServiceAccountRecord,
   input: { displayName?: string | undefined; expiryDays?: number | undefined },
   now: number,
+  minter: ServiceTokenMinter,
 ): Promise<CreatedToken> {
-  const secret = newSecret(SERVICE_TOKEN_PREFIX)
   const id = newId('tok')
   const expireTime = input.expiryDays ? now + input.expiryDays * DAY_MS : undefined
+  const secret = await minter.mintServiceToken({
+    tokenId: id,
+    spaceName: access.space.name,
+    serviceAccount: sa.name,
+    scope: sa.roles.join(' '),
+    issuedAt: now,
+    expiresAt: expireTime,
+  })
   await tx.tokens.create(
     {
       id,
@@ -55,7 +63,7 @@ export async function createTokenIn(
 }
 
 export async function createToken(
-  ctx: Ctx,
+  ctx: Ctx & { signer: ServiceTokenMinter },
   access: SpaceAccess,
   input: { serviceAccount: string; displayName?: string | undefined; expiryDays?: number | undefined },
 ): Promise<CreatedToken> {
@@ -63,7 +71,7 @@ export async function createToken(
   return ctx.store.transaction(async (tx) => {
     const sa = await tx.principals.serviceAccountByName(access.space.id, input.serviceAccount)
     if (!sa) throw notFound(`service account "${input.serviceAccount}"`)
-    return createTokenIn(tx, access, sa, input, ctx.clock.now())
+    return createTokenIn(tx, access, sa, input, ctx.clock.now(), ctx.signer)
   })
 }
 
