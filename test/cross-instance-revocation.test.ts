@@ -66,8 +66,10 @@ describe('access taken away on one instance is gone on the other once the call r
         'GET',
         `${S}/resources`,
       )
-      if (after.status !== 401) accepted.push(i)
-      else expect(after.body.error.code).toBe('UNAUTHENTICATED')
+      // After 20 refusals of the same account's tokens, its identity is rate limited: a 429 is a
+      // refusal too (the per-address limit is lifted for these suites, so nothing else answers 429).
+      if (after.status !== 401 && after.status !== 429) accepted.push(i)
+      else expect(['UNAUTHENTICATED', 'RATE_LIMITED']).toContain(after.body.error.code)
     }
     const p = percentiles(revokeMs)
     console.info(
