@@ -92,8 +92,8 @@ export interface AuditLog {
   head(spaceId: string): Promise<{ seq: number; hash: string } | undefined>
   list(spaceId: string, filter: EventFilter, window: EventWindow): Promise<ChainRecord[]>
   /**
-   * The events of the given petitions, oldest first: their histories. `only` keeps those event names;
-   * `afterSeq` and `limit` page through them.
+   * The events of the given petitions, by petition and oldest first within each: their histories.
+   * `only` keeps those event names; `afterSeq` and `limit` page through them (meant for one petition).
    */
   petitionEvents(
     spaceId: string,

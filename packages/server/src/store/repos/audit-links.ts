@@ -1,7 +1,8 @@
-import { EVENT_NAMES, type Event } from '@openindent/contract'
+import { EVENT_NAMES } from '@openindent/contract'
 import { type Kysely, sql } from 'kysely'
 import type { ChainHead, EventLink, GrantRow, StoredEvent } from '../../domain/audit/ports.js'
 import type { Database } from '../schema.js'
+import { toStoredEvent } from './audit.js'
 
 /** The reads verify and the checkpoint job need besides the chain itself. */
 
@@ -79,16 +80,7 @@ export async function grantEvents(
     .orderBy('petition')
     .orderBy('seq')
     .execute()
-  return rows.map((r) => {
-    const out: StoredEvent = {
-      seq: r.seq,
-      hash: r.hash,
-      prevHash: r.prev_hash,
-      event: JSON.parse(r.body) as Event,
-    }
-    if (r.petition !== null) out.petition = r.petition
-    return out
-  })
+  return rows.map(toStoredEvent)
 }
 
 export async function grantRows(
