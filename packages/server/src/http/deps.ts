@@ -37,4 +37,6 @@ export interface AppOptions {
   maxCheckWaitMs: number
   /** Proxies in front that append to X-Forwarded-For; 0: the socket's address is the client's. */
   trustProxy: number
+  /** The instance's configured public URL (OPENINDENT_PUBLIC_URL); undefined: links use the request's origin. */
+  publicUrl?: string
 }

@@ -56,7 +56,9 @@ export const auditInputRoutes: RouteDef[] = [
     response: AuditInput,
     handler: async ({ deps, access, body, c }) => {
       const { input, secret } = await createAuditInput(deps, access, body)
-      return wireAuditInput(access.space.name, input, `${new URL(c.req.url).origin}/v1/${secret}`)
+      // Behind a proxy the request's origin is the proxy's upstream address: the configured URL is the one to hand out.
+      const base = deps.options.publicUrl?.replace(/\/+$/, '') ?? new URL(c.req.url).origin
+      return wireAuditInput(access.space.name, input, `${base}/v1/${secret}`)
     },
   }),
   route({
