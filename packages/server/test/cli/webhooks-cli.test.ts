@@ -54,7 +54,14 @@ describe.each(ENGINES)('openindent webhooks (the built CLI, over HTTP) on %s', (
   })
 
   it('creates a webhook, lists a dead letter and retries it by hand under the same delivery id', async () => {
-    const created = await webhooks('create', 'provision', '--endpoint', receiver.url, '--handler', 'applyUpdate')
+    const created = await webhooks(
+      'create',
+      'provision',
+      '--endpoint',
+      receiver.url,
+      '--handler',
+      'applyUpdate',
+    )
     expect(created.code).toBe(0)
     expect(created.stdout).toMatch(/^created webhook provision\nsecret whsec_\S+\n$/)
     const listed = await webhooks('list')
