@@ -330,6 +330,18 @@ describe.each(ENGINES)('webhooks and the outbox on %s', (engine) => {
       const listed = await s.call('GET', `${base}/resources?kind=crm.v1.Account`)
       expect(((await listed.json()) as { resources: unknown[] }).resources).toHaveLength(1)
 
+      // The schedule makes the same call for every space with a pull webhook.
+      puller.respond = () => ({
+        status: 200,
+        body: { resources: [{ kind: 'crm.v1.Account', id: 'acc_2', displayName: 'Globex' }] },
+      })
+      expect(await s.rt.pulls?.runOnce()).toBe(1)
+      expect(JSON.parse(puller.calls[1]?.body ?? '{}')).toEqual({ kinds: ['crm.v1.Account'], flags: {} })
+      const after = await s.call('GET', `${base}/resources?kind=crm.v1.Account`)
+      expect(
+        ((await after.json()) as { resources: { id: string }[] }).resources.map((r) => r.id).sort(),
+      ).toEqual(['acc_1', 'acc_2'])
+
       puller.respond = () => ({ status: 500, body: {} })
       await expectError(
         await s.call('PUT', `${base}/resources:pullUpdate`, { body: { kinds: [] } }),
