@@ -61,8 +61,7 @@ export class OutboxJob {
     const free = this.opts.concurrency - this.inflight.size
     if (free <= 0) return 0
     const now = this.ctx.clock.now()
-    const due = await this.ctx.store.outbox.nextDue()
-    if (due === undefined || due > now) return 0
+    if (!(await this.ctx.store.outbox.anyDue(now))) return 0
     const claimed = await this.ctx.store.outbox.claim({
       now,
       limit: free,

@@ -192,6 +192,20 @@ describe.each(ENGINES)('webhooks and the outbox on %s', (engine) => {
     expect(events[0]?.resources?.map((r) => r.id)).toEqual(['alice@example.com', 'cus_revoke'])
   })
 
+  it('sends the revoke when a grant expires, from the expiry job', async () => {
+    await approve(await openPetition('cus_expire'))
+    await s.rt.outbox.drain()
+    receiver.calls.length = 0
+    // The default rule grants for 1 h.
+    s.clock.advance(3_600_000 + 1000)
+    expect(await s.rt.expiry.runOnce()).toBeGreaterThanOrEqual(1)
+    await s.rt.outbox.drain()
+    const revokes = receiver.calls
+      .flatMap((c) => (JSON.parse(c.body) as { events: WireEvent[] }).events)
+      .filter((e) => e.event === 'access/revoke')
+    expect(revokes.map((e) => e.resources?.[1]?.id)).toContain('cus_expire')
+  })
+
   it('retries a receiver that fails 3 times with growing, jittered waits; the 4th attempt delivers, same id', async () => {
     let failures = 0
     receiver.respond = () => (failures++ < 3 ? { status: 503, body: { error: 'down' } } : { status: 200 })

@@ -77,8 +77,11 @@ export interface OutboxRepository {
   list(spaceId: string, filter: DeliveryFilter): Promise<DeliveryRecord[]>
   /** A dead (or pending) delivery made due now, its attempts counted from zero again. */
   retry(spaceId: string, id: string, now: number): Promise<DeliveryRecord | undefined>
-  /** When the next pending delivery is due, to sleep until then. */
-  nextDue(): Promise<number | undefined>
+  /**
+   * Whether a claim at `now` would find anything: a cheap read (it stops at the first due row), so an
+   * idle worker writes nothing.
+   */
+  anyDue(now: number): Promise<boolean>
 }
 
 /** A receiver's answer to one call. */

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import type {
   ClaimRequest,
   DeliveryFilter,
@@ -169,19 +169,16 @@ export class OutboxRepo implements OutboxRepository {
     return row && fromRow(row)
   }
 
-  async nextDue(): Promise<number | undefined> {
+  async anyDue(now: number): Promise<boolean> {
     const row = await this.db
       .selectFrom('deliveries')
-      .select(
-        sql<
-          string | number | null
-        >`MIN(CASE WHEN lease_until > next_attempt_time THEN lease_until ELSE next_attempt_time END)`.as(
-          'due',
-        ),
-      )
+      .select('id')
       .where('status', '=', 'pending')
+      .where('next_attempt_time', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .limit(1)
       .executeTakeFirst()
-    return row?.due === null || row?.due === undefined ? undefined : Number(row.due)
+    return row !== undefined
   }
 }
 
