@@ -52,6 +52,9 @@ export interface Config {
   requestTimeoutMs: number
   /** Webhooks and the outbox (see jobs/outbox.ts). */
   outbox: OutboxConfig
+  /** Email through SMTP, when `smtpUrl` is set: reviewers hear of new requests, requesters of decisions. */
+  smtpUrl: string | undefined
+  smtpFrom: string
 }
 
 export interface OutboxConfig {
@@ -151,6 +154,14 @@ const Schema = z.object({
     .default('60s')
     .refine((v) => wholeMs(v, 1000, 600_000), 'must be a Go duration from 1s to 10m'),
   authFailuresPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  smtpUrl: z
+    .string()
+    .refine(
+      (v) => /^smtps?:\/\/[^/]/.test(v),
+      'must be an smtp:// or smtps:// URL, such as smtp://mail.example.com:587',
+    )
+    .optional(),
+  smtpFrom: z.string().min(3).max(320).default('OpenIndent <openindent@localhost>'),
   webhookAllowMetadata: z.enum(['true', 'false', '1', '0']).default('false'),
   webhookTimeout: z
     .string()
@@ -224,6 +235,8 @@ export const ENV_VARS = {
   trustProxy: 'OPENINDENT_TRUST_PROXY',
   authFailuresPerMinute: 'OPENINDENT_AUTH_FAILURES_PER_MINUTE',
   requestTimeout: 'OPENINDENT_REQUEST_TIMEOUT',
+  smtpUrl: 'OPENINDENT_SMTP_URL',
+  smtpFrom: 'OPENINDENT_SMTP_FROM',
   webhookAllowMetadata: 'OPENINDENT_WEBHOOK_ALLOW_METADATA',
   webhookTimeout: 'OPENINDENT_WEBHOOK_TIMEOUT',
   outboxLease: 'OPENINDENT_OUTBOX_LEASE',
@@ -301,6 +314,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   return Object.freeze({
     ...rest,
     outbox,
+    smtpUrl: c.smtpUrl,
     denialWindowMs: parseGoDuration(denialWindow) ?? 0,
     maxCheckWaitMs,
     requestTimeoutMs,

@@ -6,7 +6,7 @@ import { createCaches, FreshCache, Freshness } from './domain/cache.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { type DomainEvent, LocalEventFeed } from './domain/events.js'
 import { newId } from './domain/ids.js'
-import { writeOutbox } from './domain/webhooks/enqueue.js'
+import { outboxWriter } from './domain/webhooks/enqueue.js'
 import type { AppDeps } from './http/deps.js'
 import type { JsonText } from './http/json-text.js'
 import { CheckpointJob, type CheckpointTarget, fileTarget, urlTarget } from './jobs/checkpoints.js'
@@ -14,6 +14,7 @@ import { ExpiryJob } from './jobs/expiry.js'
 import { IdempotencySweepJob } from './jobs/idempotency-sweep.js'
 import { OutboxJob } from './jobs/outbox.js'
 import { PullJob } from './jobs/pull.js'
+import { SmtpMailer } from './jobs/smtp-mailer.js'
 import { HttpWebhookCaller } from './jobs/webhook-caller.js'
 import { currentSigningKey, openSigner } from './signing.js'
 import { openDatabase } from './store/connect.js'
@@ -75,7 +76,7 @@ export async function openRuntime(
     const store = new Store(handle.db, handle.adapter, instanceId)
     store.onCommit(changed)
     // Deliveries are written in the transaction of the change they report.
-    store.beforeCommit(writeOutbox)
+    store.beforeCommit(outboxWriter(config.smtpUrl ? { email: { publicUrl: config.publicUrl } } : {}))
     if (handle.engine === 'postgres' && config.databaseUrl) {
       const barrier = new AckBarrier(handle.db, instanceId, logger)
       listener = await ChangeListener.start(
@@ -118,9 +119,12 @@ export async function openRuntime(
       userAgent: 'OpenIndent-Webhook',
     })
     const webhookSettings = { allowMetadataUrls: config.outbox.allowMetadataUrls }
+    const mailer = config.smtpUrl
+      ? new SmtpMailer(config.smtpUrl, config.smtpFrom, config.outbox.callTimeoutMs)
+      : undefined
     const outbox = new OutboxJob(
       ctx,
-      webhookCaller,
+      { webhooks: webhookCaller, mailer },
       {
         owner: instanceId,
         leaseMs: config.outbox.leaseMs,
@@ -197,6 +201,7 @@ export async function openRuntime(
         await checkpoints?.stop()
         await pulls?.stop()
         await outbox.stop()
+        mailer?.close()
         await live?.close()
         await handle.close()
       },

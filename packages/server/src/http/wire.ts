@@ -167,6 +167,7 @@ export function wireWebhook(space: string, w: WebhookRecord, withSecret = false)
 export function wireDelivery(d: DeliveryRecord): Delivery {
   return {
     name: d.id,
+    channel: d.channel,
     webhook: d.webhook,
     status: d.status,
     attempts: d.attempts,

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { Ctx } from '../domain/context.js'
+import type { Mailer, MailMessage } from '../domain/notify/ports.js'
 import type { WebhookCaller } from '../domain/webhooks/ports.js'
 import { afterAttempt, type RetryPolicy } from '../domain/webhooks/retries.js'
 import type { AttemptResult, ClaimedDelivery } from '../domain/webhooks/types.js'
@@ -33,7 +34,7 @@ export class OutboxJob {
 
   constructor(
     private readonly ctx: Ctx,
-    private readonly caller: WebhookCaller,
+    private readonly senders: { webhooks: WebhookCaller; mailer?: Mailer | undefined },
     private readonly opts: OutboxOptions,
     private readonly logger: Logger,
   ) {}
@@ -118,31 +119,11 @@ export class OutboxJob {
 
   private async attempt(c: ClaimedDelivery): Promise<void> {
     const { delivery, attempt, webhook } = c
-    let result: AttemptResult
-    if (!webhook) {
-      result = { ok: false, latencyMs: 0, error: 'the webhook was deleted' }
-    } else if (webhook.dryRun) {
-      result = { ok: true, status: 0, latencyMs: 0 }
-    } else {
-      const started = performance.now()
-      try {
-        const res = await this.caller.call(webhook, delivery.body, { id: delivery.id, attempt })
-        result =
-          res.status >= 200 && res.status < 300
-            ? { ok: true, status: res.status, latencyMs: res.latencyMs }
-            : {
-                ok: false,
-                status: res.status,
-                latencyMs: res.latencyMs,
-                error: `HTTP ${res.status}: ${res.body.slice(0, 300)}`,
-              }
-      } catch (err) {
-        result = { ok: false, latencyMs: performance.now() - started, error: (err as Error).message }
-      }
-    }
+    const result = delivery.channel === 'email' ? await this.mail(c) : await this.call(c)
     const now = this.ctx.clock.now()
     // A deleted webhook will not come back: no point retrying.
-    const policy = webhook ? this.opts.retry : { ...this.opts.retry, maxAttempts: attempt }
+    const gone = delivery.channel === 'webhook' && !webhook
+    const policy = gone ? { ...this.opts.retry, maxAttempts: attempt } : this.opts.retry
     const next = afterAttempt(attempt, result, policy, now)
     const kept = await this.ctx.store.outbox.finish(delivery.id, attempt, this.opts.owner, { ...next, now })
     if (!kept) {
@@ -155,6 +136,37 @@ export class OutboxJob {
         { delivery: delivery.id, webhook: delivery.webhook, error: next.lastError },
         'delivery dead-lettered',
       )
+    }
+  }
+
+  private async call({ delivery, attempt, webhook }: ClaimedDelivery): Promise<AttemptResult> {
+    if (!webhook) return { ok: false, latencyMs: 0, error: 'the webhook was deleted' }
+    if (webhook.dryRun) return { ok: true, status: 0, latencyMs: 0 }
+    const started = performance.now()
+    try {
+      const res = await this.senders.webhooks.call(webhook, delivery.body, { id: delivery.id, attempt })
+      return res.status >= 200 && res.status < 300
+        ? { ok: true, status: res.status, latencyMs: res.latencyMs }
+        : {
+            ok: false,
+            status: res.status,
+            latencyMs: res.latencyMs,
+            error: `HTTP ${res.status}: ${res.body.slice(0, 300)}`,
+          }
+    } catch (err) {
+      return { ok: false, latencyMs: performance.now() - started, error: (err as Error).message }
+    }
+  }
+
+  private async mail({ delivery }: ClaimedDelivery): Promise<AttemptResult> {
+    const { mailer } = this.senders
+    if (!mailer) return { ok: false, latencyMs: 0, error: 'email is not configured (OPENINDENT_SMTP_URL)' }
+    const started = performance.now()
+    try {
+      await mailer.send(JSON.parse(delivery.body) as MailMessage)
+      return { ok: true, latencyMs: performance.now() - started }
+    } catch (err) {
+      return { ok: false, latencyMs: performance.now() - started, error: (err as Error).message }
     }
   }
 }

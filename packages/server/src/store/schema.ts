@@ -217,6 +217,8 @@ export interface DeliveriesTable {
   id: string
   message_id: string
   space_id: string
+  channel: string
+  /** The webhook's name, or for email the recipient's address. */
   webhook: string
   body: string
   status: string

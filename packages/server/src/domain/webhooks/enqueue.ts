@@ -1,6 +1,7 @@
 import { EVENT_NAMES, type Event } from '@openindent/contract'
 import type { PetitionEvent, PetitionEventType } from '../events.js'
 import { newId } from '../ids.js'
+import { emailMessage } from '../notify/enqueue.js'
 import type { BeforeCommit, UnitOfWork } from '../unit-of-work.js'
 import type { OutboxMessage } from './ports.js'
 import type { WebhookRecord } from './types.js'
@@ -16,11 +17,28 @@ const APPLY: Partial<Record<PetitionEventType, 'grant' | 'revoke'>> = {
   closed: 'revoke',
 }
 
+export interface OutboxSettings {
+  /** Set when email is configured: where links in emails point. */
+  email?: { publicUrl: string } | undefined
+}
+
 /**
  * Queues the deliveries the transaction's events call for, in the same transaction: a grant that
  * commits has its deliveries committed with it, and a rollback leaves neither.
  */
-export const writeOutbox: BeforeCommit = async (tx, events) => {
+export function outboxWriter(settings: OutboxSettings = {}): BeforeCommit {
+  return async (tx, events) => {
+    await queueWebhooks(tx, events)
+    const { email } = settings
+    if (!email) return
+    for (const e of events) {
+      const message = await emailMessage(tx, e, email.publicUrl)
+      if (message) await tx.outbox.enqueue(message)
+    }
+  }
+}
+
+async function queueWebhooks(tx: UnitOfWork, events: readonly PetitionEvent[]): Promise<void> {
   const hooksBySpace = new Map<string, WebhookRecord[]>()
   for (const e of events) {
     const action = APPLY[e.type]
@@ -61,6 +79,7 @@ async function applyMessage(
     if (mine.length === 0) continue
     deliveries.push({
       id: newId('dlv'),
+      channel: 'webhook',
       webhook: hook.name,
       body: JSON.stringify({ events: [...context, ...mine] }),
     })

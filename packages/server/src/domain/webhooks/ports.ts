@@ -1,4 +1,11 @@
-import type { ClaimedDelivery, DeliveryRecord, DeliveryStatus, HandlerType, WebhookRecord } from './types.js'
+import type {
+  Channel,
+  ClaimedDelivery,
+  DeliveryRecord,
+  DeliveryStatus,
+  HandlerType,
+  WebhookRecord,
+} from './types.js'
 
 export type WebhookChanges = Partial<
   Pick<WebhookRecord, 'displayName' | 'url' | 'method' | 'secret' | 'resourceKinds' | 'dryRun'>
@@ -29,7 +36,7 @@ export interface OutboxMessage {
   topic: string
   petition?: string
   createTime: number
-  deliveries: { id: string; webhook: string; body: string }[]
+  deliveries: { id: string; channel: Channel; webhook: string; body: string }[]
 }
 
 export interface ClaimRequest {

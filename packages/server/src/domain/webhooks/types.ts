@@ -18,6 +18,9 @@ export interface WebhookRecord {
   updateTime: number
 }
 
+/** How a delivery travels: a signed webhook call, or an email through SMTP. */
+export type Channel = 'webhook' | 'email'
+
 /** Where a delivery stands: waiting (or being attempted), done, or given up on after the retry limit. */
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
@@ -27,6 +30,8 @@ export interface DeliveryRecord {
   id: string
   messageId: string
   spaceId: string
+  channel: Channel
+  /** The webhook's name; for email, the recipient's address. */
   webhook: string
   /** The exact JSON text sent on every attempt. */
   body: string
@@ -51,5 +56,5 @@ export interface ClaimedDelivery {
 
 /** How one attempt went. */
 export type AttemptResult =
-  | { ok: true; status: number; latencyMs: number }
+  | { ok: true; status?: number; latencyMs: number }
   | { ok: false; status?: number; latencyMs: number; error: string }

@@ -40,6 +40,8 @@ export function outbox(engine: Engine) {
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('message_id', 'text', (c) => c.notNull().references('outbox.id').onDelete('cascade'))
         .addColumn('space_id', 'text', (c) => c.notNull())
+        // 'webhook' (target: the webhook's name) or 'email' (target: the recipient's address).
+        .addColumn('channel', 'text', (c) => c.notNull())
         .addColumn('webhook', 'text', (c) => c.notNull())
         .addColumn('body', 'text', (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull())

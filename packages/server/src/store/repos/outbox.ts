@@ -6,6 +6,7 @@ import type {
   OutboxRepository,
 } from '../../domain/webhooks/ports.js'
 import type {
+  Channel,
   ClaimedDelivery,
   DeliveryRecord,
   DeliveryStatus,
@@ -40,6 +41,7 @@ export class OutboxRepo implements OutboxRepository {
           id: d.id,
           message_id: m.id,
           space_id: m.spaceId,
+          channel: d.channel,
           webhook: d.webhook,
           body: d.body,
           status: 'pending',
@@ -79,6 +81,10 @@ export class OutboxRepo implements OutboxRepository {
     const hooks = new Map<string, WebhookRecord | undefined>()
     const claimed: ClaimedDelivery[] = []
     for (const row of rows) {
+      if (row.channel !== 'webhook') {
+        claimed.push({ delivery: fromRow(row), attempt: row.attempts, webhook: undefined })
+        continue
+      }
       const key = `${row.space_id}\u0000${row.webhook}`
       if (!hooks.has(key)) {
         const hook = await this.db
@@ -187,6 +193,7 @@ function fromRow(r: Selectable<DeliveriesTable>): DeliveryRecord {
     id: r.id,
     messageId: r.message_id,
     spaceId: r.space_id,
+    channel: r.channel as Channel,
     webhook: r.webhook,
     body: r.body,
     status: r.status as DeliveryStatus,
