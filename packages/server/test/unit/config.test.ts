@@ -289,6 +289,18 @@ describe('loadConfig', () => {
     )
   })
 
+  it('reads the SMTP URL (smtp:// or smtps:// only) and the from address', () => {
+    expect(loadConfig({}, {}).smtpUrl).toBeUndefined()
+    const c = loadConfig(
+      {},
+      { OPENINDENT_SMTP_URL: 'smtps://u:p@mail.example.com:465', OPENINDENT_SMTP_FROM: 'a@b.c' },
+    )
+    expect([c.smtpUrl, c.smtpFrom]).toEqual(['smtps://u:p@mail.example.com:465', 'a@b.c'])
+    expect(
+      configError(() => loadConfig({}, { OPENINDENT_SMTP_URL: 'http://mail.example.com' })).message,
+    ).toContain('OPENINDENT_SMTP_URL')
+  })
+
   it('returns a frozen object', () => {
     const c = loadConfig({}, {})
     expect(Object.isFrozen(c)).toBe(true)

@@ -18,6 +18,8 @@ export async function emailMessage(
   if (e.type !== 'opened' && e.type !== 'granted' && e.type !== 'denied') return undefined
   const p = await tx.petitions.get(e.spaceId, e.petition)
   if (!p) return undefined
+  // Decided in the same transaction it was opened in (auto-approved or denied): nothing to review.
+  if (e.type === 'opened' && p.phase !== 'open') return undefined
   const mails: MailMessage[] =
     e.type === 'opened'
       ? (await reviewerEmails(tx, p)).map((to) => newRequestEmail(to, p, publicUrl))
