@@ -71,6 +71,8 @@ export interface OutboxConfig {
   pollMs: number
   /** How often pullUpdate webhooks are called; 0: only on demand. */
   pullEveryMs: number
+  /** How long delivered deliveries are kept (listed) before they are forgotten. */
+  retentionMs: number
 }
 
 export interface ConfigFlags {
@@ -185,6 +187,10 @@ const Schema = z.object({
     .string()
     .default('500ms')
     .refine((v) => wholeMs(v, 10, 600_000), 'must be a Go duration from 10ms to 10m'),
+  outboxRetention: z
+    .string()
+    .default('720h')
+    .refine((v) => wholeMs(v, 3_600_000, Number.MAX_SAFE_INTEGER), 'must be a Go duration of at least 1h'),
   pullEvery: z
     .string()
     .default('1h')
@@ -246,6 +252,7 @@ export const ENV_VARS = {
   outboxConcurrency: 'OPENINDENT_OUTBOX_CONCURRENCY',
   outboxPoll: 'OPENINDENT_OUTBOX_POLL',
   pullEvery: 'OPENINDENT_PULL_EVERY',
+  outboxRetention: 'OPENINDENT_OUTBOX_RETENTION',
 } as const
 
 export class ConfigError extends Error {}
@@ -285,6 +292,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     outboxConcurrency,
     outboxPoll,
     pullEvery,
+    outboxRetention,
     ...rest
   } = c
   const requestTimeoutMs = parseGoDuration(requestTimeout) ?? 0
@@ -305,6 +313,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     concurrency: outboxConcurrency,
     pollMs: parseGoDuration(outboxPoll) ?? 0,
     pullEveryMs: parseGoDuration(pullEvery) ?? 0,
+    retentionMs: parseGoDuration(outboxRetention) ?? 0,
   }
   // A lease shorter than a call would let a second instance take over a delivery still in flight.
   if (outbox.leaseMs <= outbox.callTimeoutMs)

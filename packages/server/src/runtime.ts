@@ -13,6 +13,7 @@ import { CheckpointJob, type CheckpointTarget, fileTarget, urlTarget } from './j
 import { ExpiryJob } from './jobs/expiry.js'
 import { IdempotencySweepJob } from './jobs/idempotency-sweep.js'
 import { OutboxJob } from './jobs/outbox.js'
+import { OutboxSweepJob } from './jobs/outbox-sweep.js'
 import { PullJob } from './jobs/pull.js'
 import { SmtpMailer } from './jobs/smtp-mailer.js'
 import { HttpWebhookCaller } from './jobs/webhook-caller.js'
@@ -36,6 +37,8 @@ export interface Runtime extends AppDeps {
   checkpoints: CheckpointJob | undefined
   /** Delivers the outbox to webhooks. */
   outbox: OutboxJob
+  /** Forgets old delivered deliveries. */
+  outboxSweep: OutboxSweepJob
   /** Calls pullUpdate webhooks on a schedule; only when OPENINDENT_PULL_EVERY is not 0. */
   pulls: PullJob | undefined
   /** Starts the background jobs (the server does; one-shot CLI commands do not). */
@@ -140,6 +143,7 @@ export async function openRuntime(
     )
     // This instance's commits and, on PostgreSQL, every other instance's wake the worker at once.
     feed.subscribe(() => outbox.kick())
+    const outboxSweep = new OutboxSweepJob(ctx, config.outbox.retentionMs, logger)
     const pulls =
       config.outbox.pullEveryMs > 0
         ? new PullJob({ ...ctx, webhookCaller }, logger, config.outbox.pullEveryMs)
@@ -176,6 +180,7 @@ export async function openRuntime(
       checkpointSigner,
       checkpoints,
       outbox,
+      outboxSweep,
       pulls,
       webhookCaller,
       webhookSettings,
@@ -192,6 +197,7 @@ export async function openRuntime(
         idempotencySweep.start()
         checkpoints?.start()
         outbox.start()
+        outboxSweep.start()
         pulls?.start()
       },
       async close() {
@@ -200,6 +206,7 @@ export async function openRuntime(
         await idempotencySweep.stop()
         await checkpoints?.stop()
         await pulls?.stop()
+        await outboxSweep.stop()
         await outbox.stop()
         mailer?.close()
         await live?.close()

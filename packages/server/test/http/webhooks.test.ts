@@ -397,4 +397,28 @@ describe.each(ENGINES)('webhooks and the outbox on %s', (engine) => {
       receiver.calls.filter((c) => c.headers['x-openindent-delivery'] === dead.deliveries[0]?.name),
     ).toHaveLength(0)
   })
+
+  it('forgets delivered deliveries after the retention (30 days), keeps dead letters and what waits', async () => {
+    const all = async () =>
+      (
+        (await (await s.call('GET', `${base}/deliveries?pageSize=1000`)).json()) as {
+          deliveries: WireDelivery[]
+        }
+      ).deliveries
+    await approve(await openPetition('cus_fresh'))
+    await s.rt.outbox.drain()
+    const [fresh] = await all()
+    expect(fresh?.status).toBe('delivered')
+    receiver.respond = () => ({ status: 503 })
+    await approve(await openPetition('cus_waiting'))
+    await s.rt.outbox.drain()
+
+    s.clock.advance(720 * 3_600_000 - 60_000)
+    await s.rt.outboxSweep.runOnce()
+    expect((await all()).map((d) => d.name)).toContain(fresh?.name)
+    s.clock.advance(24 * 3_600_000)
+    await s.rt.outboxSweep.runOnce()
+    const statuses = new Set((await all()).map((d) => d.status))
+    expect(statuses).toEqual(new Set(['dead', 'pending']))
+  })
 })

@@ -265,6 +265,7 @@ describe('loadConfig', () => {
       concurrency: 16,
       pollMs: 500,
       pullEveryMs: 3_600_000,
+      retentionMs: 720 * 3_600_000,
     })
     const c = loadConfig(
       {},

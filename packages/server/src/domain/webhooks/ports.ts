@@ -85,6 +85,11 @@ export interface OutboxRepository {
   /** A dead (or pending) delivery made due now, its attempts counted from zero again. */
   retry(spaceId: string, id: string, now: number): Promise<DeliveryRecord | undefined>
   /**
+   * Forgets up to `limit` deliveries delivered before `before`, and the messages left with none. Dead
+   * and pending ones are kept. Returns how many deliveries went.
+   */
+  sweep(before: number, limit: number): Promise<number>
+  /**
    * Whether a claim at `now` would find anything: a cheap read (it stops at the first due row), so an
    * idle worker writes nothing.
    */

@@ -62,6 +62,8 @@ export function outbox(engine: Engine) {
         .on('deliveries')
         .columns(['status', 'next_attempt_time'])
         .execute()
+      // The sweep asks whether a message has deliveries left.
+      await db.schema.createIndex('deliveries_by_message').on('deliveries').column('message_id').execute()
       await db.schema
         .createIndex('deliveries_by_webhook')
         .on('deliveries')

@@ -175,6 +175,27 @@ export class OutboxRepo implements OutboxRepository {
     return row && fromRow(row)
   }
 
+  async sweep(before: number, limit: number): Promise<number> {
+    // A delivered row's next_attempt_time is when it was delivered: the due index finds them.
+    const gone = this.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('status', '=', 'delivered')
+      .where('next_attempt_time', '<', before)
+      .limit(limit)
+    const r = await this.db.deleteFrom('deliveries').where('id', 'in', gone).executeTakeFirst()
+    await this.db
+      .deleteFrom('outbox')
+      .where('create_time', '<', before)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(selectFrom('deliveries').select('id').whereRef('deliveries.message_id', '=', 'outbox.id')),
+        ),
+      )
+      .execute()
+    return Number(r.numDeletedRows)
+  }
+
   async anyDue(now: number): Promise<boolean> {
     const row = await this.db
       .selectFrom('deliveries')
