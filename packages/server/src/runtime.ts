@@ -146,7 +146,7 @@ export async function openRuntime(
     const outboxSweep = new OutboxSweepJob(ctx, config.outbox.retentionMs, logger)
     const pulls =
       config.outbox.pullEveryMs > 0
-        ? new PullJob({ ...ctx, webhookCaller }, logger, config.outbox.pullEveryMs)
+        ? new PullJob({ ...ctx, webhookCaller }, logger, config.outbox.pullEveryMs, instanceId)
         : undefined
     const targets: CheckpointTarget[] = []
     if (config.checkpointFile) targets.push(fileTarget(config.checkpointFile))

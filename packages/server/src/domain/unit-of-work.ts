@@ -7,7 +7,7 @@ import type { ResourceRepository } from './resources/ports.js'
 import type { RuleRepository } from './rules/ports.js'
 import type { PrincipalRepository, SpaceRepository } from './spaces/ports.js'
 import type { TokenRepository } from './tokens/ports.js'
-import type { OutboxRepository, WebhookRepository } from './webhooks/ports.js'
+import type { JobLeaseRepository, OutboxRepository, WebhookRepository } from './webhooks/ports.js'
 
 /** Every repository the domain uses, bound to the database or to one transaction. */
 export interface Repositories {
@@ -22,6 +22,7 @@ export interface Repositories {
   readonly idempotency: IdempotencyKeys
   readonly webhooks: WebhookRepository
   readonly outbox: OutboxRepository
+  readonly jobLeases: JobLeaseRepository
 }
 
 /** One transaction: the repositories bound to it, and the events it will announce if it commits. */

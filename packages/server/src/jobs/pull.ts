@@ -8,20 +8,28 @@ import { Periodic } from './periodic.js'
 const SCHEDULER: Principal = { type: 'system', name: 'scheduled pullUpdate' }
 
 /**
- * Calls every space's pullUpdate webhooks every `intervalMs` and upserts what they return. A space
+ * Calls every space's pullUpdate webhooks every `every` ms and upserts what they return. A space
  * whose receiver fails is logged and tried again next time; the others go on.
  */
 export class PullJob extends Periodic {
   constructor(
     private readonly ctx: Ctx & { webhookCaller: WebhookCaller },
     private readonly log: Logger,
-    intervalMs: number,
+    private readonly every: number,
+    /** This instance's id: with several instances, one of them runs each round. */
+    private readonly owner: string,
   ) {
-    super('pullUpdate', intervalMs, log)
+    super('pullUpdate', every, log)
   }
 
-  /** One round over every space; returns how many resources were upserted. */
+  /**
+   * One round over every space; returns how many resources were upserted. Another instance that ran
+   * a round less than an interval ago (less a tenth, for timers' drift) holds the lease: then nothing.
+   */
   async runOnce(): Promise<number> {
+    const now = this.ctx.clock.now()
+    const until = now + Math.floor(this.every * 0.9)
+    if (!(await this.ctx.store.jobLeases.take('pullUpdate', this.owner, now, until))) return 0
     let total = 0
     let afterName: string | undefined
     for (;;) {

@@ -234,6 +234,12 @@ export interface DeliveriesTable {
   deliver_time: Millis | null
 }
 
+export interface JobLeasesTable {
+  name: string
+  owner: string
+  lease_until: Millis
+}
+
 export interface Database {
   spaces: SpacesTable
   users: UsersTable
@@ -256,6 +262,7 @@ export interface Database {
   webhooks: WebhooksTable
   outbox: OutboxTable
   deliveries: DeliveriesTable
+  job_leases: JobLeasesTable
 }
 
 export type Engine = 'sqlite' | 'postgres'

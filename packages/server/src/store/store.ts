@@ -6,6 +6,7 @@ import type { EngineAdapter } from './engine.js'
 import { AuditRepo } from './repos/audit.js'
 import { AuditInputRepo } from './repos/audit-inputs.js'
 import { IdempotencyRepo } from './repos/idempotency.js'
+import { JobLeaseRepo } from './repos/job-leases.js'
 import { OutboxRepo } from './repos/outbox.js'
 import { PetitionRepo } from './repos/petitions.js'
 import { PrincipalRepo } from './repos/principals.js'
@@ -55,6 +56,7 @@ class Repos implements Repositories {
   readonly rules: RuleRepo
   readonly webhooks: WebhookRepo
   readonly outbox: OutboxRepo
+  readonly jobLeases: JobLeaseRepo
 
   constructor(
     readonly db: Kysely<Database>,
@@ -72,6 +74,7 @@ class Repos implements Repositories {
     this.rules = new RuleRepo(db)
     this.webhooks = new WebhookRepo(db)
     this.outbox = new OutboxRepo(db, adapter)
+    this.jobLeases = new JobLeaseRepo(db)
   }
 
   get engine(): Engine {

@@ -1,6 +1,8 @@
 import { verify as indentVerify } from '@indent/webhook'
 import { verify } from '@openindent/webhook'
+import { pino } from 'pino'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { PullJob } from '../../src/jobs/pull.js'
 import { ENGINES } from '../helpers/databases.js'
 import { type Receiver, startReceiver } from '../helpers/receiver.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
@@ -351,6 +353,18 @@ describe.each(ENGINES)('webhooks and the outbox on %s', (engine) => {
       })
       expect(await s.rt.pulls?.runOnce()).toBe(1)
       expect(JSON.parse(puller.calls[1]?.body ?? '{}')).toEqual({ kinds: ['crm.v1.Account'], flags: {} })
+      // Another instance's schedule finds this round taken, until the interval (1 h) has nearly passed.
+      const other = new PullJob(
+        { ...s.rt, webhookCaller: s.rt.webhookCaller },
+        pino({ level: 'silent' }),
+        3_600_000,
+        'inst_other',
+      )
+      expect(await other.runOnce()).toBe(0)
+      expect(puller.calls).toHaveLength(2)
+      s.clock.advance(3_600_000)
+      expect(await other.runOnce()).toBe(1)
+      expect(puller.calls).toHaveLength(3)
       const after = await s.call('GET', `${base}/resources?kind=crm.v1.Account`)
       expect(
         ((await after.json()) as { resources: { id: string }[] }).resources.map((r) => r.id).sort(),

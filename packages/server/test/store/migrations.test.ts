@@ -28,6 +28,7 @@ const TABLES: (keyof Database)[] = [
   'webhooks',
   'outbox',
   'deliveries',
+  'job_leases',
 ]
 const ALL = [
   '0001_initial',

@@ -107,3 +107,9 @@ export interface CallResult {
 export interface WebhookCaller {
   call(hook: WebhookRecord, body: string, delivery?: { id: string; attempt: number }): Promise<CallResult>
 }
+
+/** Lets one instance of several run a scheduled round. */
+export interface JobLeaseRepository {
+  /** Takes the lease on `name` until `until`, unless another owner holds it past `now`. */
+  take(name: string, owner: string, now: number, until: number): Promise<boolean>
+}

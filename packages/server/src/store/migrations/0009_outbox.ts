@@ -56,6 +56,13 @@ export function outbox(engine: Engine) {
         .addColumn('update_time', time, (c) => c.notNull())
         .addColumn('deliver_time', time)
         .execute()
+      // Which instance runs a scheduled round (the pullUpdate schedule) until when.
+      await db.schema
+        .createTable('job_leases')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('lease_until', time, (c) => c.notNull())
+        .execute()
       // The worker's question: what is due now.
       await db.schema
         .createIndex('deliveries_due')
