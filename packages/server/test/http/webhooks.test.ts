@@ -3,6 +3,7 @@ import { verify } from '@openindent/webhook'
 import { pino } from 'pino'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { PullJob } from '../../src/jobs/pull.js'
+import { HttpWebhookCaller } from '../../src/jobs/webhook-caller.js'
 import { ENGINES } from '../helpers/databases.js'
 import { type Receiver, startReceiver } from '../helpers/receiver.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
@@ -434,5 +435,47 @@ describe.each(ENGINES)('webhooks and the outbox on %s', (engine) => {
     await s.rt.outboxSweep.runOnce()
     const statuses = new Set((await all()).map((d) => d.status))
     expect(statuses).toEqual(new Set(['dead', 'pending']))
+  })
+})
+
+describe.each(ENGINES)('metadata receivers when the operator allows them, on %s', (engine) => {
+  let s: TestServer
+  beforeAll(async () => {
+    s = await startTestServer(engine, { env: { OPENINDENT_WEBHOOK_ALLOW_METADATA: 'true' } })
+  })
+  afterAll(() => s.close())
+
+  it('accepts a receiver at 169.254.169.254 with OPENINDENT_WEBHOOK_ALLOW_METADATA=true', async () => {
+    const res = await s.call('POST', `${base}/webhooks`, {
+      body: {
+        webhook: { name: 'imds', url: 'http://169.254.169.254/hook', handler: { type: 'applyUpdate' } },
+      },
+    })
+    expect(res.status).toBe(201)
+  })
+})
+
+describe('the webhook caller', () => {
+  const hook = {
+    spaceId: 's',
+    name: 'h',
+    url: 'http://169.254.169.254/latest/meta-data/',
+    method: 'POST',
+    secret: 'whsec_0123456789abcdef',
+    handlerType: 'applyUpdate' as const,
+    resourceKinds: [],
+    dryRun: false,
+    createTime: 0,
+    updateTime: 0,
+  }
+
+  it('refuses at send time a metadata URL stored while it was allowed, without connecting', async () => {
+    const caller = new HttpWebhookCaller({
+      timeoutMs: 1000,
+      allowMetadataUrls: false,
+      maxResponseBytes: 1024,
+      userAgent: 'test',
+    })
+    await expect(caller.call(hook, '{}')).rejects.toThrow(/refused: 169.254.169.254/)
   })
 })
