@@ -51,5 +51,9 @@ export const EVENT_NAMES = {
   ruleDelete: 'rule/delete',
   auditInputCreate: 'auditInput/create',
   auditInputRevoke: 'auditInput/revoke',
+  webhookCreate: 'webhook/create',
+  webhookUpdate: 'webhook/update',
+  webhookDelete: 'webhook/delete',
+  deliveryRetry: 'webhook/delivery/retry',
 } as const
 export type EventName = (typeof EVENT_NAMES)[keyof typeof EVENT_NAMES]

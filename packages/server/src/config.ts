@@ -50,6 +50,29 @@ export interface Config {
   authFailuresPerMinute: number
   /** The longest a client may take to send a whole request (headers and body), in ms. */
   requestTimeoutMs: number
+  /** Webhooks and the outbox (see jobs/outbox.ts). */
+  outbox: OutboxConfig
+  /** Email through SMTP, when `smtpUrl` is set: reviewers hear of new requests, requesters of decisions. */
+  smtpUrl: string | undefined
+  smtpFrom: string
+}
+
+export interface OutboxConfig {
+  /** Receivers at cloud metadata addresses are refused unless this is set. */
+  allowMetadataUrls: boolean
+  /** The longest one webhook call may take, in ms. */
+  callTimeoutMs: number
+  /** How long an instance holds a delivery it claimed; longer than a call. */
+  leaseMs: number
+  maxAttempts: number
+  retryBaseMs: number
+  retryMaxMs: number
+  concurrency: number
+  pollMs: number
+  /** How often pullUpdate webhooks are called; 0: only on demand. */
+  pullEveryMs: number
+  /** How long delivered deliveries are kept (listed) before they are forgotten. */
+  retentionMs: number
 }
 
 export interface ConfigFlags {
@@ -133,6 +156,45 @@ const Schema = z.object({
     .default('60s')
     .refine((v) => wholeMs(v, 1000, 600_000), 'must be a Go duration from 1s to 10m'),
   authFailuresPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  smtpUrl: z
+    .string()
+    .refine(
+      (v) => /^smtps?:\/\/[^/]/.test(v),
+      'must be an smtp:// or smtps:// URL, such as smtp://mail.example.com:587',
+    )
+    .optional(),
+  smtpFrom: z.string().min(3).max(320).default('OpenIndent <openindent@localhost>'),
+  webhookAllowMetadata: z.enum(['true', 'false', '1', '0']).default('false'),
+  webhookTimeout: z
+    .string()
+    .default('10s')
+    .refine((v) => wholeMs(v, 100, 600_000), 'must be a Go duration from 100ms to 10m'),
+  outboxLease: z
+    .string()
+    .default('60s')
+    .refine((v) => wholeMs(v, 1000, 3_600_000), 'must be a Go duration from 1s to 1h'),
+  outboxMaxAttempts: z.coerce.number().int().min(1).max(100).default(10),
+  outboxRetryBase: z
+    .string()
+    .default('1s')
+    .refine((v) => wholeMs(v, 1, 3_600_000), 'must be a Go duration from 1ms to 1h'),
+  outboxRetryMax: z
+    .string()
+    .default('1h')
+    .refine((v) => wholeMs(v, 1, 86_400_000), 'must be a Go duration from 1ms to 24h'),
+  outboxConcurrency: z.coerce.number().int().min(1).max(1000).default(16),
+  outboxPoll: z
+    .string()
+    .default('500ms')
+    .refine((v) => wholeMs(v, 10, 600_000), 'must be a Go duration from 10ms to 10m'),
+  outboxRetention: z
+    .string()
+    .default('720h')
+    .refine((v) => wholeMs(v, 3_600_000, Number.MAX_SAFE_INTEGER), 'must be a Go duration of at least 1h'),
+  pullEvery: z
+    .string()
+    .default('1h')
+    .refine((v) => wholeMs(v, 0, Number.MAX_SAFE_INTEGER), 'must be a Go duration such as 1h (0s: never)'),
   trustProxy: z
     .string()
     .regex(/^(true|false|\d{1,2})$/, 'must be false, true, or the number of proxies in front (0 to 99)')
@@ -179,6 +241,18 @@ export const ENV_VARS = {
   trustProxy: 'OPENINDENT_TRUST_PROXY',
   authFailuresPerMinute: 'OPENINDENT_AUTH_FAILURES_PER_MINUTE',
   requestTimeout: 'OPENINDENT_REQUEST_TIMEOUT',
+  smtpUrl: 'OPENINDENT_SMTP_URL',
+  smtpFrom: 'OPENINDENT_SMTP_FROM',
+  webhookAllowMetadata: 'OPENINDENT_WEBHOOK_ALLOW_METADATA',
+  webhookTimeout: 'OPENINDENT_WEBHOOK_TIMEOUT',
+  outboxLease: 'OPENINDENT_OUTBOX_LEASE',
+  outboxMaxAttempts: 'OPENINDENT_OUTBOX_MAX_ATTEMPTS',
+  outboxRetryBase: 'OPENINDENT_OUTBOX_RETRY_BASE',
+  outboxRetryMax: 'OPENINDENT_OUTBOX_RETRY_MAX',
+  outboxConcurrency: 'OPENINDENT_OUTBOX_CONCURRENCY',
+  outboxPoll: 'OPENINDENT_OUTBOX_POLL',
+  pullEvery: 'OPENINDENT_PULL_EVERY',
+  outboxRetention: 'OPENINDENT_OUTBOX_RETENTION',
 } as const
 
 export class ConfigError extends Error {}
@@ -209,6 +283,16 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     previousSigningKeysFile,
     trustProxy,
     requestTimeout,
+    webhookAllowMetadata,
+    webhookTimeout,
+    outboxLease,
+    outboxMaxAttempts,
+    outboxRetryBase,
+    outboxRetryMax,
+    outboxConcurrency,
+    outboxPoll,
+    pullEvery,
+    outboxRetention,
     ...rest
   } = c
   const requestTimeoutMs = parseGoDuration(requestTimeout) ?? 0
@@ -219,8 +303,27 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     throw new ConfigError(
       `invalid setting ${ENV_VARS.requestTimeout}: must be longer than ${ENV_VARS.maxCheckWait} (${maxCheckWait})`,
     )
+  const outbox: OutboxConfig = {
+    allowMetadataUrls: webhookAllowMetadata === 'true' || webhookAllowMetadata === '1',
+    callTimeoutMs: parseGoDuration(webhookTimeout) ?? 0,
+    leaseMs: parseGoDuration(outboxLease) ?? 0,
+    maxAttempts: outboxMaxAttempts,
+    retryBaseMs: parseGoDuration(outboxRetryBase) ?? 0,
+    retryMaxMs: parseGoDuration(outboxRetryMax) ?? 0,
+    concurrency: outboxConcurrency,
+    pollMs: parseGoDuration(outboxPoll) ?? 0,
+    pullEveryMs: parseGoDuration(pullEvery) ?? 0,
+    retentionMs: parseGoDuration(outboxRetention) ?? 0,
+  }
+  // A lease shorter than a call would let a second instance take over a delivery still in flight.
+  if (outbox.leaseMs <= outbox.callTimeoutMs)
+    throw new ConfigError(
+      `invalid setting ${ENV_VARS.outboxLease}: must be longer than ${ENV_VARS.webhookTimeout} (${webhookTimeout})`,
+    )
   return Object.freeze({
     ...rest,
+    outbox,
+    smtpUrl: c.smtpUrl,
     denialWindowMs: parseGoDuration(denialWindow) ?? 0,
     maxCheckWaitMs,
     requestTimeoutMs,

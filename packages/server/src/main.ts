@@ -11,6 +11,7 @@ import { registerResourceCommands } from './cli/resources.js'
 import { registerRuleCommands } from './cli/rules.js'
 import { registerServe } from './cli/serve.js'
 import { registerTokenCommands } from './cli/token.js'
+import { registerWebhookCommands } from './cli/webhooks.js'
 import { ConfigError } from './config.js'
 import { DomainError } from './domain/errors.js'
 
@@ -29,6 +30,7 @@ registerAuditCommands(program)
 registerPetitionCommands(program)
 registerRuleCommands(program)
 registerMemberCommands(program)
+registerWebhookCommands(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -6,11 +6,17 @@ import { createCaches, FreshCache, Freshness } from './domain/cache.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { type DomainEvent, LocalEventFeed } from './domain/events.js'
 import { newId } from './domain/ids.js'
+import { outboxWriter } from './domain/webhooks/enqueue.js'
 import type { AppDeps } from './http/deps.js'
 import type { JsonText } from './http/json-text.js'
 import { CheckpointJob, type CheckpointTarget, fileTarget, urlTarget } from './jobs/checkpoints.js'
 import { ExpiryJob } from './jobs/expiry.js'
 import { IdempotencySweepJob } from './jobs/idempotency-sweep.js'
+import { OutboxJob } from './jobs/outbox.js'
+import { OutboxSweepJob } from './jobs/outbox-sweep.js'
+import { PullJob } from './jobs/pull.js'
+import { SmtpMailer } from './jobs/smtp-mailer.js'
+import { HttpWebhookCaller } from './jobs/webhook-caller.js'
 import { currentSigningKey, openSigner } from './signing.js'
 import { openDatabase } from './store/connect.js'
 import { migrateToLatest } from './store/migrate.js'
@@ -29,6 +35,12 @@ export interface Runtime extends AppDeps {
   checkpointSigner: CheckpointSigner
   /** Publishes checkpoints; only when a checkpoint file or URL is configured. */
   checkpoints: CheckpointJob | undefined
+  /** Delivers the outbox to webhooks. */
+  outbox: OutboxJob
+  /** Forgets old delivered deliveries. */
+  outboxSweep: OutboxSweepJob
+  /** Calls pullUpdate webhooks on a schedule; only when OPENINDENT_PULL_EVERY is not 0. */
+  pulls: PullJob | undefined
   /** Starts the background jobs (the server does; one-shot CLI commands do not). */
   startJobs(): void
   close(): Promise<void>
@@ -66,6 +78,8 @@ export async function openRuntime(
     }
     const store = new Store(handle.db, handle.adapter, instanceId)
     store.onCommit(changed)
+    // Deliveries are written in the transaction of the change they report.
+    store.beforeCommit(outboxWriter(config.smtpUrl ? { email: { publicUrl: config.publicUrl } } : {}))
     if (handle.engine === 'postgres' && config.databaseUrl) {
       const barrier = new AckBarrier(handle.db, instanceId, logger)
       listener = await ChangeListener.start(
@@ -101,6 +115,39 @@ export async function openRuntime(
     const ctx = { store, clock }
     const expiry = new ExpiryJob(ctx, logger)
     const idempotencySweep = new IdempotencySweepJob(ctx, logger)
+    const webhookCaller = new HttpWebhookCaller({
+      timeoutMs: config.outbox.callTimeoutMs,
+      allowMetadataUrls: config.outbox.allowMetadataUrls,
+      maxResponseBytes: config.maxBulkBodyBytes,
+      userAgent: 'OpenIndent-Webhook',
+    })
+    const webhookSettings = { allowMetadataUrls: config.outbox.allowMetadataUrls }
+    const mailer = config.smtpUrl
+      ? new SmtpMailer(config.smtpUrl, config.smtpFrom, config.outbox.callTimeoutMs)
+      : undefined
+    const outbox = new OutboxJob(
+      ctx,
+      { webhooks: webhookCaller, mailer },
+      {
+        owner: instanceId,
+        leaseMs: config.outbox.leaseMs,
+        retry: {
+          maxAttempts: config.outbox.maxAttempts,
+          baseMs: config.outbox.retryBaseMs,
+          capMs: config.outbox.retryMaxMs,
+        },
+        concurrency: config.outbox.concurrency,
+        pollMs: config.outbox.pollMs,
+      },
+      logger,
+    )
+    // This instance's commits and, on PostgreSQL, every other instance's wake the worker at once.
+    feed.subscribe(() => outbox.kick())
+    const outboxSweep = new OutboxSweepJob(ctx, config.outbox.retentionMs, logger)
+    const pulls =
+      config.outbox.pullEveryMs > 0
+        ? new PullJob({ ...ctx, webhookCaller }, logger, config.outbox.pullEveryMs, instanceId)
+        : undefined
     const targets: CheckpointTarget[] = []
     if (config.checkpointFile) targets.push(fileTarget(config.checkpointFile))
     if (config.checkpointUrl) targets.push(urlTarget(config.checkpointUrl))
@@ -132,6 +179,11 @@ export async function openRuntime(
       idempotencySweep,
       checkpointSigner,
       checkpoints,
+      outbox,
+      outboxSweep,
+      pulls,
+      webhookCaller,
+      webhookSettings,
       options: {
         maxBodyBytes: config.maxBodyBytes,
         maxBulkBodyBytes: config.maxBulkBodyBytes,
@@ -145,12 +197,19 @@ export async function openRuntime(
         expiry.start()
         idempotencySweep.start()
         checkpoints?.start()
+        outbox.start()
+        outboxSweep.start()
+        pulls?.start()
       },
       async close() {
         await new Promise<void>((resolve) => logger.flush(() => resolve()))
         await expiry.stop()
         await idempotencySweep.stop()
         await checkpoints?.stop()
+        await pulls?.stop()
+        await outboxSweep.stop()
+        await outbox.stop()
+        mailer?.close()
         await live?.close()
         await handle.close()
       },

@@ -7,6 +7,7 @@ import type { ResourceRepository } from './resources/ports.js'
 import type { RuleRepository } from './rules/ports.js'
 import type { PrincipalRepository, SpaceRepository } from './spaces/ports.js'
 import type { TokenRepository } from './tokens/ports.js'
+import type { JobLeaseRepository, OutboxRepository, WebhookRepository } from './webhooks/ports.js'
 
 /** Every repository the domain uses, bound to the database or to one transaction. */
 export interface Repositories {
@@ -19,6 +20,9 @@ export interface Repositories {
   readonly petitions: PetitionRepository
   readonly rules: RuleRepository
   readonly idempotency: IdempotencyKeys
+  readonly webhooks: WebhookRepository
+  readonly outbox: OutboxRepository
+  readonly jobLeases: JobLeaseRepository
 }
 
 /** One transaction: the repositories bound to it, and the events it will announce if it commits. */
@@ -36,6 +40,12 @@ export interface UnitOfWork extends Repositories {
    */
   revokesAccess(): void
 }
+
+/**
+ * Runs in every transaction that emitted events, just before it commits: it writes what must not be
+ * lost with the change itself (the outbox, see webhooks/enqueue.ts). The store calls it.
+ */
+export type BeforeCommit = (tx: UnitOfWork, events: readonly DomainEvent[]) => Promise<void>
 
 /** The store as the domain sees it. */
 export interface DataStore extends Repositories {

@@ -17,6 +17,7 @@ import { resourceRoutes } from './routes/resources.js'
 import { ruleRoutes } from './routes/rules.js'
 import { spaceRoutes } from './routes/spaces.js'
 import { tokenRoutes } from './routes/tokens.js'
+import { webhookRoutes } from './routes/webhooks.js'
 
 // The package entry point re-exports it from here.
 
@@ -31,6 +32,7 @@ export const apiRoutes: RouteDef[] = [
   ...ruleRoutes,
   ...auditRoutes,
   ...auditInputRoutes,
+  ...webhookRoutes,
 ]
 
 /** Builds the HTTP app. It opens nothing and listens nowhere: main does that, tests call `app.request()`. */

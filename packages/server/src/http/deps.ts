@@ -5,6 +5,8 @@ import type { Caches, FreshCache } from '../domain/cache.js'
 import type { Clock } from '../domain/clock.js'
 import type { EventFeed } from '../domain/events.js'
 import type { DataStore } from '../domain/unit-of-work.js'
+import type { WebhookSettings } from '../domain/webhooks/crud.js'
+import type { WebhookCaller } from '../domain/webhooks/ports.js'
 import type { JsonText } from './json-text.js'
 
 /** Everything the HTTP app needs, built by main (or a test) and passed in. */
@@ -22,6 +24,9 @@ export interface AppDeps {
   /** Why this instance cannot serve now (database or cross-instance listener down); undefined when it can. */
   readiness(): Promise<string | undefined>
   options: AppOptions
+  /** Signs and sends webhook calls (pullUpdate on demand). */
+  webhookCaller: WebhookCaller
+  webhookSettings: WebhookSettings
 }
 
 export interface AppOptions {

@@ -1,6 +1,7 @@
 import {
   type ApprovalRule,
   type AuditInput,
+  type Delivery,
   formatProtoDuration,
   type Grant,
   type Member,
@@ -9,6 +10,7 @@ import {
   type ServiceAccount,
   type Space,
   type Token,
+  type Webhook,
 } from '@openindent/contract'
 import type { AuditInputRecord } from '../domain/audit/inputs-ports.js'
 import { toIso } from '../domain/clock.js'
@@ -17,6 +19,7 @@ import type { GrantRecord } from '../domain/petitions/types.js'
 import type { ResourceRecord } from '../domain/resources/types.js'
 import type { RuleRecord } from '../domain/rules/types.js'
 import type { MemberRecord, ServiceAccountRecord, SpaceRecord, TokenRecord } from '../domain/spaces/types.js'
+import type { DeliveryRecord, WebhookRecord } from '../domain/webhooks/types.js'
 
 /** Domain records → wire JSON. Only these functions decide what leaves the server. */
 
@@ -141,4 +144,40 @@ export function wireAuditInput(space: string, i: AuditInputRecord, dsn?: string)
   if (dsn !== undefined) out.dsn = dsn
   if (i.revokeTime !== undefined) out.revokeTime = toIso(i.revokeTime)
   return out
+}
+
+/** A webhook on the wire; its secret only when `withSecret` (the create, or a PATCH that set one). */
+export function wireWebhook(space: string, w: WebhookRecord, withSecret = false): Webhook {
+  return {
+    meta: {
+      name: w.name,
+      space,
+      ...(w.displayName ? { displayName: w.displayName } : {}),
+      createTime: toIso(w.createTime),
+      updateTime: toIso(w.updateTime),
+    },
+    url: w.url,
+    method: w.method,
+    dryRun: w.dryRun,
+    handler: { type: w.handlerType, resourceKinds: w.resourceKinds },
+    ...(withSecret ? { secret: w.secret } : {}),
+  }
+}
+
+export function wireDelivery(d: DeliveryRecord): Delivery {
+  return {
+    name: d.id,
+    channel: d.channel,
+    webhook: d.webhook,
+    status: d.status,
+    attempts: d.attempts,
+    ...(d.status === 'pending' ? { nextAttemptTime: toIso(d.nextAttemptTime) } : {}),
+    ...(d.lastError === undefined ? {} : { lastError: d.lastError }),
+    ...(d.lastStatus === undefined ? {} : { lastStatusCode: d.lastStatus }),
+    ...(d.latencyMs === undefined ? {} : { latencyMs: d.latencyMs }),
+    createTime: toIso(d.createTime),
+    updateTime: toIso(d.updateTime),
+    ...(d.deliverTime === undefined ? {} : { deliverTime: toIso(d.deliverTime) }),
+    body: d.body,
+  }
 }

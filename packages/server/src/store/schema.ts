@@ -190,6 +190,56 @@ export interface AuditInputsTable {
   revoke_time: Millis | null
 }
 
+export interface WebhooksTable {
+  space_id: string
+  name: string
+  display_name: string | null
+  url: string
+  method: string
+  secret: string
+  handler_type: string
+  /** JSON array of strings. */
+  resource_kinds: string
+  dry_run: number
+  create_time: Millis
+  update_time: Millis
+}
+
+export interface OutboxTable {
+  id: string
+  space_id: string
+  topic: string
+  petition: string | null
+  create_time: Millis
+}
+
+export interface DeliveriesTable {
+  id: string
+  message_id: string
+  space_id: string
+  channel: string
+  /** The webhook's name, or for email the recipient's address. */
+  webhook: string
+  body: string
+  status: string
+  attempts: number
+  next_attempt_time: Millis
+  lease_until: Millis | null
+  leased_by: string | null
+  last_error: string | null
+  last_status: number | null
+  latency_ms: number | null
+  create_time: Millis
+  update_time: Millis
+  deliver_time: Millis | null
+}
+
+export interface JobLeasesTable {
+  name: string
+  owner: string
+  lease_until: Millis
+}
+
 export interface Database {
   spaces: SpacesTable
   users: UsersTable
@@ -209,6 +259,10 @@ export interface Database {
   grants: GrantsTable
   approval_rules: ApprovalRulesTable
   audit_inputs: AuditInputsTable
+  webhooks: WebhooksTable
+  outbox: OutboxTable
+  deliveries: DeliveriesTable
+  job_leases: JobLeasesTable
 }
 
 export type Engine = 'sqlite' | 'postgres'

@@ -1,11 +1,13 @@
 import { type Kysely, sql } from 'kysely'
 import { type DomainEvent, takesAccessAway } from '../domain/events.js'
-import type { DataStore, Repositories, UnitOfWork } from '../domain/unit-of-work.js'
+import type { BeforeCommit, DataStore, Repositories, UnitOfWork } from '../domain/unit-of-work.js'
 import { encodeAnnouncement } from './announcement.js'
 import type { EngineAdapter } from './engine.js'
 import { AuditRepo } from './repos/audit.js'
 import { AuditInputRepo } from './repos/audit-inputs.js'
 import { IdempotencyRepo } from './repos/idempotency.js'
+import { JobLeaseRepo } from './repos/job-leases.js'
+import { OutboxRepo } from './repos/outbox.js'
 import { PetitionRepo } from './repos/petitions.js'
 import { PrincipalRepo } from './repos/principals.js'
 import { ResourceRepo } from './repos/resources.js'
@@ -13,6 +15,7 @@ import { RuleRepo } from './repos/rules.js'
 import { SettingsRepo } from './repos/settings.js'
 import { SpaceRepo } from './repos/spaces.js'
 import { TokenRepo } from './repos/tokens.js'
+import { WebhookRepo } from './repos/webhooks.js'
 import type { Database, Engine } from './schema.js'
 
 /** Told after every commit, with the events the transaction emitted (possibly none). */
@@ -51,6 +54,9 @@ class Repos implements Repositories {
   readonly settings: SettingsRepo
   readonly petitions: PetitionRepo
   readonly rules: RuleRepo
+  readonly webhooks: WebhookRepo
+  readonly outbox: OutboxRepo
+  readonly jobLeases: JobLeaseRepo
 
   constructor(
     readonly db: Kysely<Database>,
@@ -66,6 +72,9 @@ class Repos implements Repositories {
     this.settings = new SettingsRepo(db)
     this.petitions = new PetitionRepo(db, adapter)
     this.rules = new RuleRepo(db)
+    this.webhooks = new WebhookRepo(db)
+    this.outbox = new OutboxRepo(db, adapter)
+    this.jobLeases = new JobLeaseRepo(db)
   }
 
   get engine(): Engine {
@@ -91,6 +100,7 @@ class Transaction extends Repos implements UnitOfWork {
 export class Store extends Repos implements DataStore {
   private readonly listeners: CommitListener[] = []
   private barrier: CommitBarrier | undefined
+  private readonly beforeCommits: BeforeCommit[] = []
 
   constructor(
     db: Kysely<Database>,
@@ -104,6 +114,11 @@ export class Store extends Repos implements DataStore {
   /** Calls `listener` after each commit of this store. */
   onCommit(listener: CommitListener): void {
     this.listeners.push(listener)
+  }
+
+  /** Runs `hook` inside every transaction that emitted events, before it commits (the outbox). */
+  beforeCommit(hook: BeforeCommit): void {
+    this.beforeCommits.push(hook)
   }
 
   /** Holds back commits that take access away with `barrier` (see CommitBarrier). */
@@ -125,6 +140,7 @@ export class Store extends Repos implements DataStore {
         const tx = new Transaction(trx, this.adapter)
         const value = await fn(tx)
         events = tx.events
+        if (events.length > 0) for (const hook of this.beforeCommits) await hook(tx, events)
         // Opened before the commit, so an acknowledgement that arrives at once is not missed.
         if (tx.revoking) ticket = this.barrier?.open()
         for (const payload of encodeAnnouncement(this.instanceId, events, ticket?.id)) {

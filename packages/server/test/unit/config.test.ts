@@ -254,6 +254,54 @@ describe('loadConfig', () => {
     ).toBe(10_000)
   })
 
+  it('reads the outbox settings, and refuses a lease no longer than a webhook call may take', () => {
+    expect(loadConfig({}, {}).outbox).toEqual({
+      allowMetadataUrls: false,
+      callTimeoutMs: 10_000,
+      leaseMs: 60_000,
+      maxAttempts: 10,
+      retryBaseMs: 1000,
+      retryMaxMs: 3_600_000,
+      concurrency: 16,
+      pollMs: 500,
+      pullEveryMs: 3_600_000,
+      retentionMs: 720 * 3_600_000,
+    })
+    const c = loadConfig(
+      {},
+      {
+        OPENINDENT_WEBHOOK_ALLOW_METADATA: 'true',
+        OPENINDENT_OUTBOX_MAX_ATTEMPTS: '3',
+        OPENINDENT_OUTBOX_RETRY_BASE: '250ms',
+        OPENINDENT_PULL_EVERY: '0s',
+      },
+    )
+    expect(c.outbox).toMatchObject({
+      allowMetadataUrls: true,
+      maxAttempts: 3,
+      retryBaseMs: 250,
+      pullEveryMs: 0,
+    })
+    const err = configError(() => loadConfig({}, { OPENINDENT_OUTBOX_LEASE: '5s' }))
+    expect(err.message).toContain('OPENINDENT_OUTBOX_LEASE')
+    expect(err.message).toContain('OPENINDENT_WEBHOOK_TIMEOUT')
+    expect(configError(() => loadConfig({}, { OPENINDENT_OUTBOX_MAX_ATTEMPTS: '0' })).message).toContain(
+      'OPENINDENT_OUTBOX_MAX_ATTEMPTS',
+    )
+  })
+
+  it('reads the SMTP URL (smtp:// or smtps:// only) and the from address', () => {
+    expect(loadConfig({}, {}).smtpUrl).toBeUndefined()
+    const c = loadConfig(
+      {},
+      { OPENINDENT_SMTP_URL: 'smtps://u:p@mail.example.com:465', OPENINDENT_SMTP_FROM: 'a@b.c' },
+    )
+    expect([c.smtpUrl, c.smtpFrom]).toEqual(['smtps://u:p@mail.example.com:465', 'a@b.c'])
+    expect(
+      configError(() => loadConfig({}, { OPENINDENT_SMTP_URL: 'http://mail.example.com' })).message,
+    ).toContain('OPENINDENT_SMTP_URL')
+  })
+
   it('returns a frozen object', () => {
     const c = loadConfig({}, {})
     expect(Object.isFrozen(c)).toBe(true)
