@@ -190,6 +190,38 @@ export interface AuditInputsTable {
   revoke_time: Millis | null
 }
 
+export interface PolicySetsTable {
+  space_id: string
+  version: number
+  time_zone: string
+  update_time: Millis
+}
+
+export interface PoliciesTable {
+  space_id: string
+  id: string
+  text: string
+  /** 'enforce' or 'shadow'. */
+  mode: string
+  description: string | null
+  /** The set version that last wrote it. */
+  version: number
+  create_time: Millis
+  update_time: Millis
+}
+
+export interface PolicyVersionsTable {
+  space_id: string
+  version: number
+  policy_id: string
+  /** 'create', 'update', 'delete' or 'settings'. */
+  change: string
+  text: string | null
+  mode: string | null
+  actor: string
+  time: Millis
+}
+
 export interface Database {
   spaces: SpacesTable
   users: UsersTable
@@ -209,6 +241,9 @@ export interface Database {
   grants: GrantsTable
   approval_rules: ApprovalRulesTable
   audit_inputs: AuditInputsTable
+  policy_sets: PolicySetsTable
+  policies: PoliciesTable
+  policy_versions: PolicyVersionsTable
 }
 
 export type Engine = 'sqlite' | 'postgres'

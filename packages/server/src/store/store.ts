@@ -7,6 +7,7 @@ import { AuditRepo } from './repos/audit.js'
 import { AuditInputRepo } from './repos/audit-inputs.js'
 import { IdempotencyRepo } from './repos/idempotency.js'
 import { PetitionRepo } from './repos/petitions.js'
+import { PolicyRepo } from './repos/policies.js'
 import { PrincipalRepo } from './repos/principals.js'
 import { ResourceRepo } from './repos/resources.js'
 import { RuleRepo } from './repos/rules.js'
@@ -51,6 +52,7 @@ class Repos implements Repositories {
   readonly settings: SettingsRepo
   readonly petitions: PetitionRepo
   readonly rules: RuleRepo
+  readonly policies: PolicyRepo
 
   constructor(
     readonly db: Kysely<Database>,
@@ -66,6 +68,7 @@ class Repos implements Repositories {
     this.settings = new SettingsRepo(db)
     this.petitions = new PetitionRepo(db, adapter)
     this.rules = new RuleRepo(db)
+    this.policies = new PolicyRepo(db)
   }
 
   get engine(): Engine {

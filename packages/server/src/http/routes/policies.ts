@@ -1,0 +1,171 @@
+import { formatGoDuration, Name, PageQuery } from '@openindent/contract'
+import { z } from 'zod'
+import { toIso } from '../../domain/clock.js'
+import {
+  createPolicy,
+  deletePolicy,
+  getPolicy,
+  listPolicies,
+  type PolicyView,
+  policyHistory,
+  setPolicyTimeZone,
+  updatePolicy,
+} from '../../domain/policies/crud.js'
+import type { PolicyChange } from '../../domain/policies/types.js'
+import { type RouteDef, route } from '../route.js'
+import { SpaceParams, withSpace } from './params.js'
+
+const TAG = 'Policies'
+const PolicyParams = withSpace({ policy: Name })
+const Mode = z.enum(['enforce', 'shadow'])
+
+const PolicyBody = z.strictObject({
+  /** Cedar text: one permit or forbid statement. */
+  text: z.string().min(1).max(20_000),
+  mode: Mode.default('enforce'),
+  description: z.string().max(500).optional(),
+})
+const CreatePolicyRequest = PolicyBody.extend({ id: Name })
+
+const Policy = z.object({
+  id: z.string(),
+  text: z.string(),
+  mode: Mode,
+  description: z.string().optional(),
+  effect: z.enum(['permit', 'forbid']),
+  duration: z.string().optional(),
+  approvals: z.number().int().optional(),
+  version: z.number().int(),
+  createTime: z.string(),
+  updateTime: z.string(),
+})
+const ListPoliciesResponse = z.object({
+  version: z.number().int(),
+  timeZone: z.string(),
+  policies: z.array(Policy),
+})
+const PolicyChangeWire = z.object({
+  version: z.number().int(),
+  policyId: z.string(),
+  change: z.enum(['create', 'update', 'delete', 'settings']),
+  text: z.string().optional(),
+  mode: Mode.optional(),
+  actor: z.string(),
+  time: z.string(),
+})
+const HistoryResponse = z.object({ changes: z.array(PolicyChangeWire), nextPageToken: z.string().optional() })
+const SettingsBody = z.strictObject({ timeZone: z.string().min(1).max(64) })
+const SettingsResponse = z.object({ version: z.number().int(), timeZone: z.string() })
+
+function wirePolicy(p: PolicyView): z.infer<typeof Policy> {
+  return {
+    id: p.id,
+    text: p.text,
+    mode: p.mode,
+    ...(p.description === undefined ? {} : { description: p.description }),
+    effect: p.effect,
+    ...(p.durationMs === undefined ? {} : { duration: formatGoDuration(p.durationMs) }),
+    ...(p.approvals === undefined ? {} : { approvals: p.approvals }),
+    version: p.version,
+    createTime: toIso(p.createTime),
+    updateTime: toIso(p.updateTime),
+  }
+}
+
+const wireChange = (c: PolicyChange): z.infer<typeof PolicyChangeWire> => ({
+  version: c.version,
+  policyId: c.policyId,
+  change: c.change,
+  ...(c.text === undefined ? {} : { text: c.text }),
+  ...(c.mode === undefined ? {} : { mode: c.mode }),
+  actor: c.actor,
+  time: toIso(c.time),
+})
+
+export const policyRoutes: RouteDef[] = [
+  route({
+    method: 'get',
+    path: '/v1/spaces/{space}/policies',
+    summary: "List the space's Cedar policies, with the set's version and time zone",
+    tag: TAG,
+    auth: 'space',
+    params: SpaceParams,
+    response: ListPoliciesResponse,
+    handler: async ({ deps, access }) => {
+      const { info, policies } = await listPolicies(deps, access)
+      return { version: info.version, timeZone: info.timeZone, policies: policies.map(wirePolicy) }
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/spaces/{space}/policies',
+    summary: 'Create a Cedar policy; it must validate against the published schema (needs editor)',
+    tag: TAG,
+    auth: 'space',
+    params: SpaceParams,
+    body: CreatePolicyRequest,
+    response: Policy,
+    status: 201,
+    handler: async ({ deps, access, body }) => wirePolicy(await createPolicy(deps, access, body.id, body)),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/spaces/{space}/policies:history',
+    summary: 'Every change of the policy set, newest first',
+    tag: TAG,
+    auth: 'space',
+    params: SpaceParams,
+    query: PageQuery,
+    response: HistoryResponse,
+    handler: async ({ deps, access, query }) => {
+      const { items, nextPageToken } = await policyHistory(deps, access, query.pageSize, query.pageToken)
+      return { changes: items.map(wireChange), ...(nextPageToken ? { nextPageToken } : {}) }
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/v1/spaces/{space}/policies:settings',
+    summary: 'Set the IANA time zone in which policies read the time of day and weekday (needs editor)',
+    tag: TAG,
+    auth: 'space',
+    params: SpaceParams,
+    body: SettingsBody,
+    response: SettingsResponse,
+    handler: async ({ deps, access, body }) => setPolicyTimeZone(deps, access, body.timeZone),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/spaces/{space}/policies/{policy}',
+    summary: 'Get a Cedar policy',
+    tag: TAG,
+    auth: 'space',
+    params: PolicyParams,
+    response: Policy,
+    handler: async ({ deps, access, params }) => wirePolicy(await getPolicy(deps, access, params.policy)),
+  }),
+  route({
+    method: 'put',
+    path: '/v1/spaces/{space}/policies/{policy}',
+    summary: 'Replace a Cedar policy (needs editor)',
+    tag: TAG,
+    auth: 'space',
+    params: PolicyParams,
+    body: PolicyBody,
+    response: Policy,
+    handler: async ({ deps, access, params, body }) =>
+      wirePolicy(await updatePolicy(deps, access, params.policy, body)),
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/spaces/{space}/policies/{policy}',
+    summary: 'Delete a Cedar policy (needs editor)',
+    tag: TAG,
+    auth: 'space',
+    params: PolicyParams,
+    response: z.object({}),
+    handler: async ({ deps, access, params }) => {
+      await deletePolicy(deps, access, params.policy)
+      return {}
+    },
+  }),
+]

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ENGINES } from '../helpers/databases.js'
+import { startTestServer, type TestServer } from '../helpers/runtime.js'
+import { auditEvents, expectError, spaceState } from './support.js'
+
+const base = '/v1/spaces/default'
+const PRO = `@duration("1h")
+permit(principal, action == Action::"request", resource)
+when { resource.hasTag("plan") && resource.getTag("plan") == "pro" };`
+
+interface PolicyList {
+  version: number
+  timeZone: string
+  policies: { id: string; text: string; mode: string; effect: string; duration?: string; version: number }[]
+}
+
+describe.each(ENGINES)('policy sets on %s', (engine) => {
+  let s: TestServer
+  beforeAll(async () => {
+    s = await startTestServer(engine)
+  })
+  afterAll(() => s.close())
+
+  const list = async () => (await (await s.call('GET', `${base}/policies`)).json()) as PolicyList
+
+  it('creates, lists, replaces and deletes policies, each change a new version in the history and the audit log', async () => {
+    const created = await s.call('POST', `${base}/policies`, { body: { id: 'pro-1h', text: PRO } })
+    expect(created.status).toBe(201)
+    expect(await created.json()).toMatchObject({
+      id: 'pro-1h',
+      effect: 'permit',
+      duration: '1h0m0s',
+      mode: 'enforce',
+      version: 1,
+    })
+
+    const replaced = await s.call('PUT', `${base}/policies/pro-1h`, {
+      body: { text: PRO.replace('"1h"', '"30m"'), mode: 'shadow' },
+    })
+    expect(replaced.status).toBe(200)
+    expect(await replaced.json()).toMatchObject({ duration: '30m0s', mode: 'shadow', version: 2 })
+    expect(await list()).toMatchObject({
+      version: 2,
+      timeZone: 'UTC',
+      policies: [{ id: 'pro-1h', version: 2 }],
+    })
+
+    expect((await s.call('DELETE', `${base}/policies/pro-1h`)).status).toBe(200)
+    expect((await list()).policies).toEqual([])
+    await expectError(await s.call('GET', `${base}/policies/pro-1h`), 404, 'NOT_FOUND')
+
+    const history = (await (await s.call('GET', `${base}/policies:history?pageSize=2`)).json()) as {
+      changes: { version: number; change: string; text?: string }[]
+      nextPageToken?: string
+    }
+    expect(history.changes.map((c) => [c.version, c.change])).toEqual([
+      [3, 'delete'],
+      [2, 'update'],
+    ])
+    const rest = (await (
+      await s.call('GET', `${base}/policies:history?pageToken=${history.nextPageToken}`)
+    ).json()) as { changes: { version: number; text?: string }[] }
+    expect(rest.changes).toMatchObject([{ version: 1, text: PRO }])
+
+    const events = (await auditEvents(s)).filter((e) => e.event.startsWith('policy/'))
+    expect(events.map((e) => e.event)).toEqual(['policy/create', 'policy/update', 'policy/delete'])
+    expect(events[0]?.resources).toEqual([{ kind: 'openindent.v1.Policy', id: 'pro-1h' }])
+  })
+
+  it('refuses a policy that does not validate, with Cedar message and position, and stores nothing', async () => {
+    const before = await spaceState(s)
+    const version = (await list()).version
+    const typo = await expectError(
+      await s.call('POST', `${base}/policies`, {
+        body: { id: 'typo', text: 'permit(principal, action, resource)\nwhen { resource.plann == "pro" };' },
+      }),
+      400,
+      'INVALID_ARGUMENT',
+      'policy.text',
+    )
+    expect(typo.message).toMatch(/^line 2, column 8: .*attribute `plann` on entity type `Resource` not found/)
+    const syntax = await expectError(
+      await s.call('POST', `${base}/policies`, {
+        body: { id: 'syntax', text: 'permit(principal, action, resource) when { 1 == };' },
+      }),
+      400,
+      'INVALID_ARGUMENT',
+    )
+    expect(syntax.message).toMatch(/^line 1, column 49: .*unexpected token/)
+    const duration = await expectError(
+      await s.call('POST', `${base}/policies`, { body: { id: 'dur', text: PRO.replace('"1h"', '"soon"') } }),
+      400,
+      'INVALID_ARGUMENT',
+    )
+    expect(duration.message).toMatch(/@duration/)
+    const two = await expectError(
+      await s.call('POST', `${base}/policies`, { body: { id: 'two', text: `${PRO}\n${PRO}` } }),
+      400,
+      'INVALID_ARGUMENT',
+    )
+    expect(two.message).toMatch(/exactly one/)
+    expect((await list()).version).toBe(version)
+    expect(await spaceState(s)).toEqual(before)
+  })
+
+  it('refuses a duplicate id, a bad time zone, and apps writing policy/ events', async () => {
+    expect((await s.call('POST', `${base}/policies`, { body: { id: 'dup', text: PRO } })).status).toBe(201)
+    await expectError(
+      await s.call('POST', `${base}/policies`, { body: { id: 'dup', text: PRO } }),
+      409,
+      'ALREADY_EXISTS',
+    )
+    await expectError(
+      await s.call('PUT', `${base}/policies:settings`, { body: { timeZone: 'Mars/Olympus' } }),
+      400,
+      'INVALID_ARGUMENT',
+      'timeZone',
+    )
+    const tz = await s.call('PUT', `${base}/policies:settings`, { body: { timeZone: 'Europe/Berlin' } })
+    expect(await tz.json()).toMatchObject({ timeZone: 'Europe/Berlin' })
+    await expectError(
+      await s.call('POST', `${base}/events:write`, { body: { events: [{ event: 'policy/create' }] } }),
+      400,
+      'INVALID_ARGUMENT',
+    )
+    expect((await s.call('DELETE', `${base}/policies/dup`)).status).toBe(200)
+  })
+})
