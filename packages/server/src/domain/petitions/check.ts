@@ -37,10 +37,9 @@ export async function checkApproval(
   input: CheckInput,
 ): Promise<CheckResult> {
   const petitioners = petitionersFor(access, input.petitioners)
-  const first = (await evaluate(deps, access, { ...input, petitioners })) ?? {
-    status: 'waiting',
-    petition: (await openPetition(deps, access, { ...input, petitioners })).petition,
-  }
+  const first =
+    (await evaluate(deps, access, { ...input, petitioners })) ??
+    (await opened(deps, access, { ...input, petitioners }))
   // Later reads never open a petition: one closed meanwhile (cancelled, say) leaves the answer waiting.
   return holdUntilSettled(deps, access.space.id, first, {
     waitMs: input.waitMs,
@@ -48,6 +47,13 @@ export async function checkApproval(
     read: async (previous) => (await evaluate(deps, access, { ...input, petitioners })) ?? previous,
     settled: (r) => r.status !== 'waiting',
   })
+}
+
+/** Opens a petition; one that a policy decided at once answers granted or denied in this same call. */
+async function opened(deps: CheckDeps, access: SpaceAccess, input: CheckInput): Promise<CheckResult> {
+  const { petition } = await openPetition(deps, access, input)
+  if (petition.phase === 'open') return { status: 'waiting', petition }
+  return (await evaluate(deps, access, input)) ?? { status: 'waiting', petition }
 }
 
 async function evaluate(
