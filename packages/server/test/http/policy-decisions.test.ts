@@ -170,4 +170,31 @@ describe.each(ENGINES)('policy decisions at petition creation on %s', (engine) =
     const monday = await check(carol, [customer('cus_free')])
     expect(monday.petition.meta?.labels?.['openindent.dev/policy-approvals']).toBeUndefined()
   })
+  it('new labels on a resource re-evaluate open petitions, never granted ones', async () => {
+    const upload = async (id: string, plan: string) => {
+      const r = await s.call('PUT', `${base}/resources:bulkUpdate`, {
+        body: { resources: [{ kind: 'customer', id, labels: { plan } }] },
+      })
+      expect(r.status).toBe(200)
+    }
+    const phase = async (name: string) => {
+      const r = await s.call('GET', `${base}/petitions/${name}`)
+      return ((await r.json()) as CheckAnswer['petition']).state.status.phase
+    }
+    await upload('cus_up', 'team')
+    await upload('cus_down', 'team')
+    const up = await check(alice, [customer('cus_up')])
+    const down = await check(alice, [customer('cus_down')])
+    expect([up.status, down.status]).toEqual(['waiting', 'waiting'])
+
+    await upload('cus_up', 'pro')
+    expect(await phase(up.petition.name)).toBe('granted')
+    await upload('cus_down', 'enterprise')
+    expect(await phase(down.petition.name)).toBe('closed')
+    expect((await check(alice, [customer('cus_down')])).status).toBe('denied')
+
+    // A granted petition keeps its grant when its target becomes forbidden.
+    await upload('cus_up', 'enterprise')
+    expect(await phase(up.petition.name)).toBe('granted')
+  })
 })
