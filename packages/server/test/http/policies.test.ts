@@ -126,3 +126,116 @@ describe.each(ENGINES)('policy sets on %s', (engine) => {
     expect((await s.call('DELETE', `${base}/policies/dup`)).status).toBe(200)
   })
 })
+
+describe.each(ENGINES)('policies:evaluate on %s', (engine) => {
+  let s: TestServer
+  const alice = { kind: 'user', id: 'alice@example.com', email: 'alice@example.com' }
+  beforeAll(async () => {
+    s = await startTestServer(engine)
+    await s.call('PUT', `${base}/resources:bulkUpdate`, {
+      body: {
+        resources: [
+          { kind: 'customer', id: 'cus_pro', labels: { plan: 'pro' } },
+          { kind: 'customer', id: 'cus_team', labels: { plan: 'team' } },
+          { kind: 'user', id: 'alice@example.com', email: 'alice@example.com', labels: { groups: 'oncall' } },
+        ],
+      },
+    })
+    const rule = await s.call('POST', `${base}/approvalRules`, {
+      body: {
+        name: 'pro-pair',
+        rule: {
+          selector: { labelSelector: 'plan=pro' },
+          approvers: { role: 'editor' },
+          minApprovals: 2,
+          priority: 1,
+        },
+      },
+    })
+    expect(rule.status).toBe(201)
+    for (const [id, text, mode] of [
+      [
+        'oncall-pro',
+        `@duration("1h")\npermit(principal in Group::"oncall", action, resource)\nwhen { resource.hasTag("plan") && resource.getTag("plan") == "pro" };`,
+        'enforce',
+      ],
+      ['no-nights', 'forbid(principal, action, resource) when { context.hour < 6 };', 'enforce'],
+      [
+        'team-shadow',
+        'permit(principal, action, resource) when { resource.hasTag("plan") && resource.getTag("plan") == "team" };',
+        'shadow',
+      ],
+    ] as const) {
+      expect((await s.call('POST', `${base}/policies`, { body: { id, text, mode } })).status).toBe(201)
+    }
+  })
+  afterAll(() => s.close())
+
+  const evaluate = async (body: object) => {
+    const res = await s.call('POST', `${base}/policies:evaluate`, { body })
+    expect(res.status, await res.clone().text()).toBe(200)
+    return (await res.json()) as Record<string, unknown>
+  }
+
+  it('explains a permit, a forbid by time of day, and a request left to people, and writes nothing', async () => {
+    const before = await spaceState(s)
+    expect(
+      await evaluate({
+        petitioners: [alice],
+        resources: [{ kind: 'customer', id: 'cus_pro' }],
+        duration: '8h',
+        time: '2026-01-01T12:00:00Z',
+      }),
+    ).toMatchObject({
+      decision: 'permit',
+      policies: ['oncall-pro'],
+      duration: '1h0m0s',
+      approvalRule: { names: ['pro-pair'], minApprovals: 2 },
+    })
+    expect(
+      await evaluate({
+        petitioners: [alice],
+        resources: [{ kind: 'customer', id: 'cus_pro' }],
+        time: '2026-01-01T03:00:00Z',
+      }),
+    ).toMatchObject({ decision: 'forbid', policies: ['no-nights'] })
+    expect(
+      await evaluate({
+        petitioners: [alice],
+        resources: [{ kind: 'customer', id: 'cus_team' }],
+        time: '2026-01-01T12:00:00Z',
+      }),
+    ).toMatchObject({
+      decision: 'none',
+      policies: [],
+      shadow: { decision: 'permit', policies: ['team-shadow'] },
+      approvalRule: { names: ['default'], minApprovals: 1 },
+    })
+    expect(await spaceState(s)).toEqual(before)
+  })
+
+  it('reads the hour in the set time zone', async () => {
+    // 03:00 UTC is 12:00 in Tokyo: no longer at night.
+    expect(
+      (await s.call('PUT', `${base}/policies:settings`, { body: { timeZone: 'Asia/Tokyo' } })).status,
+    ).toBe(200)
+    expect(
+      await evaluate({
+        petitioners: [alice],
+        resources: [{ kind: 'customer', id: 'cus_pro' }],
+        time: '2026-01-01T03:00:00Z',
+      }),
+    ).toMatchObject({ decision: 'permit' })
+  })
+
+  it('refuses a bad time with a 400', async () => {
+    await expectError(
+      await s.call('POST', `${base}/policies:evaluate`, {
+        body: { petitioners: [alice], resources: [{ kind: 'customer', id: 'x' }], time: 'noon' },
+      }),
+      400,
+      'INVALID_ARGUMENT',
+      'time',
+    )
+  })
+})

@@ -1,6 +1,7 @@
-import { formatGoDuration, Name, PageQuery } from '@openindent/contract'
+import { CheckApprovalRequest, formatGoDuration, Name, PageQuery, Timestamp } from '@openindent/contract'
 import { z } from 'zod'
 import { toIso } from '../../domain/clock.js'
+import { requestedDuration, toPetitioners, toSubjects } from '../../domain/petitions/input.js'
 import {
   createPolicy,
   deletePolicy,
@@ -11,7 +12,9 @@ import {
   setPolicyTimeZone,
   updatePolicy,
 } from '../../domain/policies/crud.js'
+import { explainRequest } from '../../domain/policies/explain.js'
 import type { PolicyChange } from '../../domain/policies/types.js'
+import { httpError } from '../errors.js'
 import { type RouteDef, route } from '../route.js'
 import { SpaceParams, withSpace } from './params.js'
 
@@ -56,6 +59,36 @@ const PolicyChangeWire = z.object({
 const HistoryResponse = z.object({ changes: z.array(PolicyChangeWire), nextPageToken: z.string().optional() })
 const SettingsBody = z.strictObject({ timeZone: z.string().min(1).max(64) })
 const SettingsResponse = z.object({ version: z.number().int(), timeZone: z.string() })
+
+const EvaluateRequest = CheckApprovalRequest.omit({ wait: true }).extend({
+  /** When the request would be made (the policies read its hour and weekday); now unless given. */
+  time: Timestamp.optional(),
+})
+const Decision = z.enum(['permit', 'forbid', 'none'])
+const EvaluateResponse = z.object({
+  /** `permit`: granted at once; `forbid`: denied at once; `none`: routed to people by the rules. */
+  decision: Decision,
+  /** The policies that determined the decision. */
+  policies: z.array(z.string()),
+  /** With `permit`: how long the grant would last. */
+  duration: z.string().optional(),
+  /** Shadow policies alone: what they would have decided. */
+  shadow: z.object({ decision: Decision, policies: z.array(z.string()) }).optional(),
+  /** The approval rules that route the request to people, and the approvals they would need. */
+  approvalRule: z.object({ names: z.array(z.string()), minApprovals: z.number().int() }),
+  /** `@approvals` policies that raised the approvals needed. */
+  approvalPolicies: z.array(z.string()),
+  /** Policies that failed while evaluating (they are skipped, as Cedar does). */
+  errors: z.array(z.object({ policyId: z.string(), message: z.string() })),
+  version: z.number().int(),
+})
+
+function parseTime(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const at = Date.parse(text)
+  if (Number.isNaN(at)) throw httpError('INVALID_ARGUMENT', `time: "${text}" is not an RFC 3339 time`, 'time')
+  return at
+}
 
 function wirePolicy(p: PolicyView): z.infer<typeof Policy> {
   return {
@@ -132,6 +165,37 @@ export const policyRoutes: RouteDef[] = [
     body: SettingsBody,
     response: SettingsResponse,
     handler: async ({ deps, access, body }) => setPolicyTimeZone(deps, access, body.timeZone),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/spaces/{space}/policies:evaluate',
+    summary: 'What the policies and approval rules would do with a request, without making it',
+    tag: TAG,
+    idempotent: false,
+    auth: 'space',
+    params: SpaceParams,
+    body: EvaluateRequest,
+    response: EvaluateResponse,
+    handler: async ({ deps, access, body }) => {
+      const e = await explainRequest(deps, access, {
+        petitioners: toPetitioners(body.petitioners, 'petitioners'),
+        resources: toSubjects(body.resources, 'resources'),
+        reason: body.reason,
+        durationMs: requestedDuration(body.duration, 'duration'),
+        at: parseTime(body.time),
+      })
+      const { enforced, shadow, approvals, errors, version } = e.outcome
+      return {
+        decision: enforced.decision,
+        policies: enforced.policies,
+        ...(enforced.decision === 'permit' ? { duration: formatGoDuration(e.grantMs) } : {}),
+        ...(shadow ? { shadow } : {}),
+        approvalRule: { names: e.rules, minApprovals: e.minApprovals },
+        approvalPolicies: approvals?.policies ?? [],
+        errors,
+        version,
+      }
+    },
   }),
   route({
     method: 'get',

@@ -85,7 +85,7 @@ async function approve(d: Decision): Promise<Event> {
   const { added, approvals } = await tx.petitions.addApproval(p.spaceId, p.name, me, ms, now)
   // A reviewer approving again changes nothing: the petition keeps their first approval and its event.
   if (!added) return earlierApproval(tx, p, me)
-  const required = requiredApprovals(p, policy)
+  const required = requiredApprovals(p.labels, policy)
   const labels = {
     ...claim.labels,
     ...durationLabels(ms, now),

@@ -46,8 +46,8 @@ export async function evaluateForPetition(
 }
 
 /** The approvals a petition needs: its rules', or more when an `@approvals` policy asked for more. */
-export function requiredApprovals(p: PetitionRecord, rules: Policy): number {
-  const asked = Number(p.labels[POLICY_LABELS.approvals] ?? 0)
+export function requiredApprovals(petitionLabels: Record<string, string>, rules: Policy): number {
+  const asked = Number(petitionLabels[POLICY_LABELS.approvals] ?? 0)
   return Math.max(rules.minApprovals, Number.isInteger(asked) ? asked : 0)
 }
 
