@@ -7,6 +7,7 @@ import { registerAuditCommands } from './cli/audit.js'
 import { registerDatabaseCommands } from './cli/db.js'
 import { registerMemberCommands } from './cli/members.js'
 import { registerPetitionCommands } from './cli/petitions.js'
+import { registerPolicyCommands } from './cli/policies.js'
 import { registerResourceCommands } from './cli/resources.js'
 import { registerRuleCommands } from './cli/rules.js'
 import { registerServe } from './cli/serve.js'
@@ -29,6 +30,7 @@ registerAuditCommands(program)
 registerPetitionCommands(program)
 registerRuleCommands(program)
 registerMemberCommands(program)
+registerPolicyCommands(program)
 
 try {
   await program.parseAsync(process.argv)
