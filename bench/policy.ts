@@ -129,12 +129,16 @@ for (const engine of ENGINES) {
     // 1. Evaluation per petition.
     const space = await rt.store.spaces.byName('default')
     if (!space) throw new Error('no space')
+    // mulberry32 with a fixed seed: every run asks about the same pairs.
     let seed = 42
     const rand = (n: number) => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
-      return seed % n
+      seed = (seed + 0x6d2b79f5) | 0
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4_294_967_296) * n)
     }
     const full: number[] = []
+    const fullCpu: number[] = []
     const cedarOnly: number[] = []
     const decisions = { permit: 0, forbid: 0, none: 0 }
     for (let i = 0; i < SAMPLES + 200; i++) {
@@ -143,9 +147,11 @@ for (const engine of ENGINES) {
         resources: [{ kind: 'customer', id: `cus_${rand(RESOURCES)}` }],
       }
       const rules = await policyFor(rt.store, space.id, p.resources)
+      const cpu0 = process.cpuUsage()
       const t0 = performance.now()
       const outcome = await evaluateForPetition(rt.store, space.id, p, rules, Date.now())
       const t1 = performance.now()
+      const cpu = process.cpuUsage(cpu0)
       const set = await preparedSet(rt.store, space.id)
       const requests = await gatherRequests(rt.store, set, { ...p, durationMs: 3_600_000, at: Date.now() })
       const t2 = performance.now()
@@ -153,6 +159,7 @@ for (const engine of ENGINES) {
       const t3 = performance.now()
       if (i < 200) continue // warm-up
       full.push(t1 - t0)
+      fullCpu.push((cpu.user + cpu.system) / 1000)
       cedarOnly.push(t3 - t2)
       if (outcome) decisions[outcome.enforced.decision]++
     }
@@ -160,12 +167,14 @@ for (const engine of ENGINES) {
     console.log(
       `${engine}: decisions permit ${decisions.permit}, forbid ${decisions.forbid}, none ${decisions.none}`,
     )
-    line('evaluation per petition, p99 (reads + Cedar)', `${p99.toFixed(3)} ms`, '< 1 ms', p99 < 1)
+    line('evaluation per petition, p99 wall', `${p99.toFixed(3)} ms`, '< 1 ms', p99 < 1)
+    const cpu99 = percentile(fullCpu, 99)
+    line('evaluation per petition, p99 CPU time', `${cpu99.toFixed(3)} ms`, '< 1 ms', cpu99 < 1)
     console.log(
-      `  ${'  of which Cedar alone, p99'.padEnd(46)} ${`${percentile(cedarOnly, 99).toFixed(3)} ms`.padStart(12)}`,
+      `  ${'  Cedar alone: p99 wall, median'.padEnd(46)} ${`${percentile(cedarOnly, 99).toFixed(3)} ms`.padStart(12)}, ${percentile(cedarOnly, 50).toFixed(3)} ms`,
     )
     console.log(
-      `  ${'  median (reads + Cedar)'.padEnd(46)} ${`${percentile(full, 50).toFixed(3)} ms`.padStart(12)}`,
+      `  ${'  median wall (reads + Cedar)'.padEnd(46)} ${`${percentile(full, 50).toFixed(3)} ms`.padStart(12)}`,
     )
 
     // 2. approvals:check opening a petition that a policy approves vs one that waits.

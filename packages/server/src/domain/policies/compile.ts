@@ -1,6 +1,7 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs'
 import { parseGoDuration } from '@openindent/contract'
 import { invalid } from '../errors.js'
+import { indexOf, type PolicyIndex } from './index.js'
 import { POLICY_SCHEMA } from './schema.js'
 
 /** What a policy means to OpenIndent, read from its text once when it is written or loaded. */
@@ -13,6 +14,8 @@ export interface CompiledPolicy {
    * instead of approving it (see README, "Policies").
    */
   approvals?: number
+  /** Which requests it can possibly apply to (see index.ts). */
+  index: PolicyIndex
 }
 
 const MAX_APPROVALS = 10
@@ -64,7 +67,7 @@ function firstError(errors: cedar.DetailedError[]): cedar.DetailedError {
 }
 
 function annotations(json: cedar.PolicyJson, param: string): CompiledPolicy {
-  const out: CompiledPolicy = { effect: json.effect }
+  const out: CompiledPolicy = { effect: json.effect, index: indexOf(json) }
   const a = json.annotations ?? {}
   if (a.duration !== undefined) {
     const ms = parseGoDuration(a.duration)

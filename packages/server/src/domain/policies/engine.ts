@@ -1,6 +1,7 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs'
 import type { Repositories } from '../unit-of-work.js'
 import { type CompiledPolicy, compilePolicy } from './compile.js'
+import { bucketOf, requestBuckets } from './index.js'
 import type { PolicyRecord } from './types.js'
 
 /**
@@ -19,6 +20,8 @@ export interface PreparedSet {
   byId: ReadonlyMap<string, LoadedPolicy>
   /** Parts that hold at least one policy: an empty part is not evaluated at all. */
   parts: ReadonlySet<SetPart>
+  /** Per part, the policies of each index bucket (see index.ts): a request meets only its buckets. */
+  buckets: ReadonlyMap<SetPart, ReadonlyMap<string, readonly string[]>>
   /** Stored policies that no longer compile (say, after a schema change): left out, reported by explain. */
   broken: { id: string; message: string }[]
 }
@@ -48,8 +51,8 @@ export interface CedarRequest {
 const partOf = (p: LoadedPolicy): SetPart =>
   p.mode === 'shadow' ? 'shadow' : p.approvals !== undefined ? 'route' : 'decide'
 
-/** The engine's own cache key of a part: one per space and part, replaced when the version moves. */
-const cedarId = (spaceId: string, part: SetPart) => `${spaceId}/${part}`
+/** The engine's own cache key of a bucket: one per space, part and bucket, replaced when the version moves. */
+const cedarId = (spaceId: string, part: SetPart, bucket: string) => `${spaceId}/${part}/${bucket}`
 
 /**
  * Prepared sets by space. The engine keeps the parsed policies itself (in the wasm module's memory);
@@ -90,14 +93,24 @@ export function buildSet(
     }
   }
   const parts = new Set([...byId.values()].map(partOf))
-  return { spaceId, version, timeZone, byId, parts, broken }
+  const buckets = new Map<SetPart, Map<string, string[]>>()
+  for (const p of byId.values()) {
+    const part = buckets.get(partOf(p)) ?? new Map<string, string[]>()
+    buckets.set(partOf(p), part)
+    const key = bucketOf(p.index)
+    part.set(key, [...(part.get(key) ?? []), p.id])
+  }
+  return { spaceId, version, timeZone, byId, parts, buckets, broken }
 }
 
-function ensureLoaded(set: PreparedSet, part: SetPart): string {
-  const id = cedarId(set.spaceId, part)
+function ensureLoaded(set: PreparedSet, part: SetPart, bucket: string, ids: readonly string[]): string {
+  const id = cedarId(set.spaceId, part, bucket)
   if (loadedInEngine.get(id) === set.version) return id
   const policies: Record<string, string> = {}
-  for (const p of set.byId.values()) if (partOf(p) === part) policies[p.id] = p.text
+  for (const policyId of ids) {
+    const p = set.byId.get(policyId)
+    if (p) policies[p.id] = p.text
+  }
   const r = cedar.preparsePolicySet(id, { staticPolicies: policies })
   if (r.type === 'failure') throw new Error(`policy set ${id} did not load: ${r.errors[0]?.message}`)
   loadedInEngine.set(id, set.version)
@@ -105,27 +118,36 @@ function ensureLoaded(set: PreparedSet, part: SetPart): string {
 }
 
 /**
- * Evaluates one part for one request. Loading and evaluating happen in one synchronous step, so no
- * other request can swap the space's entry in between. Undefined for an empty part.
+ * Evaluates one part for one request, against only the buckets the request can meet; the buckets'
+ * answers combine as Cedar's would over the whole part (a satisfied forbid denies, else a satisfied
+ * permit allows). Loading and evaluating happen in one synchronous step, so no other request can swap
+ * an entry in between. Undefined for an empty part.
  */
 export function authorize(set: PreparedSet, part: SetPart, request: CedarRequest): PartAnswer | undefined {
-  if (!set.parts.has(part)) return undefined
-  const id = ensureLoaded(set, part)
-  const answer = cedar.statefulIsAuthorized({
-    principal: request.principal,
-    action: { type: 'Action', id: 'request' },
-    resource: request.resource,
-    context: request.context,
-    entities: request.entities,
-    preparsedPolicySetId: id,
-  })
-  if (answer.type === 'failure') throw new Error(`policy evaluation failed: ${answer.errors[0]?.message}`)
-  const { decision, diagnostics } = answer.response
-  return {
-    decision,
-    reasons: [...diagnostics.reason].sort(),
-    errors: diagnostics.errors.map((e) => ({ policyId: e.policyId, message: e.error.message })),
+  const buckets = set.buckets.get(part)
+  if (!buckets) return undefined
+  const permits: string[] = []
+  const forbids: string[] = []
+  const errors: PartAnswer['errors'] = []
+  for (const bucket of requestBuckets(request)) {
+    const ids = buckets.get(bucket)
+    if (!ids) continue
+    const answer = cedar.statefulIsAuthorized({
+      principal: request.principal,
+      action: { type: 'Action', id: 'request' },
+      resource: request.resource,
+      context: request.context,
+      entities: request.entities,
+      preparsedPolicySetId: ensureLoaded(set, part, bucket, ids),
+    })
+    if (answer.type === 'failure') throw new Error(`policy evaluation failed: ${answer.errors[0]?.message}`)
+    const { decision, diagnostics } = answer.response
+    ;(decision === 'allow' ? permits : forbids).push(...diagnostics.reason)
+    errors.push(...diagnostics.errors.map((e) => ({ policyId: e.policyId, message: e.error.message })))
   }
+  if (forbids.length) return { decision: 'deny', reasons: forbids.sort(), errors }
+  if (permits.length) return { decision: 'allow', reasons: permits.sort(), errors }
+  return { decision: 'deny', reasons: [], errors }
 }
 
 /** Forgets every prepared set (tests that reuse space ids across databases). */

@@ -1,4 +1,5 @@
 import { EVENT_NAMES, type EventResource, formatGoDuration, LABELS } from '@openindent/contract'
+import type { NewEvent } from '../../audit/types.js'
 import { requireRole, type SpaceAccess } from '../../auth/principal.js'
 import type { Ctx } from '../../context.js'
 import { invalid } from '../../errors.js'
@@ -93,7 +94,7 @@ export async function openPetition(
   const created = await ctx.store.transaction(async (tx) => {
     if (!(await tx.petitions.insertOpen(petition))) return undefined
     tx.emit({ kind: 'petition', type: 'opened', spaceId, petition: petition.name, at: now })
-    await tx.audit.append(spaceId, [
+    const requested: NewEvent[] = [
       {
         event: EVENT_NAMES.accessRequest,
         actor: access.actor,
@@ -105,8 +106,10 @@ export async function openPetition(
           ? { labels: { 'indent.com/petition/duration': formatGoDuration(input.durationMs) } }
           : {}),
       },
-    ])
-    return outcome ? applyPolicyOutcome(tx, petition, outcome, policy, now) : petition
+    ]
+    if (outcome) return applyPolicyOutcome(tx, petition, outcome, policy, now, requested)
+    await tx.audit.append(spaceId, requested)
+    return petition
   })
   if (created) return { petition: created, created: true }
   const winner = await ctx.store.petitions.openFor(spaceId, key)

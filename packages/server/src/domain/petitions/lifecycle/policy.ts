@@ -8,7 +8,7 @@ import { gatherRequests } from '../../policies/gather.js'
 import type { Policy } from '../../rules/policy.js'
 import type { Repositories, UnitOfWork } from '../../unit-of-work.js'
 import type { PetitionRecord } from '../types.js'
-import { durationLabels, grantAll } from './grants.js'
+import { durationLabels, insertGrants } from './grants.js'
 import { step } from './table.js'
 
 /** Who decides when a policy does: the audit log's actor for every policy decision. */
@@ -92,8 +92,10 @@ export async function applyPolicyOutcome(
   outcome: PolicyOutcome,
   rules: Policy,
   now: number,
+  /** Events of the same transaction to append first (the request's own), so the log is written once. */
+  before: NewEvent[] = [],
 ): Promise<PetitionRecord> {
-  const events: NewEvent[] = []
+  const events: NewEvent[] = [...before]
   if (outcome.shadow && outcome.shadow.decision !== 'none') {
     events.push(
       policyEvent(POLICY_EVENTS.shadow, p, outcome.shadow, outcome.version, now, {
@@ -127,8 +129,7 @@ export async function applyPolicyOutcome(
           reason,
         ),
       )
-      await tx.audit.append(p.spaceId, events.splice(0))
-      await grantAll(tx, p, POLICY_ACTOR, ms, now)
+      events.push(...(await insertGrants(tx, p, POLICY_ACTOR, ms, now)))
       result = updated
     }
   }
