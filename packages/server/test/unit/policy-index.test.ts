@@ -14,6 +14,7 @@ const TEXTS = [
   'permit(principal, action, resource) unless { resource.hasTag("plan") || resource.kind == "customer" };',
   'forbid(principal, action, resource) when { resource.hasTag("plan") && resource.getTag("plan") == "enterprise" && principal.role != "editor" };',
   'permit(principal in Group::"g0", action, resource) when { resource.kind == "db" };',
+  'forbid(principal, action, resource) when { resource.hasTag("region") && resource.getTag("region") == "us" && resource.hasTag("plan") && resource.getTag("plan") == "pro" };',
 ]
 
 describe('policy buckets', () => {
@@ -23,10 +24,16 @@ describe('policy buckets', () => {
       if (r.type !== 'success') throw new Error('bad policy')
       return r.json
     }
-    expect(indexOf(json(TEXTS[0] as string))).toEqual({ principal: 'g:g1', resource: 't:["plan","pro"]' })
-    expect(indexOf(json(TEXTS[1] as string))).toEqual({ principal: 'g:g2', resource: 't:["plan","team"]' })
-    expect(indexOf(json(TEXTS[3] as string))).toEqual({ principal: '*', resource: '*' })
-    expect(indexOf(json(TEXTS[6] as string))).toEqual({ principal: '*', resource: '*' })
+    expect(indexOf(json(TEXTS[0] as string))).toMatchObject({
+      principal: 'g:g1',
+      resource: 't:["plan","pro"]',
+    })
+    expect(indexOf(json(TEXTS[1] as string))).toMatchObject({
+      principal: 'g:g2',
+      resource: 't:["plan","team"]',
+    })
+    expect(indexOf(json(TEXTS[3] as string))).toMatchObject({ principal: '*', resource: '*' })
+    expect(indexOf(json(TEXTS[6] as string))).toMatchObject({ principal: '*', resource: '*' })
   })
 
   it('decide exactly as Cedar over the whole set, on 2,000 random requests', () => {

@@ -21,7 +21,13 @@ export interface CheckDeps extends PetitionDeps {
 }
 
 export type CheckResult =
-  | { status: 'granted'; petitionName: string; expireTime?: number }
+  | {
+      status: 'granted'
+      petitionName: string
+      expireTime?: number
+      /** The petition, when this call opened it and a policy granted it: no need to read it again. */
+      petition?: PetitionRecord
+    }
   | { status: 'waiting'; petition: PetitionRecord }
   | { status: 'denied'; petition: PetitionRecord; reason?: string }
 
@@ -53,7 +59,10 @@ export async function checkApproval(
 async function opened(deps: CheckDeps, access: SpaceAccess, input: CheckInput): Promise<CheckResult> {
   const { petition } = await openPetition(deps, access, input)
   if (petition.phase === 'open') return { status: 'waiting', petition }
-  return (await evaluate(deps, access, input)) ?? { status: 'waiting', petition }
+  const decided = (await evaluate(deps, access, input)) ?? { status: 'waiting', petition }
+  return decided.status === 'granted' && decided.petitionName === petition.name
+    ? { ...decided, petition }
+    : decided
 }
 
 async function evaluate(

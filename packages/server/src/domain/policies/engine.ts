@@ -1,7 +1,7 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs'
 import type { Repositories } from '../unit-of-work.js'
 import { type CompiledPolicy, compilePolicy } from './compile.js'
-import { bucketOf, requestBuckets } from './index.js'
+import { bucketOf, requestBuckets, spreadGuards } from './index.js'
 import type { PolicyRecord } from './types.js'
 
 /**
@@ -94,10 +94,12 @@ export function buildSet(
   }
   const parts = new Set([...byId.values()].map(partOf))
   const buckets = new Map<SetPart, Map<string, string[]>>()
-  for (const p of byId.values()) {
+  const loaded = [...byId.values()]
+  const spread = spreadGuards(loaded.map((p) => p.index))
+  for (const [n, p] of loaded.entries()) {
     const part = buckets.get(partOf(p)) ?? new Map<string, string[]>()
     buckets.set(partOf(p), part)
-    const key = bucketOf(p.index)
+    const key = bucketOf(spread[n] ?? p.index)
     part.set(key, [...(part.get(key) ?? []), p.id])
   }
   return { spaceId, version, timeZone, byId, parts, buckets, broken }

@@ -11,6 +11,8 @@ import type { CedarRequest } from './engine.js'
 export interface PolicyIndex {
   principal: string
   resource: string
+  /** Every tag guard the policy requires; `resource` is one of them, or `*` without any. */
+  resourceGuards: string[]
 }
 
 export const ANY = '*'
@@ -52,7 +54,9 @@ const literal = (e: cedar.Expr): string | undefined => {
   return typeof v === 'string' ? v : undefined
 }
 
-function resourceKey(conditions: cedar.Clause[]): string {
+/** Every `resource.getTag("k") == "v"` conjunct of the `when` clauses, as bucket keys. */
+function resourceKeys(conditions: cedar.Clause[]): string[] {
+  const keys: string[] = []
   for (const clause of conditions) {
     if (clause.kind !== 'when') continue
     for (const c of conjuncts(clause.body)) {
@@ -60,14 +64,28 @@ function resourceKey(conditions: cedar.Clause[]): string {
       const { left, right } = (c as { '==': { left: cedar.Expr; right: cedar.Expr } })['==']
       const k = tagRead(left) ?? tagRead(right)
       const v = tagRead(left) !== undefined ? literal(right) : literal(left)
-      if (k !== undefined && v !== undefined) return tagKey(k, v)
+      if (k !== undefined && v !== undefined) keys.push(tagKey(k, v))
     }
   }
-  return ANY
+  return keys
 }
 
 export function indexOf(json: cedar.PolicyJson): PolicyIndex {
-  return { principal: principalKey(json.principal), resource: resourceKey(json.conditions) }
+  const guards = resourceKeys(json.conditions)
+  return { principal: principalKey(json.principal), resource: guards[0] ?? ANY, resourceGuards: guards }
+}
+
+/**
+ * Files each policy under its rarest guard: of the tag values a policy requires, the one the fewest
+ * policies of the set require, so that no bucket collects every policy on, say, `region == "eu"`.
+ */
+export function spreadGuards(indexes: PolicyIndex[]): PolicyIndex[] {
+  const count = new Map<string, number>()
+  for (const i of indexes) for (const g of i.resourceGuards) count.set(g, (count.get(g) ?? 0) + 1)
+  return indexes.map((i) => {
+    const rarest = [...i.resourceGuards].sort((a, b) => (count.get(a) ?? 0) - (count.get(b) ?? 0))[0]
+    return { ...i, resource: rarest ?? ANY }
+  })
 }
 
 export const bucketOf = (i: PolicyIndex) => `${i.principal}|${i.resource}`
