@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENGINES } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
-import { auditEvents, expectError, spaceState } from './support.js'
+import { auditEvents, expectError, spaceState, userToken } from './support.js'
 
 const base = '/v1/spaces/default'
 const PRO = `@duration("1h")
@@ -101,6 +101,30 @@ describe.each(ENGINES)('policy sets on %s', (engine) => {
     expect(two.message).toMatch(/exactly one/)
     expect((await list()).version).toBe(version)
     expect(await spaceState(s)).toEqual(before)
+  })
+
+  it('takes policy changes only from editors; a viewer may read and evaluate', async () => {
+    const admin = await userToken(s, s.boot.adminEmail)
+    const member = await s.call('PUT', `${base}/members/vic@example.com`, {
+      token: admin,
+      body: { member: { roles: ['viewer'] } },
+    })
+    expect(member.status).toBe(200)
+    const viewer = await userToken(s, 'vic@example.com')
+    const before = await spaceState(s)
+    await expectError(
+      await s.call('POST', `${base}/policies`, { token: viewer, body: { id: 'sneaky', text: PRO } }),
+      403,
+      'PERMISSION_DENIED',
+    )
+    await expectError(
+      await s.call('PUT', `${base}/policies:settings`, { token: viewer, body: { timeZone: 'UTC' } }),
+      403,
+      'PERMISSION_DENIED',
+    )
+    expect(await spaceState(s)).toEqual(before)
+    expect((await s.call('GET', `${base}/policies`, { token: viewer })).status).toBe(200)
+    expect((await s.call('GET', `${base}/policies:history`, { token: viewer })).status).toBe(200)
   })
 
   it('refuses a duplicate id, a bad time zone, and apps writing policy/ events', async () => {

@@ -1,8 +1,10 @@
 import { LABELS, OPENINDENT_LABELS } from '@openindent/contract'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyChain } from '../../src/domain/audit/verify.js'
+import { verifyGrants } from '../../src/domain/audit/verify-grants.js'
 import { ENGINES } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
-import { auditEvents, userToken } from './support.js'
+import { auditEvents, spaceId, userToken } from './support.js'
 
 const base = '/v1/spaces/default'
 const alice = { kind: 'user', id: 'alice@example.com', email: 'alice@example.com' }
@@ -196,5 +198,11 @@ describe.each(ENGINES)('policy decisions at petition creation on %s', (engine) =
     // A granted petition keeps its grant when its target becomes forbidden.
     await upload('cus_up', 'enterprise')
     expect(await phase(up.petition.name)).toBe('granted')
+  })
+
+  it('leaves an audit chain and grants that verify', async () => {
+    const id = await spaceId(s, 'default')
+    expect(await verifyChain(s.rt.store, id)).toMatchObject({ ok: true })
+    expect(await verifyGrants(s.rt.store, id)).toMatchObject({ ok: true })
   })
 })
