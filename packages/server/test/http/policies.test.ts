@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { preparedSet } from '../../src/domain/policies/engine.js'
 import { ENGINES } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
-import { auditEvents, expectError, spaceState, userToken } from './support.js'
+import { auditEvents, expectError, spaceId, spaceState, userToken } from './support.js'
 
 const base = '/v1/spaces/default'
 const PRO = `@duration("1h")
@@ -125,6 +126,21 @@ describe.each(ENGINES)('policy sets on %s', (engine) => {
     expect(await spaceState(s)).toEqual(before)
     expect((await s.call('GET', `${base}/policies`, { token: viewer })).status).toBe(200)
     expect((await s.call('GET', `${base}/policies:history`, { token: viewer })).status).toBe(200)
+  })
+
+  it('prepares a set once per version: the same until a change, a new one after', async () => {
+    const id = await spaceId(s, 'default')
+    expect((await s.call('POST', `${base}/policies`, { body: { id: 'cached', text: PRO } })).status).toBe(201)
+    const first = await preparedSet(s.rt.store, id)
+    expect(await preparedSet(s.rt.store, id)).toBe(first)
+    expect(
+      (await s.call('PUT', `${base}/policies/cached`, { body: { text: PRO, mode: 'shadow' } })).status,
+    ).toBe(200)
+    const second = await preparedSet(s.rt.store, id)
+    expect(second).not.toBe(first)
+    expect(second.version).toBe(first.version + 1)
+    expect(second.byId.get('cached')?.mode).toBe('shadow')
+    expect((await s.call('DELETE', `${base}/policies/cached`)).status).toBe(200)
   })
 
   it('refuses a duplicate id, a bad time zone, and apps writing policy/ events', async () => {
