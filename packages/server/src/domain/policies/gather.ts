@@ -35,13 +35,17 @@ export async function gatherRequests(
       return resourceEntity(t, stored?.labels)
     }),
   )
+  const principals = await Promise.all(
+    q.petitioners.map(async (petitioner) => {
+      const email = isUserKind(petitioner.kind) ? personEmail(petitioner) : undefined
+      const facts = await store.policies.facts(set.spaceId, email, identityOf(petitioner), q.at)
+      if (q.openPetition) facts.openPetitions = Math.max(0, facts.openPetitions - 1)
+      return { entities: principalEntities(petitioner, facts), facts }
+    }),
+  )
   const out: CedarRequest[] = []
-  for (const petitioner of q.petitioners) {
-    const email = isUserKind(petitioner.kind) ? personEmail(petitioner) : undefined
-    const facts = await store.policies.facts(set.spaceId, email, identityOf(petitioner), q.at)
-    if (q.openPetition) facts.openPetitions = Math.max(0, facts.openPetitions - 1)
-    const principal = principalEntities(petitioner, facts)
-    for (const target of targets) out.push(cedarRequest(principal, target, context, facts))
+  for (const p of principals) {
+    for (const target of targets) out.push(cedarRequest(p.entities, target, context, p.facts))
   }
   return out
 }

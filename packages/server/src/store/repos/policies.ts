@@ -147,54 +147,62 @@ export class PolicyRepo implements PolicyRepository {
     return rows.map(changeFromRow)
   }
 
+  /** Four independent reads, sent at once (on PostgreSQL over separate pool connections). */
   async facts(
     spaceId: string,
     email: string | undefined,
     identity: string,
     now: number,
   ): Promise<RequesterFacts> {
-    const userLabels: Record<string, string> = {}
-    let roles: string[] = []
-    if (email !== undefined) {
-      const member = await this.db
-        .selectFrom('members')
-        .innerJoin('users', 'users.id', 'members.user_id')
-        .select('members.roles')
-        .where('members.space_id', '=', spaceId)
-        .where('users.email', '=', email)
-        .executeTakeFirst()
-      if (member) roles = decodeRoles(member.roles)
-      const users = await this.db
-        .selectFrom('resources')
-        .select('labels')
+    const [member, users, open, grant] = await Promise.all([
+      email === undefined
+        ? undefined
+        : this.db
+            .selectFrom('members')
+            .innerJoin('users', 'users.id', 'members.user_id')
+            .select('members.roles')
+            .where('members.space_id', '=', spaceId)
+            .where('users.email', '=', email)
+            .executeTakeFirst(),
+      email === undefined
+        ? []
+        : this.db
+            .selectFrom('resources')
+            .select('labels')
+            .where('space_id', '=', spaceId)
+            .where('kind', '=', 'user')
+            .where((eb) => eb.or([eb('email', '=', email), eb('id', '=', email)]))
+            .orderBy('update_time')
+            .execute(),
+      this.db
+        .selectFrom('petition_subjects as s')
+        .innerJoin('petitions as p', (j) =>
+          j.onRef('p.space_id', '=', 's.space_id').onRef('p.name', '=', 's.petition'),
+        )
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('s.space_id', '=', spaceId)
+        .where('s.role', '=', 'petitioner')
+        .where('s.subject', '=', identity)
+        .where('p.phase', '=', 'open')
+        .executeTakeFirst(),
+      this.db
+        .selectFrom('grants')
+        .select('id')
         .where('space_id', '=', spaceId)
-        .where('kind', '=', 'user')
-        .where((eb) => eb.or([eb('email', '=', email), eb('id', '=', email)]))
-        .orderBy('update_time')
-        .execute()
-      for (const u of users) Object.assign(userLabels, parseJson<Record<string, string>>(u.labels))
+        .where('petitioner_key', '=', identity)
+        .where('revoke_time', 'is', null)
+        .where((eb) => eb.or([eb('expire_time', 'is', null), eb('expire_time', '>', now)]))
+        .limit(1)
+        .executeTakeFirst(),
+    ])
+    const userLabels: Record<string, string> = {}
+    for (const u of users) Object.assign(userLabels, parseJson<Record<string, string>>(u.labels))
+    return {
+      roles: member ? decodeRoles(member.roles) : [],
+      userLabels,
+      openPetitions: Number(open?.n ?? 0),
+      hasGrant: grant !== undefined,
     }
-    const open = await this.db
-      .selectFrom('petition_subjects as s')
-      .innerJoin('petitions as p', (j) =>
-        j.onRef('p.space_id', '=', 's.space_id').onRef('p.name', '=', 's.petition'),
-      )
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('s.space_id', '=', spaceId)
-      .where('s.role', '=', 'petitioner')
-      .where('s.subject', '=', identity)
-      .where('p.phase', '=', 'open')
-      .executeTakeFirst()
-    const grant = await this.db
-      .selectFrom('grants')
-      .select('id')
-      .where('space_id', '=', spaceId)
-      .where('petitioner_key', '=', identity)
-      .where('revoke_time', 'is', null)
-      .where((eb) => eb.or([eb('expire_time', 'is', null), eb('expire_time', '>', now)]))
-      .limit(1)
-      .executeTakeFirst()
-    return { roles, userLabels, openPetitions: Number(open?.n ?? 0), hasGrant: grant !== undefined }
   }
 }
 
