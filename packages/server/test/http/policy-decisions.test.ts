@@ -200,6 +200,28 @@ describe.each(ENGINES)('policy decisions at petition creation on %s', (engine) =
     expect(await phase(up.petition.name)).toBe('granted')
   })
 
+  it('only a policy sets the approvals a petition needs: the label sent by a caller is dropped', async () => {
+    const res = await s.call('POST', `${base}/petitions`, {
+      body: {
+        petition: {
+          petitioners: [carol],
+          resources: [customer('cus_team')],
+          meta: { labels: { 'openindent.dev/policy-approvals': '3', team: 'a' } },
+        },
+      },
+    })
+    expect(res.status, await res.clone().text()).toBeLessThan(300)
+    const created = (await res.json()) as { name: string; meta?: { labels?: Record<string, string> } }
+    expect(created.meta?.labels?.team).toBe('a')
+    expect(created.meta?.labels?.['openindent.dev/policy-approvals']).toBeUndefined()
+    const claim = await s.call('POST', `${base}/petitions/${created.name}/claims`, {
+      token: await userToken(s, 'rev1@example.com'),
+      body: { claim: { event: 'access/approve' } },
+    })
+    const labels = ((await claim.json()) as { meta?: { labels?: Record<string, string> } }).meta?.labels
+    expect(labels?.[OPENINDENT_LABELS.approvalsRequired]).toBe('1')
+  })
+
   it('leaves an audit chain and grants that verify', async () => {
     const id = await spaceId(s, 'default')
     expect(await verifyChain(s.rt.store, id)).toMatchObject({ ok: true })
