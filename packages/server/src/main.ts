@@ -7,6 +7,7 @@ import { registerAuditCommands } from './cli/audit.js'
 import { registerDatabaseCommands } from './cli/db.js'
 import { registerMemberCommands } from './cli/members.js'
 import { registerPetitionCommands } from './cli/petitions.js'
+import { registerPolicyCommands } from './cli/policies.js'
 import { registerResourceCommands } from './cli/resources.js'
 import { registerRuleCommands } from './cli/rules.js'
 import { registerServe } from './cli/serve.js'
@@ -31,6 +32,7 @@ registerPetitionCommands(program)
 registerRuleCommands(program)
 registerMemberCommands(program)
 registerWebhookCommands(program)
+registerPolicyCommands(program)
 
 try {
   await program.parseAsync(process.argv)

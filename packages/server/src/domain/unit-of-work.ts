@@ -3,6 +3,7 @@ import type { AuditLog } from './audit/ports.js'
 import type { DomainEvent } from './events.js'
 import type { IdempotencyKeys } from './idempotency.js'
 import type { PetitionRepository } from './petitions/ports.js'
+import type { PolicyRepository } from './policies/ports.js'
 import type { ResourceRepository } from './resources/ports.js'
 import type { RuleRepository } from './rules/ports.js'
 import type { PrincipalRepository, SpaceRepository } from './spaces/ports.js'
@@ -23,6 +24,7 @@ export interface Repositories {
   readonly webhooks: WebhookRepository
   readonly outbox: OutboxRepository
   readonly jobLeases: JobLeaseRepository
+  readonly policies: PolicyRepository
 }
 
 /** One transaction: the repositories bound to it, and the events it will announce if it commits. */

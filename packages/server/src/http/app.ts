@@ -13,6 +13,7 @@ import { authRoutes } from './routes/auth.js'
 import { checkRoutes } from './routes/check.js'
 import { mountHealth } from './routes/health.js'
 import { petitionRoutes } from './routes/petitions.js'
+import { policyRoutes } from './routes/policies.js'
 import { resourceRoutes } from './routes/resources.js'
 import { ruleRoutes } from './routes/rules.js'
 import { spaceRoutes } from './routes/spaces.js'
@@ -33,6 +34,7 @@ export const apiRoutes: RouteDef[] = [
   ...auditRoutes,
   ...auditInputRoutes,
   ...webhookRoutes,
+  ...policyRoutes,
 ]
 
 /** Builds the HTTP app. It opens nothing and listens nowhere: main does that, tests call `app.request()`. */

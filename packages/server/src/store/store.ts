@@ -9,6 +9,7 @@ import { IdempotencyRepo } from './repos/idempotency.js'
 import { JobLeaseRepo } from './repos/job-leases.js'
 import { OutboxRepo } from './repos/outbox.js'
 import { PetitionRepo } from './repos/petitions.js'
+import { PolicyRepo } from './repos/policies.js'
 import { PrincipalRepo } from './repos/principals.js'
 import { ResourceRepo } from './repos/resources.js'
 import { RuleRepo } from './repos/rules.js'
@@ -57,6 +58,7 @@ class Repos implements Repositories {
   readonly webhooks: WebhookRepo
   readonly outbox: OutboxRepo
   readonly jobLeases: JobLeaseRepo
+  readonly policies: PolicyRepo
 
   constructor(
     readonly db: Kysely<Database>,
@@ -75,6 +77,7 @@ class Repos implements Repositories {
     this.webhooks = new WebhookRepo(db)
     this.outbox = new OutboxRepo(db, adapter)
     this.jobLeases = new JobLeaseRepo(db)
+    this.policies = new PolicyRepo(db)
   }
 
   get engine(): Engine {

@@ -18,6 +18,7 @@ interface Target {
   claim: string
   rule: string
   auditInput: string
+  policy: string
 }
 
 /**
@@ -77,7 +78,21 @@ const BODIES: Record<string, (t: Target) => unknown> = {
   'get /v1/spaces/{space}/auditInputs': () => undefined,
   'post /v1/spaces/{space}/auditInputs': () => ({ name: 'intruder' }),
   'delete /v1/spaces/{space}/auditInputs/{auditInput}': () => undefined,
+  'get /v1/spaces/{space}/policies': () => undefined,
+  'post /v1/spaces/{space}/policies': () => ({ id: 'intruder', text: INTRUDER_POLICY }),
+  'get /v1/spaces/{space}/policies:history': () => undefined,
+  'put /v1/spaces/{space}/policies:settings': () => ({ timeZone: 'Pacific/Kiritimati' }),
+  'post /v1/spaces/{space}/policies:evaluate': () => ({
+    petitioners: [INTRUDER],
+    resources: [{ kind: 'customer', id: 'planted' }],
+  }),
+  'get /v1/spaces/{space}/policies/{policy}': () => undefined,
+  'put /v1/spaces/{space}/policies/{policy}': () => ({ text: INTRUDER_POLICY }),
+  'delete /v1/spaces/{space}/policies/{policy}': () => undefined,
 }
+
+/** A policy that would let anyone in: what an intruder would save. */
+const INTRUDER_POLICY = 'permit(principal, action, resource);'
 
 const INTRUDER = { kind: 'user', id: 'intruder@example.com', email: 'intruder@example.com' }
 
@@ -90,6 +105,11 @@ const VIEWER_MAY = new Set([
   'get /v1/spaces/{space}/petitions',
   'get /v1/spaces/{space}/approvalRules',
   'get /v1/spaces/{space}/approvalRules/{rule}',
+  'get /v1/spaces/{space}/policies',
+  'get /v1/spaces/{space}/policies:history',
+  'get /v1/spaces/{space}/policies/{policy}',
+  // Explains a hypothetical request; it writes nothing.
+  'post /v1/spaces/{space}/policies:evaluate',
 ])
 
 /** A viewer sees only the petitions it asked for (or may review): someone else's does not exist for it. */
@@ -124,6 +144,7 @@ function requestsFor(t: Target): SpaceRequest[] {
       .replace('{claim}', t.claim)
       .replace('{rule}', t.rule)
       .replace('{auditInput}', t.auditInput)
+      .replace('{policy}', t.policy)
     expect(path, route).not.toContain('{')
     return { route, method: r.method.toUpperCase(), path, body: body?.(t) }
   })
@@ -185,7 +206,22 @@ describe.each(ENGINES)('security on %s', (engine) => {
       }),
     )
     await created(s.call('POST', `${base}/auditInputs`, { token, body: { name: 'browser' } }))
-    return { petition: petition.name, claim: claim.id, rule: 'guarded', auditInput: 'browser' }
+    await created(
+      s.call('POST', `${base}/policies`, {
+        token,
+        body: {
+          id: 'guarded-policy',
+          text: 'forbid(principal, action, resource) when { context.hour < 6 };',
+        },
+      }),
+    )
+    return {
+      petition: petition.name,
+      claim: claim.id,
+      rule: 'guarded',
+      auditInput: 'browser',
+      policy: 'guarded-policy',
+    }
   }
 
   beforeAll(async () => {

@@ -3,7 +3,8 @@ import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { invalid } from '../errors.js'
 import { newId } from '../ids.js'
-import { resourceEvent } from './events.js'
+import { reevaluateOpenPetitions } from '../petitions/lifecycle/reevaluate.js'
+import { asEventResource, resourceEvent } from './events.js'
 import { lastWins, toContent } from './input.js'
 import type { ResourceRecord } from './types.js'
 
@@ -26,13 +27,16 @@ export async function bulkUpdateResources(
   const items = lastWins(inputs.map(toContent))
   if (items.length === 0) return []
   const now = ctx.clock.now()
-  return ctx.store.transaction(async (tx) => {
-    const { resources, changed } = await tx.resources.upsert(access.space.id, items, now, newId('w'))
-    if (changed.length > 0) {
+  const { resources, changed } = await ctx.store.transaction(async (tx) => {
+    const written = await tx.resources.upsert(access.space.id, items, now, newId('w'))
+    if (written.changed.length > 0) {
       await tx.audit.append(access.space.id, [
-        resourceEvent(EVENT_NAMES.resourceUpdate, access, changed, now),
+        resourceEvent(EVENT_NAMES.resourceUpdate, access, written.changed, now),
       ])
     }
-    return resources
+    return written
   })
+  // New labels can change what the policies say about open petitions.
+  await reevaluateOpenPetitions(ctx, access.space.id, changed.map(asEventResource))
+  return resources
 }
