@@ -19,6 +19,8 @@ interface Target {
   rule: string
   auditInput: string
   policy: string
+  webhook: string
+  delivery: string
 }
 
 /**
@@ -89,6 +91,17 @@ const BODIES: Record<string, (t: Target) => unknown> = {
   'get /v1/spaces/{space}/policies/{policy}': () => undefined,
   'put /v1/spaces/{space}/policies/{policy}': () => ({ text: INTRUDER_POLICY }),
   'delete /v1/spaces/{space}/policies/{policy}': () => undefined,
+  'get /v1/spaces/{space}/webhooks': () => undefined,
+  'post /v1/spaces/{space}/webhooks': () => ({
+    webhook: { name: 'intruder', url: 'http://127.0.0.1:9/intruder', handler: { type: 'applyUpdate' } },
+  }),
+  'get /v1/spaces/{space}/webhooks/{webhook}': () => undefined,
+  'patch /v1/spaces/{space}/webhooks/{webhook}': () => ({ webhook: { url: 'http://127.0.0.1:9/intruder' } }),
+  'delete /v1/spaces/{space}/webhooks/{webhook}': () => undefined,
+  'get /v1/spaces/{space}/webhooks/{webhook}/deliveries': () => undefined,
+  'get /v1/spaces/{space}/deliveries': () => undefined,
+  'post /v1/spaces/{space}/deliveries/{delivery}:retry': () => ({}),
+  'put /v1/spaces/{space}/resources:pullUpdate': () => ({}),
 }
 
 /** A policy that would let anyone in: what an intruder would save. */
@@ -145,6 +158,8 @@ function requestsFor(t: Target): SpaceRequest[] {
       .replace('{rule}', t.rule)
       .replace('{auditInput}', t.auditInput)
       .replace('{policy}', t.policy)
+      .replace('{webhook}', t.webhook)
+      .replace('{delivery}', t.delivery)
     expect(path, route).not.toContain('{')
     return { route, method: r.method.toUpperCase(), path, body: body?.(t) }
   })
@@ -180,6 +195,15 @@ describe.each(ENGINES)('security on %s', (engine) => {
    */
   async function decided(space: string, token: string | undefined, reviewer: string) {
     const base = `/v1/spaces/${space}`
+    // A receiver nobody listens on: the grant below queues a delivery to it (the worker is not running).
+    await created(
+      s.call('POST', `${base}/webhooks`, {
+        token,
+        body: {
+          webhook: { name: 'receiver', url: 'http://127.0.0.1:9/hook', handler: { type: 'applyUpdate' } },
+        },
+      }),
+    )
     const petition = await created<{ name: string }>(
       s.call('POST', `${base}/petitions`, {
         token,
@@ -215,12 +239,19 @@ describe.each(ENGINES)('security on %s', (engine) => {
         },
       }),
     )
+    const { deliveries } = await created<{ deliveries: { name: string }[] }>(
+      s.call('GET', `${base}/webhooks/receiver/deliveries`, { token }),
+      200,
+    )
+    expect(deliveries.length).toBeGreaterThan(0)
     return {
       petition: petition.name,
       claim: claim.id,
       rule: 'guarded',
       auditInput: 'browser',
       policy: 'guarded-policy',
+      webhook: 'receiver',
+      delivery: (deliveries[0] as { name: string }).name,
     }
   }
 
