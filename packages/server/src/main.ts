@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { IndentError } from '@openindent/api'
+import { IndentConfigError, IndentError } from '@openindent/api'
 import { VERSION } from '@openindent/contract'
 import { Command, CommanderError } from 'commander'
 import { ZodError } from 'zod'
@@ -13,6 +13,12 @@ import { registerServe } from './cli/serve.js'
 import { registerTokenCommands } from './cli/token.js'
 import { ConfigError } from './config.js'
 import { DomainError } from './domain/errors.js'
+
+// `openindent … | head` closes the pipe early: that is the reader saying it has enough, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw err
+})
 
 const program = new Command('openindent')
   .description('OpenIndent: self-hosted access approvals, wire-compatible with Indent')
@@ -42,9 +48,24 @@ function report(err: unknown): number {
   if (err instanceof ConfigError) return fail(err.message, 2)
   if (err instanceof DomainError) return fail(err.message, 1)
   if (err instanceof ZodError) return fail(err.issues[0]?.message ?? 'invalid input', 2)
+  if (err instanceof IndentConfigError) return fail(apiSetting(err), 2)
   if (err instanceof IndentError) return fail(err.message, 1)
   console.error(err)
   return 1
+}
+
+/** The SDK speaks of its options; a command's user sets flags and environment variables. */
+function apiSetting(err: IndentConfigError): string {
+  switch (err.option) {
+    case 'apiToken':
+      return "no API token: pass --token TOKEN or set INDENT_API_TOKEN (on the server's host, `openindent token create --space NAME --service-account NAME` makes one)"
+    case 'spaceName':
+      return 'no space: pass --space NAME or set INDENT_SPACE'
+    case 'baseURL':
+      return `${err.message.replace('baseURL (or INDENT_API_URL)', '--url (or INDENT_API_URL)')}`
+    default:
+      return err.message
+  }
 }
 
 function fail(message: string, code: number): number {

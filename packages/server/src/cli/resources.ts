@@ -1,7 +1,25 @@
+import type { Resource } from '@openindent/api'
 import type { Command } from 'commander'
-import { type ApiFlags, withApiOptions as apiOptions, apiClient as client } from './api-client.js'
+import {
+  type ApiFlags,
+  withApiOptions as apiOptions,
+  apiClient as client,
+  count as fmt,
+  plural,
+} from './api-client.js'
 import { ProgressBar } from './progress.js'
 import { readResourceFile } from './resource-file.js'
+
+const LIST_HEADER = ['name', 'kind', 'id', 'displayName', 'labels']
+
+/** `1,000 resources uploaded: 998 new, 2 updated`: what the server did, told by each resource's times. */
+export function uploadSummary(stored: readonly Resource[]): string {
+  // The server stamps a new resource's create and update times alike; an upsert moves only the latter.
+  const created = stored.filter(
+    (r) => r.meta?.createTime !== undefined && r.meta.createTime === r.meta.updateTime,
+  ).length
+  return `${plural(stored.length, 'resource')} uploaded: ${fmt(created)} new, ${fmt(stored.length - created)} updated`
+}
 
 export function registerResourceCommands(program: Command): void {
   const resources = program.command('resources').description('upload and list resources through the API')
@@ -14,11 +32,11 @@ export function registerResourceCommands(program: Command): void {
       const api = client(o)
       const bar = new ProgressBar(items.length, 'uploaded')
       bar.update(0)
-      await api.resource.bulkUpdate(
+      const { resources: stored } = await api.resource.bulkUpdate(
         { resources: items },
         { chunkSize: Number(o.chunkSize), onProgress: ({ done }) => bar.update(done) },
       )
-      process.stdout.write(`${items.length} resources uploaded\n`)
+      process.stdout.write(`${uploadSummary(stored)}\n`)
     })
 
   apiOptions(resources.command('list'))
@@ -32,7 +50,14 @@ export function registerResourceCommands(program: Command): void {
         ...(o.kind ? { kind: o.kind } : {}),
         ...(o.labelSelector ? { labelSelector: o.labelSelector } : {}),
       }
+      // The header waits for the server's first answer, so a refused call prints nothing on stdout.
+      let header = !o.json
+      const writeHeader = () => {
+        if (header) process.stdout.write(`${LIST_HEADER.join('\t')}\n`)
+        header = false
+      }
       for await (const r of api.resource.listAll({ ...params, pageSize: 1000 })) {
+        writeHeader()
         const labels = Object.entries(r.labels ?? {})
           .map(([k, v]) => `${k}=${v}`)
           .join(',')
@@ -42,5 +67,6 @@ export function registerResourceCommands(program: Command): void {
             : `${r.name}\t${r.kind}\t${r.id}\t${r.displayName ?? ''}\t${labels}\n`,
         )
       }
+      writeHeader()
     })
 }
