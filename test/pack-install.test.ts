@@ -135,6 +135,7 @@ describe('the packages, packed and installed into apps outside the repository', 
   let work: string
   let clientApp: string
   let opsDir: string
+  let globalPrefix: string
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'openindent-pack-'))
@@ -161,8 +162,22 @@ describe('the packages, packed and installed into apps outside the repository', 
     opsDir = join(work, 'ops')
     mkdirSync(opsDir)
     writeFileSync(join(opsDir, 'package.json'), appManifest(packDir, SERVER_PACKAGES, {}))
+    globalPrefix = join(work, 'global')
     await Promise.all([
       mustRun('npm', INSTALL_FLAGS, { cwd: clientApp }),
+      // `npm install -g` of the same tarballs, into a prefix of its own rather than this machine's.
+      mustRun(
+        'npm',
+        [
+          ...INSTALL_FLAGS,
+          '--ignore-scripts',
+          '--global',
+          '--prefix',
+          globalPrefix,
+          ...SERVER_PACKAGES.map((n) => tarball(packDir, n)),
+        ],
+        { cwd: work },
+      ),
       // better-sqlite3's install script fetches a prebuilt binary (prebuild-install), which this
       // machine cannot download; its fallback compiles from source, which must not happen in a test.
       // So scripts are skipped and the binary this repository installed for the same version is used.
@@ -180,7 +195,7 @@ describe('the packages, packed and installed into apps outside the repository', 
     )
     writeGuide(join(clientApp, 'esm'), 'esm')
     writeGuide(join(clientApp, 'cjs'), 'cjs')
-  }, 240_000)
+  }, 360_000)
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true })
   })
@@ -217,6 +232,23 @@ describe('the packages, packed and installed into apps outside the repository', 
     const r = await exec(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: clientApp })
     expect(r.stdout + r.stderr).toBe('')
     expect(r.code).toBe(0)
+  })
+
+  it('after `npm install -g` of the tarballs, `npx openindent` runs it from any folder', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'openindent-elsewhere-'))
+    try {
+      const r = await exec('npx', ['--no-install', 'openindent', '--help'], {
+        cwd: elsewhere,
+        env: {
+          PATH: `${join(globalPrefix, 'bin')}:${process.env.PATH ?? ''}`,
+          npm_config_prefix: globalPrefix,
+        },
+      })
+      expect(r.stderr).toBe('')
+      expect(r.stdout).toContain('Usage: openindent')
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true })
+    }
   })
 
   it('`npx openindent` runs the installed CLI from the folder it is installed in, and from below it', async () => {
