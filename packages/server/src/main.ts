@@ -1,16 +1,8 @@
 #!/usr/bin/env node
 import { IndentConfigError, IndentError } from '@openindent/api'
-import { VERSION } from '@openindent/contract'
-import { Command, CommanderError } from 'commander'
+import { CommanderError } from 'commander'
 import { ZodError } from 'zod'
-import { registerAuditCommands } from './cli/audit.js'
-import { registerDatabaseCommands } from './cli/db.js'
-import { registerMemberCommands } from './cli/members.js'
-import { registerPetitionCommands } from './cli/petitions.js'
-import { registerResourceCommands } from './cli/resources.js'
-import { registerRuleCommands } from './cli/rules.js'
-import { registerServe } from './cli/serve.js'
-import { registerTokenCommands } from './cli/token.js'
+import { buildProgram } from './cli/program.js'
 import { ConfigError } from './config.js'
 import { DomainError } from './domain/errors.js'
 
@@ -20,21 +12,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err
 })
 
-const program = new Command('openindent')
-  .description('OpenIndent: self-hosted access approvals, wire-compatible with Indent')
-  .version(VERSION)
-  .option('--database-url <url>', 'PostgreSQL URL (env DATABASE_URL); SQLite when unset')
-  .option('--data-dir <dir>', 'SQLite data directory (env OPENINDENT_DATA_DIR, default ./.openindent)')
-  .exitOverride()
-
-registerServe(program)
-registerDatabaseCommands(program)
-registerTokenCommands(program)
-registerResourceCommands(program)
-registerAuditCommands(program)
-registerPetitionCommands(program)
-registerRuleCommands(program)
-registerMemberCommands(program)
+const program = buildProgram().exitOverride()
 
 try {
   await program.parseAsync(process.argv)
