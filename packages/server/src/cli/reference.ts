@@ -61,9 +61,9 @@ function optionTable(cmd: Command, title: string): string[] {
   if (options.length === 0) return []
   const rows = options.map((o) => {
     const extra = o.defaultValue === undefined ? '' : ` (default: \`${String(o.defaultValue)}\`)`
-    return `| \`${o.flags}\` | ${escape(o.description)}${extra} |`
+    return `| \`${o.flags}\` | ${escapePipes(o.description)}${extra} |`
   })
   return [`${title}:`, '', '| option | meaning |', '|---|---|', ...rows, '']
 }
 
-const escape = (text: string): string => text.replace(/\|/g, '\\|')
+const escapePipes = (text: string): string => text.replace(/\|/g, '\\|')
