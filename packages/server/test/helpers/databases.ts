@@ -41,7 +41,11 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
     }
   }
   const name = `openindent_test_${process.pid}_${randomBytes(4).toString('hex')}`
-  await admin(`CREATE DATABASE ${name}`)
+  // No PostgreSQL (a failing run): the folder is not left behind in the temp directory.
+  await admin(`CREATE DATABASE ${name}`).catch((err: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true })
+    throw err
+  })
   const url = new URL(PG_ADMIN_URL)
   url.pathname = `/${name}`
   return {
