@@ -12,13 +12,18 @@ import { readResourceFile } from './resource-file.js'
 
 const LIST_HEADER = ['name', 'kind', 'id', 'displayName', 'labels']
 
-/** `1,000 resources uploaded: 998 new, 2 updated`: what the server did, told by each resource's times. */
-export function uploadSummary(stored: readonly Resource[]): string {
+/**
+ * `1,000 resources uploaded: 990 new, 8 updated, 2 unchanged`: what the server did. New ones are told
+ * by their times, unchanged ones by the server's count (left out when the server does not count).
+ */
+export function uploadSummary(stored: readonly Resource[], unchanged: number | undefined): string {
   // The server stamps a new resource's create and update times alike; an upsert moves only the latter.
   const created = stored.filter(
     (r) => r.meta?.createTime !== undefined && r.meta.createTime === r.meta.updateTime,
   ).length
-  return `${plural(stored.length, 'resource')} uploaded: ${fmt(created)} new, ${fmt(stored.length - created)} updated`
+  const updated = stored.length - created - (unchanged ?? 0)
+  const tail = unchanged === undefined ? '' : `, ${fmt(unchanged)} unchanged`
+  return `${plural(stored.length, 'resource')} uploaded: ${fmt(created)} new, ${fmt(updated)} updated${tail}`
 }
 
 export function registerResourceCommands(program: Command): void {
@@ -32,11 +37,11 @@ export function registerResourceCommands(program: Command): void {
       const api = client(o)
       const bar = new ProgressBar(items.length, 'uploaded')
       bar.update(0)
-      const { resources: stored } = await api.resource.bulkUpdate(
+      const { resources: stored, unchanged } = await api.resource.bulkUpdate(
         { resources: items },
         { chunkSize: Number(o.chunkSize), onProgress: ({ done }) => bar.update(done) },
       )
-      process.stdout.write(`${uploadSummary(stored)}\n`)
+      process.stdout.write(`${uploadSummary(stored, unchanged)}\n`)
     })
 
   apiOptions(resources.command('list'))

@@ -85,11 +85,13 @@ describe.each(ENGINES)('the CLI in the first hour, against a real server on %s',
   it('upload says what it did, in the singular for one; list starts with a header row', async () => {
     const one = await run(['resources', 'upload', join(files, 'one.csv')], env)
     expect(one.code).toBe(0)
-    expect(one.stdout).toBe('1 resource uploaded: 1 new, 0 updated\n')
+    expect(one.stdout).toBe('1 resource uploaded: 1 new, 0 updated, 0 unchanged\n')
     const two = await run(['resources', 'upload', join(files, 'two.csv')], env)
-    expect(two.stdout).toBe('2 resources uploaded: 1 new, 1 updated\n')
-    const many = await run(['resources', 'upload', join(files, 'many.json')], env)
-    expect(many.stdout).toBe('3,000 resources uploaded: 3,000 new, 0 updated\n')
+    expect(two.stdout).toBe('2 resources uploaded: 1 new, 1 updated, 0 unchanged\n')
+    const again = await run(['resources', 'upload', join(files, 'two.csv')], env)
+    expect(again.stdout).toBe('2 resources uploaded: 0 new, 0 updated, 2 unchanged\n')
+    const many = await run(['resources', 'upload', join(files, 'many.json'), '--chunk-size', '1000'], env)
+    expect(many.stdout).toBe('3,000 resources uploaded: 3,000 new, 0 updated, 0 unchanged\n')
 
     const list = await run(['resources', 'list', '--kind', 'customer'], env)
     expect(list.code).toBe(0)

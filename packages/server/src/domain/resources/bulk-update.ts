@@ -7,6 +7,13 @@ import { resourceEvent } from './events.js'
 import { lastWins, toContent } from './input.js'
 import type { ResourceRecord } from './types.js'
 
+export interface BulkUpdateResult {
+  /** Every resource sent, as stored (a (kind, id) sent twice, once: the last one). */
+  resources: ResourceRecord[]
+  /** How many of them were stored already exactly as sent, so that uploaders can say so. */
+  unchanged: number
+}
+
 /**
  * Upserts resources by `(kind, id)`, all or nothing. Re-sending the same resources changes only their
  * update time, and only resources whose content changed are written to the audit log.
@@ -15,7 +22,7 @@ export async function bulkUpdateResources(
   ctx: Ctx,
   access: SpaceAccess,
   inputs: ResourceInput[],
-): Promise<ResourceRecord[]> {
+): Promise<BulkUpdateResult> {
   requireRole(access, 'editor')
   if (inputs.length > BULK_UPDATE_MAX) {
     throw invalid(
@@ -24,7 +31,7 @@ export async function bulkUpdateResources(
     )
   }
   const items = lastWins(inputs.map(toContent))
-  if (items.length === 0) return []
+  if (items.length === 0) return { resources: [], unchanged: 0 }
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
     const { resources, changed } = await tx.resources.upsert(access.space.id, items, now, newId('w'))
@@ -33,6 +40,6 @@ export async function bulkUpdateResources(
         resourceEvent(EVENT_NAMES.resourceUpdate, access, changed, now),
       ])
     }
-    return resources
+    return { resources, unchanged: resources.length - changed.length }
   })
 }
