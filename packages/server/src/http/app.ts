@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/v1/openapi.json', (c) => c.json(openapi))
   mount(app, deps, apiRoutes)
   refuseOtherMethods(app, apiRoutes)
-  app.notFound((c) => sendError(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`))
+  app.notFound((c) => sendError(c, 'NOT_FOUND', noRouteMessage(c.req.method, c.req.path)))
   app.onError(handleError)
   return app
 }
@@ -70,4 +70,11 @@ function refuseOtherMethods(app: Hono<AppEnv>, routes: RouteDef[]): void {
       return sendError(c, 'METHOD_NOT_ALLOWED', `${c.req.path} takes ${allow}, not ${c.req.method}`)
     })
   }
+}
+
+/** A base URL set without `/v1` is the commonest first mistake: the 404 says so. */
+export function noRouteMessage(method: string, path: string): string {
+  const base = `no route for ${method} ${path}`
+  if (path === '/v1' || path.startsWith('/v1/')) return base
+  return `${base}: the API is under /v1 (did you mean /v1${path === '/' ? '' : path}? set INDENT_API_URL to the server's URL ending in /v1)`
 }

@@ -8,6 +8,13 @@ import { asEventResource, resourceEvent } from './events.js'
 import { lastWins, toContent } from './input.js'
 import type { ResourceRecord } from './types.js'
 
+export interface BulkUpdateResult {
+  /** Every resource sent, as stored (a (kind, id) sent twice, once: the last one). */
+  resources: ResourceRecord[]
+  /** How many of them were stored already exactly as sent, so that uploaders can say so. */
+  unchanged: number
+}
+
 /**
  * Upserts resources by `(kind, id)`, all or nothing. Re-sending the same resources changes only their
  * update time, and only resources whose content changed are written to the audit log.
@@ -16,7 +23,7 @@ export async function bulkUpdateResources(
   ctx: Ctx,
   access: SpaceAccess,
   inputs: ResourceInput[],
-): Promise<ResourceRecord[]> {
+): Promise<BulkUpdateResult> {
   requireRole(access, 'editor')
   if (inputs.length > BULK_UPDATE_MAX) {
     throw invalid(
@@ -25,7 +32,7 @@ export async function bulkUpdateResources(
     )
   }
   const items = lastWins(inputs.map(toContent))
-  if (items.length === 0) return []
+  if (items.length === 0) return { resources: [], unchanged: 0 }
   const now = ctx.clock.now()
   const { resources, changed } = await ctx.store.transaction(async (tx) => {
     const written = await tx.resources.upsert(access.space.id, items, now, newId('w'))
@@ -38,5 +45,5 @@ export async function bulkUpdateResources(
   })
   // New labels can change what the policies say about open petitions.
   await reevaluateOpenPetitions(ctx, access.space.id, changed.map(asEventResource))
-  return resources
+  return { resources, unchanged: resources.length - changed.length }
 }
