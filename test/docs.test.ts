@@ -15,8 +15,17 @@ const DOCS = [
 ]
 const text = (file: string) => readFileSync(join(REPO_ROOT, file), 'utf8')
 
-/** Read by the SDK and the API commands, or by the test suite: not server settings, but real. */
-const OTHER_VARS = ['INDENT_API_URL', 'INDENT_SPACE', 'INDENT_API_TOKEN', 'OPENINDENT_TEST_PG_URL']
+/**
+ * Read by the SDK and the API commands, or by the test suite, or by a webhook receiver's own code (the
+ * name Indent's receivers use for their secret): not server settings, but real.
+ */
+const OTHER_VARS = [
+  'INDENT_API_URL',
+  'INDENT_SPACE',
+  'INDENT_API_TOKEN',
+  'OPENINDENT_TEST_PG_URL',
+  'INDENT_WEBHOOK_SECRET',
+]
 
 describe('the docs match the code', () => {
   it('the README links every page of docs/, and every page it links exists', () => {

@@ -30,6 +30,8 @@ const SERVER_ONLY_DEPS = ['better-sqlite3', 'pg', 'hono', '@hono/node-server', '
 const GUIDE = join(REPO_ROOT, 'test/guide')
 const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 const INSTALL_FLAGS = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error']
+/** An install may have to fetch the server's dependencies' metadata; on a busy machine that took 2 minutes. */
+const INSTALL_TIMEOUT = 420_000
 
 interface Run {
   code: number
@@ -54,7 +56,9 @@ function exec(
       },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
-        resolve({ code, stdout, stderr })
+        // A run killed at its timeout prints nothing of its own: say so, or the failure reads as silence.
+        const killed = err?.killed ? `\n(killed after ${opts.timeout ?? 120_000} ms)` : ''
+        resolve({ code, stdout, stderr: stderr + killed })
       },
     )
   })
@@ -164,7 +168,7 @@ describe('the packages, packed and installed into apps outside the repository', 
     writeFileSync(join(opsDir, 'package.json'), appManifest(packDir, SERVER_PACKAGES, {}))
     globalPrefix = join(work, 'global')
     await Promise.all([
-      mustRun('npm', INSTALL_FLAGS, { cwd: clientApp }),
+      mustRun('npm', INSTALL_FLAGS, { cwd: clientApp, timeout: INSTALL_TIMEOUT }),
       // `npm install -g` of the same tarballs, into a prefix of its own rather than this machine's.
       mustRun(
         'npm',
@@ -176,12 +180,12 @@ describe('the packages, packed and installed into apps outside the repository', 
           globalPrefix,
           ...SERVER_PACKAGES.map((n) => tarball(packDir, n)),
         ],
-        { cwd: work },
+        { cwd: work, timeout: INSTALL_TIMEOUT },
       ),
       // better-sqlite3's install script fetches a prebuilt binary (prebuild-install), which this
       // machine cannot download; its fallback compiles from source, which must not happen in a test.
       // So scripts are skipped and the binary this repository installed for the same version is used.
-      mustRun('npm', [...INSTALL_FLAGS, '--ignore-scripts'], { cwd: opsDir }),
+      mustRun('npm', [...INSTALL_FLAGS, '--ignore-scripts'], { cwd: opsDir, timeout: INSTALL_TIMEOUT }),
     ])
     const ours = join(REPO_ROOT, 'node_modules/better-sqlite3')
     const theirs = join(opsDir, 'node_modules/better-sqlite3')
@@ -195,7 +199,7 @@ describe('the packages, packed and installed into apps outside the repository', 
     )
     writeGuide(join(clientApp, 'esm'), 'esm')
     writeGuide(join(clientApp, 'cjs'), 'cjs')
-  }, 360_000)
+  }, 600_000)
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true })
   })
