@@ -139,6 +139,7 @@ export async function openRuntime(
         denialWindowMs: config.denialWindowMs,
         maxCheckWaitMs: config.maxCheckWaitMs,
         trustProxy: config.trustProxy,
+        publicUrl: config.publicUrlSet ? config.publicUrl : undefined,
       },
       startJobs() {
         expiry.start()

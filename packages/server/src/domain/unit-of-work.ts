@@ -5,6 +5,7 @@ import type { IdempotencyKeys } from './idempotency.js'
 import type { PetitionRepository } from './petitions/ports.js'
 import type { ResourceRepository } from './resources/ports.js'
 import type { RuleRepository } from './rules/ports.js'
+import type { SessionRepository } from './sessions/ports.js'
 import type { PrincipalRepository, SpaceRepository } from './spaces/ports.js'
 import type { TokenRepository } from './tokens/ports.js'
 
@@ -19,6 +20,7 @@ export interface Repositories {
   readonly petitions: PetitionRepository
   readonly rules: RuleRepository
   readonly idempotency: IdempotencyKeys
+  readonly sessions: SessionRepository
 }
 
 /** One transaction: the repositories bound to it, and the events it will announce if it commits. */

@@ -37,4 +37,6 @@ export interface AppOptions {
   maxCheckWaitMs: number
   /** Proxies in front that append to X-Forwarded-For; 0: the socket's address is the client's. */
   trustProxy: number
+  /** OPENINDENT_PUBLIC_URL when set: the dashboard shows it in `export INDENT_API_URL=` lines. */
+  publicUrl?: string | undefined
 }

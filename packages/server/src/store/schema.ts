@@ -190,6 +190,16 @@ export interface AuditInputsTable {
   revoke_time: Millis | null
 }
 
+/** A dashboard session: the hash of its cookie secret, never the secret. */
+export interface DashboardSessionsTable {
+  secret_hash: string
+  user_id: string
+  csrf_token: string
+  create_time: Millis
+  expire_time: Millis
+  revoke_time: Millis | null
+}
+
 export interface Database {
   spaces: SpacesTable
   users: UsersTable
@@ -209,6 +219,7 @@ export interface Database {
   grants: GrantsTable
   approval_rules: ApprovalRulesTable
   audit_inputs: AuditInputsTable
+  dashboard_sessions: DashboardSessionsTable
 }
 
 export type Engine = 'sqlite' | 'postgres'

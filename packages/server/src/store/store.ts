@@ -10,6 +10,7 @@ import { PetitionRepo } from './repos/petitions.js'
 import { PrincipalRepo } from './repos/principals.js'
 import { ResourceRepo } from './repos/resources.js'
 import { RuleRepo } from './repos/rules.js'
+import { SessionRepo } from './repos/sessions.js'
 import { SettingsRepo } from './repos/settings.js'
 import { SpaceRepo } from './repos/spaces.js'
 import { TokenRepo } from './repos/tokens.js'
@@ -51,6 +52,7 @@ class Repos implements Repositories {
   readonly settings: SettingsRepo
   readonly petitions: PetitionRepo
   readonly rules: RuleRepo
+  readonly sessions: SessionRepo
 
   constructor(
     readonly db: Kysely<Database>,
@@ -66,6 +68,7 @@ class Repos implements Repositories {
     this.settings = new SettingsRepo(db)
     this.petitions = new PetitionRepo(db, adapter)
     this.rules = new RuleRepo(db)
+    this.sessions = new SessionRepo(db)
   }
 
   get engine(): Engine {

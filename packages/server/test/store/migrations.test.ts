@@ -25,6 +25,7 @@ const TABLES: (keyof Database)[] = [
   'grants',
   'approval_rules',
   'audit_inputs',
+  'dashboard_sessions',
 ]
 const ALL = [
   '0001_initial',
@@ -34,6 +35,7 @@ const ALL = [
   '0005_auth',
   '0006_indent_phases',
   '0007_audit_inputs',
+  '0008_dashboard',
 ]
 
 async function tableNames(handle: DatabaseHandle): Promise<string[]> {
@@ -123,6 +125,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
       '0005_auth',
       '0006_indent_phases',
       '0007_audit_inputs',
+      '0008_dashboard',
     ])
     const grant = await db.selectFrom('grants').select('petitioner_key').executeTakeFirstOrThrow()
     expect(grant.petitioner_key).toBe('user/jane@example.com')
