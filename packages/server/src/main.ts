@@ -10,6 +10,7 @@ import { registerPetitionCommands } from './cli/petitions.js'
 import { registerResourceCommands } from './cli/resources.js'
 import { registerRuleCommands } from './cli/rules.js'
 import { registerServe } from './cli/serve.js'
+import { registerSignInLink } from './cli/signin-link.js'
 import { registerTokenCommands } from './cli/token.js'
 import { ConfigError } from './config.js'
 import { DomainError } from './domain/errors.js'
@@ -29,6 +30,7 @@ registerAuditCommands(program)
 registerPetitionCommands(program)
 registerRuleCommands(program)
 registerMemberCommands(program)
+registerSignInLink(program)
 
 try {
   await program.parseAsync(process.argv)

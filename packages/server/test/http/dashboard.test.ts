@@ -209,3 +209,31 @@ describe.each(ENGINES)('dashboard pages on %s', (engine) => {
     expect(res.status).toBe(404)
   })
 })
+
+describe.each(ENGINES)('dashboard cookies behind a trusted proxy on %s', (engine) => {
+  let s: TestServer
+  beforeAll(async () => {
+    s = await startTestServer(engine, { env: { OPENINDENT_TRUST_PROXY: '1' } })
+  })
+  afterAll(() => s.close())
+
+  it('marks the session cookie Secure when the proxy says the browser used TLS, not otherwise', async () => {
+    const user = await s.rt.store.principals.userByEmail(ADMIN)
+    const { createSignInCode } = await import('../../src/domain/auth/sign-in.js')
+    const sessionCookie = async (proto: string) => {
+      const code = await createSignInCode(s.rt, user?.id ?? '')
+      const browser = new PageClient(s)
+      await browser.page('/signin')
+      const res = await browser.request(
+        'POST',
+        '/signin',
+        { _csrf: browser.csrf ?? '', code },
+        { 'x-forwarded-proto': proto },
+      )
+      expect(res.status).toBe(303)
+      return res.headers.getSetCookie().find((c) => c.startsWith('oi_session=')) ?? ''
+    }
+    expect(await sessionCookie('https')).toMatch(/;\s*Secure/i)
+    expect(await sessionCookie('http')).not.toMatch(/Secure/i)
+  })
+})
