@@ -201,6 +201,20 @@ describe.each(ENGINES)('the dashboard in a browser, on %s', (engine) => {
     await expectAccessible(page)
   })
 
+  it('passes axe on every page, on a desktop and 375 px wide', async () => {
+    const pages = ['requests', 'grants', 'resources', 'keys', 'audit', 'settings', 'audit/verify']
+    for (const width of [1200, 375]) {
+      await page.setViewportSize({ width, height: 900 })
+      for (const path of pages) {
+        await page.goto(`${server.url}/spaces/default/${path}`)
+        await page.getByRole('heading', { level: 1 }).waitFor()
+        await expectAccessible(page)
+        await expectNoSidewaysScroll(page)
+      }
+    }
+    await page.setViewportSize({ width: 1200, height: 900 })
+  }, 60_000)
+
   it('works 375 px wide: the inbox and a petition fit, and Approve is in reach', async () => {
     await page.setViewportSize({ width: 375, height: 800 })
     await page.goto(`${server.url}/spaces/default/inbox`)

@@ -1,10 +1,9 @@
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { decodePageToken, encodePageToken } from '../pagination.js'
-import { type Policy, policyFor } from '../rules/policy.js'
 import { withDetails } from './queries.js'
-import { allowedActions, approversOf, type PetitionReview } from './review.js'
-import { type PetitionRecord, targetKey } from './types.js'
+import { allowedActions, approversOf, type PetitionReview, policyCache } from './review.js'
+import type { PetitionRecord } from './types.js'
 
 const BATCH = 100
 /** Open petitions looked at for one page: bounds the work when few of many are the caller's to decide. */
@@ -26,17 +25,7 @@ export async function inbox(
   requireRole(access, 'viewer')
   const start = decodePageToken(opts.pageToken, isCursor)
   let after = start && { time: start[0], name: start[1] }
-  const policies = new Map<string, Promise<Policy>>()
-  const policyOf = (p: PetitionRecord) => {
-    // Petitions for the same targets share a policy: computed once per page.
-    const key = p.resources.map(targetKey).sort().join('\u0000')
-    let policy = policies.get(key)
-    if (!policy) {
-      policy = policyFor(ctx.store, p.spaceId, p.resources)
-      policies.set(key, policy)
-    }
-    return policy
-  }
+  const policyOf = policyCache(ctx)
   const items: PetitionReview[] = []
   let scanned = 0
   let last: PetitionRecord | undefined

@@ -5,9 +5,14 @@ import { mountAssets } from './assets.js'
 import type { DashEnv } from './env.js'
 import { renderError } from './errors.js'
 import { mountEvents } from './events.js'
+import { mountAudit } from './pages/audit.js'
+import { mountGrants } from './pages/grants.js'
 import { mountInbox } from './pages/inbox.js'
 import { mountKeys } from './pages/keys.js'
 import { mountPetition } from './pages/petition.js'
+import { mountRequests } from './pages/requests.js'
+import { mountResources } from './pages/resources.js'
+import { mountSettings } from './pages/settings.js'
 import { mountSignIn } from './pages/signin.js'
 import { securityHeaders } from './security.js'
 import { requireCsrf, requireSession, requireSpace } from './session.js'
@@ -45,6 +50,11 @@ export function dashboardApp(deps: AppDeps): Hono<DashEnv> {
   mountEvents(spaces, deps)
   mountPetition(spaces, deps)
   mountKeys(spaces, deps)
+  mountRequests(spaces, deps)
+  mountGrants(spaces, deps)
+  mountResources(spaces, deps)
+  mountAudit(spaces, deps)
+  mountSettings(spaces, deps)
   app.route('/', spaces)
   app.onError(renderError)
   return app

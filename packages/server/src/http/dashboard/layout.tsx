@@ -87,12 +87,20 @@ function SpaceNav({ viewer, space }: { viewer: Viewer; space: string }) {
         <a href={`${base}/grants`}>Grants</a>
       </li>
       <li>
+        <a href={`${base}/resources`}>Resources</a>
+      </li>
+      <li>
         <a href={`${base}/keys`}>API keys</a>
       </li>
       {editor ? (
-        <li>
-          <a href={`${base}/audit`}>Audit log</a>
-        </li>
+        <>
+          <li>
+            <a href={`${base}/audit`}>Audit log</a>
+          </li>
+          <li>
+            <a href={`${base}/settings`}>Settings</a>
+          </li>
+        </>
       ) : null}
     </ul>
   )

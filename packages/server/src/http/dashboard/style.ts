@@ -11,6 +11,10 @@ code.label { margin-right: 0.25rem; white-space: nowrap; }
 .actions { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: end; }
 .actions form { margin: 0; }
 .notice { padding: 0.75rem 1rem; border-left: 4px solid currentColor; margin-bottom: 1rem; }
+/* Tables wrap instead of scrolling sideways: a scrolling region would need its own keyboard stop. */
+table { table-layout: fixed; width: 100%; }
+th, td { overflow-wrap: anywhere; }
+code { overflow-wrap: anywhere; }
 pre.secret { white-space: pre-wrap; word-break: break-all; }
 @media (max-width: 600px) {
   dl.facts { grid-template-columns: 1fr; }

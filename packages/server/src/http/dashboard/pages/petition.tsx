@@ -4,6 +4,7 @@ import { DomainError } from '../../../domain/errors.js'
 import { closePetition } from '../../../domain/petitions/lifecycle/close.js'
 import { type DecisionInput, decide } from '../../../domain/petitions/lifecycle/decide.js'
 import { type PetitionReview, reviewPetition } from '../../../domain/petitions/review.js'
+import { targetKey } from '../../../domain/petitions/types.js'
 import { describeTargets } from '../../../domain/resources/describe.js'
 import type { AppDeps } from '../../deps.js'
 import { durationChoices } from '../durations.js'
@@ -11,7 +12,7 @@ import type { DashEnv } from '../env.js'
 import { renderError } from '../errors.js'
 import { humanDuration } from '../format.js'
 import { CsrfField, Layout, type Viewer, When } from '../layout.js'
-import { PetitionCard, petitionPath, Who } from '../petition-card.js'
+import { PetitionCard, petitionPath, Target, Who } from '../petition-card.js'
 import { viewerOf } from '../viewer.js'
 
 function Actions({ review, viewer, space }: { review: PetitionReview; viewer: Viewer; space: string }) {
@@ -96,7 +97,7 @@ async function PetitionPanel(props: { deps: AppDeps; c: Context<DashEnv>; name: 
         <ul>
           {review.grants.map((g) => (
             <li>
-              <Who r={g.petitioner} /> → {g.resource.displayName ?? g.resource.id}:{' '}
+              <Who r={g.petitioner} /> → <Target r={g.resource} known={targets.get(targetKey(g.resource))} />:{' '}
               {g.revokeTime ? (
                 <>
                   ended <When at={g.revokeTime} now={now} />
