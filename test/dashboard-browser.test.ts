@@ -123,6 +123,36 @@ describe.each(ENGINES)('the dashboard in a browser, on %s', (engine) => {
     expect(approve?.actor?.email).toBe(ADMIN)
   }, 60_000)
 
+  it('drops the buttons in place when the petition is decided elsewhere', async () => {
+    const created = await api.petition.create({
+      petitioners: [{ kind: 'user', id: STAFF, email: STAFF }],
+      resources: [{ kind: 'customer', id: 'cus_deny' }],
+      reason: 'decided by the API',
+    })
+    const other = await reviewer.newPage()
+    try {
+      await other.goto(`${server.url}/spaces/default/petitions/${created.name}`)
+      await other.getByRole('button', { name: 'Approve' }).waitFor()
+      // Another reviewer, through the API.
+      const token = cli(
+        'token',
+        'create',
+        '--space',
+        'default',
+        '--user',
+        'second@example.com',
+        '--role',
+        'editor',
+      )
+      const second = new IndentAPI({ baseURL: server.apiUrl, spaceName: 'default', apiToken: token })
+      await second.petition.deny({ petitionName: created.name, reason: 'by the API' })
+      await other.getByText('closed: denied').waitFor({ timeout: 5_000 })
+      expect(await other.getByRole('button', { name: 'Approve' }).count()).toBe(0)
+    } finally {
+      await other.close()
+    }
+  })
+
   it('revokes the grant', async () => {
     await page.getByLabel('Reason for revoking').fill('done with it')
     await page.getByRole('button', { name: 'Revoke access' }).click()
@@ -199,6 +229,22 @@ describe.each(ENGINES)('the dashboard in a browser, on %s', (engine) => {
     const { petitions } = await mine.petition.list({ phase: 'open' })
     expect(petitions.length).toBeGreaterThan(0)
     await expectAccessible(page)
+  })
+
+  it('creates a service-account token shown once, and revokes it', async () => {
+    await page.goto(`${server.url}/spaces/default/keys`)
+    await page.getByRole('button', { name: 'Create a token for bootstrap' }).click()
+    const lines = (await page.locator('#export-lines').textContent()) ?? ''
+    const token = /INDENT_API_TOKEN=([\w.-]+)/.exec(lines)?.[1] ?? ''
+    const bot = new IndentAPI({ baseURL: server.apiUrl, spaceName: 'default', apiToken: token })
+    await bot.petition.list({})
+    await page.goto(`${server.url}/spaces/default/keys`)
+    const made = page.locator('li', { hasText: 'dashboard' })
+    expect(await made.count()).toBe(1)
+    await made.getByRole('button', { name: /^Revoke token / }).click()
+    await page.getByRole('heading', { name: 'API keys' }).waitFor()
+    expect(await page.locator('li', { hasText: 'dashboard' }).count()).toBe(0)
+    await expect(bot.petition.list({})).rejects.toThrow()
   })
 
   it('passes axe on every page, on a desktop and 375 px wide', async () => {
