@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { OidcConfig } from '../config.js'
 import type { AttemptLimiter } from '../domain/auth/attempts.js'
 import type { UserTokenSigner } from '../domain/auth/user-tokens.js'
 import type { Caches, FreshCache } from '../domain/cache.js'
@@ -39,4 +40,6 @@ export interface AppOptions {
   trustProxy: number
   /** OPENINDENT_PUBLIC_URL when set: the dashboard shows it in `export INDENT_API_URL=` lines. */
   publicUrl?: string | undefined
+  /** Dashboard single sign-on (OPENINDENT_OIDC_*), with the space new people join. */
+  oidc?: (OidcConfig & { space: string }) | undefined
 }

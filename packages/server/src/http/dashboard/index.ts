@@ -9,6 +9,7 @@ import { mountAudit } from './pages/audit.js'
 import { mountGrants } from './pages/grants.js'
 import { mountInbox } from './pages/inbox.js'
 import { mountKeys } from './pages/keys.js'
+import { mountOidc } from './pages/oidc.js'
 import { mountPetition } from './pages/petition.js'
 import { mountRequests } from './pages/requests.js'
 import { mountResources } from './pages/resources.js'
@@ -17,7 +18,7 @@ import { mountSignIn } from './pages/signin.js'
 import { securityHeaders } from './security.js'
 import { requireCsrf, requireSession, requireSpace } from './session.js'
 
-export const DASHBOARD_PATHS = ['/', '/signin', '/signout', '/assets/*', '/spaces/*']
+export const DASHBOARD_PATHS = ['/', '/signin', '/signin/*', '/signout', '/assets/*', '/spaces/*']
 
 /**
  * The reviewer dashboard: server-rendered pages at `/`, beside the API under `/v1`. Every action goes
@@ -36,6 +37,7 @@ export function dashboardApp(deps: AppDeps): Hono<DashEnv> {
   }
   mountAssets(app as unknown as Hono)
   mountSignIn(app, deps)
+  mountOidc(app, deps)
 
   app.get('/', requireSession(deps), async (c) => {
     const [spaceId] = await deps.store.principals.spaceIdsOfUser(c.get('user').id)

@@ -13,7 +13,7 @@ import { CSRF_FIELD, requireCsrf, requireSession, SESSION_COOKIE } from '../sess
 /** Before a session exists, the sign-in form is protected by a double-submit token in its own cookie. */
 const SIGNIN_COOKIE = 'oi_signin'
 
-function SignInPage(props: { code: string; token: string; error?: string }) {
+function SignInPage(props: { code: string; token: string; sso: boolean; error?: string }) {
   return (
     <Layout title="Sign in">
       <h1>Sign in</h1>
@@ -40,18 +40,24 @@ function SignInPage(props: { code: string; token: string; error?: string }) {
         </small>
         <button type="submit">Sign in</button>
       </form>
+      {props.sso ? (
+        <p>
+          <a href="/signin/oidc">Sign in with single sign-on</a>
+        </p>
+      ) : null}
     </Layout>
   )
 }
 
 export function mountSignIn(app: Hono<DashEnv>, deps: AppDeps): void {
   const trust = deps.options.trustProxy
+  const sso = deps.options.oidc !== undefined
   // A link only fills the form: signing in takes a click, so a mail scanner that fetches links
   // cannot spend the code.
   app.get('/signin', (c) => {
     const token = randomBytes(24).toString('base64url')
     setCookie(c, SIGNIN_COOKIE, token, cookieOptions(c, trust, 3600))
-    return c.html(<SignInPage code={c.req.query('code') ?? ''} token={token} />)
+    return c.html(<SignInPage code={c.req.query('code') ?? ''} token={token} sso={sso} />)
   })
 
   app.post('/signin', async (c) => {
@@ -83,7 +89,12 @@ export function mountSignIn(app: Hono<DashEnv>, deps: AppDeps): void {
       if ((err as { code?: string }).code !== 'UNAUTHENTICATED') throw err
       await deps.attempts.failed(attempt)
       return c.html(
-        <SignInPage code="" token={expected} error="That code is not valid, was used already, or expired." />,
+        <SignInPage
+          code=""
+          token={expected}
+          sso={sso}
+          error="That code is not valid, was used already, or expired."
+        />,
         401,
       )
     }
