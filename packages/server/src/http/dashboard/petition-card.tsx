@@ -99,7 +99,12 @@ export function PetitionCard(props: {
         <dt>Status</dt>
         <dd>
           <strong>{standing(review)}</strong>
-          {review.approvedBy.length ? <small> (approved by {review.approvedBy.join(', ')})</small> : null}
+          {review.approvedBy.length ? (
+            <small>
+              {' '}
+              (approved by {review.approvedBy.map((who) => who.replace(/^user\//, '')).join(', ')})
+            </small>
+          ) : null}
         </dd>
       </dl>
     </article>

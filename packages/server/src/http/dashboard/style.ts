@@ -17,6 +17,11 @@ th, td { overflow-wrap: anywhere; }
 code { overflow-wrap: anywhere; }
 pre.secret { white-space: pre-wrap; word-break: break-all; }
 @media (max-width: 600px) {
+  body > header nav { flex-direction: column; align-items: flex-start; }
+  body > header nav ul { margin-left: 0; }
+  body > header nav ul li { padding: 0.35rem 0.5rem; }
+  body > header nav ul li:first-child { padding-left: 0; }
+  main h1 { font-size: 1.5rem; }
   dl.facts { grid-template-columns: 1fr; }
   .actions { flex-direction: column; align-items: stretch; }
 }
