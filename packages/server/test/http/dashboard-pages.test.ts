@@ -136,6 +136,29 @@ describe.each(ENGINES)('dashboard requests, grants, resources, audit and setting
     expect(await admin.page('/spaces/default/settings')).not.toContain('<strong>enterprise</strong>')
   })
 
+  it('pages the inbox by keyset: 25 a page, newest first, none twice, none the reviewer cannot decide', async () => {
+    const names: string[] = []
+    for (let i = 0; i < 27; i++) {
+      names.push(await filePetition(s, STAFF, { kind: 'customer', id: `cus_page_${i}` }, `page ${i}`))
+      s.clock.advance(1000)
+    }
+    // The reviewer's own request is not theirs to decide: never in their inbox.
+    const own = await filePetition(s, ADMIN, { kind: 'customer', id: 'cus_page_own' }, 'own')
+    const cards = (html: string) => [...html.matchAll(/<article id="petition-([0-9a-f]+)"/g)].map((m) => m[1])
+    const first = await admin.page('/spaces/default/inbox')
+    const one = cards(first)
+    expect(one).toHaveLength(25)
+    expect(one[0]).toBe(names[26])
+    const next = /href="([^"]*inbox\?page=[^"]+)"/.exec(first)?.[1]?.replaceAll('&amp;', '&') ?? ''
+    const two = cards(await admin.page(next))
+    expect(two).toEqual(expect.arrayContaining([names[1], names[0]]))
+    expect(new Set([...one, ...two]).size).toBe(one.length + two.length)
+    expect([...one, ...two]).not.toContain(own)
+    for (const name of [...names, own]) {
+      await s.call('DELETE', `/v1/spaces/default/petitions/${name}`)
+    }
+  })
+
   it('adds a member with a role and removes them', async () => {
     await admin.page('/spaces/default/settings')
     const res = await admin.post('/spaces/default/settings/members', {

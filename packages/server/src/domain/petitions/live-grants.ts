@@ -1,5 +1,6 @@
 import type { SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
+import { readsOnce } from '../reads-once.js'
 import { listPetitions } from './queries.js'
 import { allowedActions, approversOf, policyCache } from './review.js'
 import type { GrantRecord, PetitionRecord } from './types.js'
@@ -24,7 +25,7 @@ export async function liveGrants(
   q: { petitioner?: string | undefined; resource?: string | undefined },
 ): Promise<{ grants: LiveGrant[]; truncated: boolean }> {
   const now = ctx.clock.now()
-  const policyOf = policyCache(ctx)
+  const policyOf = policyCache(readsOnce(ctx.store))
   const out: LiveGrant[] = []
   let pageToken: string | undefined
   let read = 0

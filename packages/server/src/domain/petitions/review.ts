@@ -2,7 +2,7 @@ import { EVENT_NAMES } from '@openindent/contract'
 import { hasRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { callerIdentity, identityOf } from '../identity.js'
-import { isPetitionerOrFiler, mayReview, type Policy, policyFor } from '../rules/policy.js'
+import { isPetitionerOrFiler, mayReview, type Policy, type PolicyReads, policyFor } from '../rules/policy.js'
 import { allows } from './lifecycle/table.js'
 import { getPetition, type PetitionDetails, petitionDetails } from './queries.js'
 import { type PetitionRecord, targetKey } from './types.js'
@@ -65,13 +65,13 @@ export async function reviewPetition(ctx: Ctx, access: SpaceAccess, name: string
  * Policies of many petitions, each computed once per set of targets: a page of petitions for the
  * same few resources costs a few rule lookups, not one per petition.
  */
-export function policyCache(ctx: Ctx): (p: PetitionRecord) => Promise<Policy> {
+export function policyCache(reads: PolicyReads): (p: PetitionRecord) => Promise<Policy> {
   const policies = new Map<string, Promise<Policy>>()
   return (p) => {
     const key = p.resources.map(targetKey).sort().join('\u0000')
     let policy = policies.get(key)
     if (!policy) {
-      policy = policyFor(ctx.store, p.spaceId, p.resources)
+      policy = policyFor(reads, p.spaceId, p.resources)
       policies.set(key, policy)
     }
     return policy

@@ -1,6 +1,6 @@
 import type { EventResource } from '@openindent/contract'
-import type { Ctx } from '../context.js'
 import { targetKey } from '../petitions/types.js'
+import type { PolicyReads } from '../rules/policy.js'
 import { type ResourceRecord, resourceName } from './types.js'
 
 /**
@@ -8,7 +8,7 @@ import { type ResourceRecord, resourceName } from './types.js'
  * rules. A target never uploaded is absent (it is shown as the petition named it).
  */
 export async function describeTargets(
-  ctx: Ctx,
+  reads: Pick<PolicyReads, 'resources'>,
   spaceId: string,
   targets: readonly EventResource[],
 ): Promise<Map<string, ResourceRecord>> {
@@ -16,7 +16,7 @@ export async function describeTargets(
   for (const t of targets) if (t.kind && t.id) unique.set(targetKey(t), t)
   const found = await Promise.all(
     [...unique].map(async ([key, t]) => {
-      const r = await ctx.store.resources.get(spaceId, resourceName(t.kind as string, t.id as string))
+      const r = await reads.resources.get(spaceId, resourceName(t.kind as string, t.id as string))
       return [key, r] as const
     }),
   )

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { EventResource } from '@openindent/contract'
 import type { PetitionReview } from '../../domain/petitions/review.js'
 import { targetKey } from '../../domain/petitions/types.js'

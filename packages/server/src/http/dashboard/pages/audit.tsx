@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { ListEventsQuery } from '@openindent/contract'
 import type { Context, Hono } from 'hono'
 import { stream } from 'hono/streaming'

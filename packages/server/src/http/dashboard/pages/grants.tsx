@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Hono } from 'hono'
 import { liveGrants } from '../../../domain/petitions/live-grants.js'
 import { targetKey } from '../../../domain/petitions/types.js'
@@ -20,7 +21,7 @@ export function mountGrants(app: Hono<DashEnv>, deps: AppDeps): void {
     const resource = param(c.req.query('resource'))
     const { grants, truncated } = await liveGrants(deps, access, { petitioner, resource })
     const targets = await describeTargets(
-      deps,
+      deps.store,
       access.space.id,
       grants.map((g) => g.grant.resource),
     )

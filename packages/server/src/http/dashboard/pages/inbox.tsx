@@ -1,6 +1,6 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Hono } from 'hono'
 import { inbox } from '../../../domain/petitions/inbox.js'
-import { describeTargets } from '../../../domain/resources/describe.js'
 import type { AppDeps } from '../../deps.js'
 import type { DashEnv } from '../env.js'
 import { Layout } from '../layout.js'
@@ -14,12 +14,10 @@ async function InboxList(props: { deps: AppDeps; c: Parameters<typeof viewerOf>[
   const { deps, c } = props
   const access = c.get('access')
   const now = deps.clock.now()
-  const { items, nextPageToken } = await inbox(deps, access, { pageSize: PAGE_SIZE, pageToken: props.page })
-  const targets = await describeTargets(
-    deps,
-    access.space.id,
-    items.flatMap((i) => i.petition.resources),
-  )
+  const { items, nextPageToken, targets } = await inbox(deps, access, {
+    pageSize: PAGE_SIZE,
+    pageToken: props.page,
+  })
   const base = `/spaces/${encodeURIComponent(access.space.name)}/inbox`
   return (
     <section

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context, Hono } from 'hono'
 import { mintUserToken } from '../../../domain/auth/mint.js'
 import { hasRole } from '../../../domain/auth/principal.js'

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { formatGoDuration, LABELS } from '@openindent/contract'
 import type { Context, Hono } from 'hono'
 import { DomainError } from '../../../domain/errors.js'
@@ -72,7 +73,7 @@ async function PetitionPanel(props: { deps: AppDeps; c: Context<DashEnv>; name: 
   const now = deps.clock.now()
   const viewer = viewerOf(c, now)
   const review = await reviewPetition(deps, access, props.name)
-  const targets = await describeTargets(deps, access.space.id, review.petition.resources)
+  const targets = await describeTargets(deps.store, access.space.id, review.petition.resources)
   const space = access.space.name
   return (
     <div

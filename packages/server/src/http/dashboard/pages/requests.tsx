@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Hono } from 'hono'
 import { openPetition } from '../../../domain/petitions/lifecycle/open.js'
 import { getPetition, listPetitions } from '../../../domain/petitions/queries.js'
@@ -24,7 +25,7 @@ export function mountRequests(app: Hono<DashEnv>, deps: AppDeps): void {
       pageToken: c.req.query('page'),
     })
     const targets = await describeTargets(
-      deps,
+      deps.store,
       access.space.id,
       items.flatMap((d) => d.petition.resources),
     )

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Hono } from 'hono'
 import { listResources } from '../../../domain/resources/list.js'
 import type { AppDeps } from '../../deps.js'

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { ApprovalRuleInput, Role } from '@openindent/contract'
 import type { Context, Hono } from 'hono'
 import { requireRole } from '../../../domain/auth/principal.js'
