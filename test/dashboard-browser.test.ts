@@ -148,6 +148,7 @@ describe.each(ENGINES)('the dashboard in a browser, on %s', (engine) => {
       await second.petition.deny({ petitionName: created.name, reason: 'by the API' })
       await other.getByText('closed: denied').waitFor({ timeout: 5_000 })
       expect(await other.getByRole('button', { name: 'Approve' }).count()).toBe(0)
+      expect(await other.getByRole('status').textContent()).toContain('by second@example.com')
     } finally {
       await other.close()
     }

@@ -1,7 +1,7 @@
 /**
  * The dashboard's own script, served as /assets/dashboard.js (a strict CSP allows no inline script).
- * It turns server-sent events into an htmx trigger, so lists and panels that listen for
- * `petitions-changed` reload themselves, and gives copy buttons their click.
+ * It turns server-sent events into htmx triggers, so lists that listen for `petitions-changed` and a
+ * petition's panel that listens for `petition-changed-<name>` reload themselves, and gives copy buttons their click.
  */
 export const CLIENT_JS = `(() => {
   const body = document.body
@@ -9,7 +9,10 @@ export const CLIENT_JS = `(() => {
   if (stream && 'EventSource' in window) {
     const source = new EventSource(stream)
     source.addEventListener('petition', (e) => {
-      if (window.htmx) window.htmx.trigger(body, 'petitions-changed', { petition: e.data })
+      if (!window.htmx) return
+      window.htmx.trigger(body, 'petitions-changed', { petition: e.data })
+      // One petition's page listens only for its own changes.
+      window.htmx.trigger(body, 'petition-changed-' + e.data, {})
     })
   }
   document.addEventListener('click', (e) => {

@@ -1,5 +1,5 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-import { formatGoDuration, LABELS } from '@openindent/contract'
+import { type EventResource, formatGoDuration, LABELS } from '@openindent/contract'
 import type { Context, Hono } from 'hono'
 import { DomainError } from '../../../domain/errors.js'
 import { closePetition } from '../../../domain/petitions/lifecycle/close.js'
@@ -67,6 +67,13 @@ function Actions({ review, viewer, space }: { review: PetitionReview; viewer: Vi
   )
 }
 
+const DECISIONS = new Set(['access/approve', 'access/deny', 'access/revoke', 'petition/close'])
+
+/** Who took the latest decision, from the petition's own history. */
+function decider(review: PetitionReview): EventResource | undefined {
+  return review.history.filter((e) => DECISIONS.has(e.event)).at(-1)?.actor
+}
+
 async function PetitionPanel(props: { deps: AppDeps; c: Context<DashEnv>; name: string }) {
   const { deps, c } = props
   const access = c.get('access')
@@ -79,14 +86,20 @@ async function PetitionPanel(props: { deps: AppDeps; c: Context<DashEnv>; name: 
     <div
       id="petition-panel"
       hx-get={`${petitionPath(space, props.name)}/panel`}
-      hx-trigger="petitions-changed from:body"
+      hx-trigger={`petition-changed-${props.name} from:body`}
       hx-swap="outerHTML"
       aria-live="polite"
     >
       <PetitionCard review={review} targets={targets} space={space} now={now} />
       {review.petition.decideTime && review.petition.phase !== 'open' ? (
-        <p>
+        <p role="status">
           Decided <When at={review.petition.decideTime} now={now} />
+          {decider(review) ? (
+            <>
+              {' '}
+              by <Who r={decider(review) as EventResource} />
+            </>
+          ) : null}
           {review.petition.decideReason ? `: ${review.petition.decideReason}` : ''}
         </p>
       ) : null}
