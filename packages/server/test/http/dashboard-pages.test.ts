@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENGINES } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
-import { addMember, filePetition, PageClient } from './dashboard-support.js'
+import { addMember, filePetition, PageClient, phaseOf, upload } from './dashboard-support.js'
 
 const ADMIN = 'admin@example.com'
 const STAFF = 'staff@example.com'
@@ -11,24 +11,16 @@ describe.each(ENGINES)('dashboard requests, grants, resources, audit and setting
   let admin: PageClient
   let staff: PageClient
 
-  const phase = async (name: string) => {
-    const res = await s.call('GET', `/v1/spaces/default/petitions/${name}`)
-    return ((await res.json()) as { state: { status: { phase: string } } }).state.status.phase
-  }
+  const phase = (name: string) => phaseOf(s, name)
 
   beforeAll(async () => {
     s = await startTestServer(engine)
     await addMember(s, STAFF, ['viewer'])
-    const res = await s.call('POST', '/v1/spaces/default/resources:bulkUpdate', {
-      body: {
-        resources: [
-          { kind: 'customer', id: 'cus_big', displayName: 'Big Co', labels: { plan: 'enterprise' } },
-          { kind: 'customer', id: 'cus_small', displayName: 'Small Co', labels: { plan: 'free' } },
-          { kind: 'project', id: 'prj_1', displayName: 'Project One', labels: { plan: 'enterprise' } },
-        ],
-      },
-    })
-    expect(res.status).toBe(200)
+    await upload(s, [
+      { kind: 'customer', id: 'cus_big', displayName: 'Big Co', labels: { plan: 'enterprise' } },
+      { kind: 'customer', id: 'cus_small', displayName: 'Small Co', labels: { plan: 'free' } },
+      { kind: 'project', id: 'prj_1', displayName: 'Project One', labels: { plan: 'enterprise' } },
+    ])
     admin = new PageClient(s)
     await admin.signIn(ADMIN)
     staff = new PageClient(s)

@@ -93,3 +93,18 @@ export async function filePetition(
   expect(res.status, await res.clone().text()).toBe(200)
   return ((await res.json()) as { name: string }).name
 }
+
+/** A petition's phase, read through the API. */
+export async function phaseOf(s: TestServer, name: string): Promise<string> {
+  const res = await s.call('GET', `/v1/spaces/default/petitions/${name}`)
+  return ((await res.json()) as { state: { status: { phase: string } } }).state.status.phase
+}
+
+/** Uploads resources through the API with the first-run token. */
+export async function upload(
+  s: TestServer,
+  resources: { kind: string; id: string; displayName: string; labels: Record<string, string> }[],
+): Promise<void> {
+  const res = await s.call('POST', '/v1/spaces/default/resources:bulkUpdate', { body: { resources } })
+  expect(res.status, await res.clone().text()).toBe(200)
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENGINES } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
-import { addMember, filePetition, PageClient } from './dashboard-support.js'
+import { addMember, filePetition, PageClient, phaseOf, upload } from './dashboard-support.js'
 
 const ADMIN = 'admin@example.com'
 const STAFF = 'staff@example.com'
@@ -11,23 +11,15 @@ describe.each(ENGINES)('dashboard pages on %s', (engine) => {
   let s: TestServer
   let reviewer: PageClient
 
-  const phase = async (name: string) => {
-    const res = await s.call('GET', `/v1/spaces/default/petitions/${name}`)
-    return ((await res.json()) as { state: { status: { phase: string } } }).state.status.phase
-  }
+  const phase = (name: string) => phaseOf(s, name)
 
   beforeAll(async () => {
     s = await startTestServer(engine)
     await addMember(s, STAFF, ['viewer'])
-    const res = await s.call('POST', '/v1/spaces/default/resources:bulkUpdate', {
-      body: {
-        resources: [
-          { kind: 'customer', id: 'cus_acme', displayName: 'Acme Corp', labels: { plan: 'enterprise' } },
-          { kind: 'customer', id: 'cus_evil', displayName: XSS, labels: { plan: XSS } },
-        ],
-      },
-    })
-    expect(res.status, await res.text()).toBe(200)
+    await upload(s, [
+      { kind: 'customer', id: 'cus_acme', displayName: 'Acme Corp', labels: { plan: 'enterprise' } },
+      { kind: 'customer', id: 'cus_evil', displayName: XSS, labels: { plan: XSS } },
+    ])
     reviewer = new PageClient(s)
     await reviewer.signIn(ADMIN)
   })
