@@ -39,6 +39,8 @@ describe.each(ENGINES)('dashboard pages on %s', (engine) => {
     expect(page.headers.get('x-content-type-options')).toBe('nosniff')
     expect(page.headers.get('referrer-policy')).toBe('no-referrer')
     expect(page.headers.get('cache-control')).toBe('no-store')
+    // Plain HTTP, and no proxy trusted to say otherwise: no HSTS.
+    expect(page.headers.get('strict-transport-security')).toBeNull()
     // The API keeps answering JSON, untouched by the dashboard's middleware.
     const api = await s.app.request('/v1/nowhere')
     expect(api.status).toBe(404)
@@ -227,5 +229,8 @@ describe.each(ENGINES)('dashboard cookies behind a trusted proxy on %s', (engine
     }
     expect(await sessionCookie('https')).toMatch(/;\s*Secure/i)
     expect(await sessionCookie('http')).not.toMatch(/Secure/i)
+    const overTls = await s.app.request('/signin', { headers: { 'x-forwarded-proto': 'https' } })
+    expect(overTls.headers.get('strict-transport-security')).toMatch(/max-age=\d+/)
+    expect((await s.app.request('/signin')).headers.get('strict-transport-security')).toBeNull()
   })
 })

@@ -29,7 +29,7 @@ export function dashboardApp(deps: AppDeps): Hono<DashEnv> {
   // Scoped to the dashboard's own paths: mounted at `/`, unscoped middleware would also run for the
   // API's unknown paths.
   for (const path of DASHBOARD_PATHS) {
-    app.use(path, securityHeaders())
+    app.use(path, securityHeaders(deps.options.trustProxy))
     app.use(
       path,
       bodyLimit({ maxSize: deps.options.maxBodyBytes, onError: (c) => c.text('request too large', 413) }),

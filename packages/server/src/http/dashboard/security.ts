@@ -19,10 +19,12 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ')
 
 /** Security headers on every dashboard response (pages, fragments, assets, events). */
-export function securityHeaders(): MiddlewareHandler {
+export function securityHeaders(trustProxy: number): MiddlewareHandler {
   return async (c, next) => {
     await next()
     const h = c.res.headers
+    // Only a browser that came over TLS is told to keep doing so.
+    if (overTls(c, trustProxy)) h.set('strict-transport-security', 'max-age=31536000')
     h.set('content-security-policy', CONTENT_SECURITY_POLICY)
     h.set('x-content-type-options', 'nosniff')
     h.set('x-frame-options', 'DENY')
