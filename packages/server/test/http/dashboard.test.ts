@@ -29,7 +29,7 @@ describe.each(ENGINES)('dashboard pages on %s', (engine) => {
     const anon = new PageClient(s)
     const res = await anon.get('/spaces/default/inbox')
     expect(res.status).toBe(303)
-    expect(res.headers.get('location')).toBe('/signin')
+    expect(res.headers.get('location')).toBe('/signin?next=%2Fspaces%2Fdefault%2Finbox')
     const page = await anon.get('/signin')
     const csp = page.headers.get('content-security-policy') ?? ''
     expect(csp).toContain("default-src 'none'")
@@ -196,6 +196,38 @@ describe.each(ENGINES)('dashboard pages on %s', (engine) => {
     expect(await audit.text()).toContain(ADMIN)
     // Shown once: the keys page does not show it again.
     expect(await reviewer.page('/spaces/default/keys')).not.toContain(token)
+  })
+
+  it('lands a link from a notification on its petition, through sign-in when needed, and only on this site', async () => {
+    const name = await filePetition(s, STAFF, { kind: 'customer', id: 'cus_acme' }, 'from an email')
+    const link = await reviewer.get(`/petitions/${name}`)
+    expect(link.status).toBe(303)
+    expect(link.headers.get('location')).toBe(`/spaces/default/petitions/${name}`)
+    expect((await reviewer.get('/petitions/000000000000')).status).toBe(404)
+
+    const user = await s.rt.store.principals.userByEmail(ADMIN)
+    const { createSignInCode } = await import('../../src/domain/auth/sign-in.js')
+    const anon = new PageClient(s)
+    const first = await anon.get(`/petitions/${name}`)
+    const signin = first.headers.get('location') ?? ''
+    expect(signin).toBe(`/signin?next=${encodeURIComponent(`/petitions/${name}`)}`)
+    const form = await anon.page(signin)
+    expect(form).toContain(`name="next" value="/petitions/${name}"`)
+    const done = await anon.post('/signin', {
+      code: await createSignInCode(s.rt, user?.id ?? ''),
+      next: `/petitions/${name}`,
+    })
+    expect(done.headers.get('location')).toBe(`/petitions/${name}`)
+
+    const elsewhere = new PageClient(s)
+    await elsewhere.page('/signin')
+    const offsite = await elsewhere.post('/signin', {
+      code: await createSignInCode(s.rt, user?.id ?? ''),
+      next: '//evil.example.com/x',
+    })
+    expect(offsite.headers.get('location')).toBe('/')
+    await reviewer.page(`/spaces/default/petitions/${name}`)
+    await reviewer.post(`/spaces/default/petitions/${name}/deny`, { reason: 'cleanup' })
   })
 
   it('answers a space the person is not in as not found', async () => {

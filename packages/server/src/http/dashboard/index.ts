@@ -10,7 +10,7 @@ import { mountGrants } from './pages/grants.js'
 import { mountInbox } from './pages/inbox.js'
 import { mountKeys } from './pages/keys.js'
 import { mountOidc } from './pages/oidc.js'
-import { mountPetition } from './pages/petition.js'
+import { mountPetition, mountPetitionLink } from './pages/petition.js'
 import { mountRequests } from './pages/requests.js'
 import { mountResources } from './pages/resources.js'
 import { mountSettings } from './pages/settings.js'
@@ -18,7 +18,15 @@ import { mountSignIn } from './pages/signin.js'
 import { securityHeaders } from './security.js'
 import { requireCsrf, requireSession, requireSpace } from './session.js'
 
-export const DASHBOARD_PATHS = ['/', '/signin', '/signin/*', '/signout', '/assets/*', '/spaces/*']
+export const DASHBOARD_PATHS = [
+  '/',
+  '/signin',
+  '/signin/*',
+  '/signout',
+  '/assets/*',
+  '/spaces/*',
+  '/petitions/*',
+]
 
 /**
  * The reviewer dashboard: server-rendered pages at `/`, beside the API under `/v1`. Every action goes
@@ -38,6 +46,7 @@ export function dashboardApp(deps: AppDeps): Hono<DashEnv> {
   mountAssets(app as unknown as Hono)
   mountSignIn(app, deps)
   mountOidc(app, deps)
+  mountPetitionLink(app, deps)
 
   app.get('/', requireSession(deps), async (c) => {
     const [spaceId] = await deps.store.principals.spaceIdsOfUser(c.get('user').id)

@@ -19,7 +19,9 @@ export function requireSession(deps: AppDeps): MiddlewareHandler<DashEnv> {
       // htmx follows this header instead of swapping a sign-in page into a fragment.
       if (c.req.header('hx-request')) return c.body(null, 401, { 'hx-redirect': '/signin' })
       if (c.req.method !== 'GET') return c.text('sign in first', 401)
-      return c.redirect('/signin', 303)
+      // Back to the page asked for once signed in: a link from an email or chat lands where it points.
+      const back = `${c.req.path}${new URL(c.req.url).search}`
+      return c.redirect(back === '/' ? '/signin' : `/signin?next=${encodeURIComponent(back)}`, 303)
     }
     c.set('user', found.user)
     c.set('session', found.session)
@@ -63,4 +65,9 @@ export function requireSpace(deps: AppDeps): MiddlewareHandler<DashEnv> {
     c.set('access', access)
     await next()
   }
+}
+
+/** Where to go after signing in: only a path on this site (never `//host` or a full URL). */
+export function safeNext(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/'
 }

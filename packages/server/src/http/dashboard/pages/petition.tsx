@@ -1,9 +1,11 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { type EventResource, formatGoDuration, LABELS } from '@openindent/contract'
 import type { Context, Hono } from 'hono'
-import { DomainError } from '../../../domain/errors.js'
+import { accessSpace } from '../../../domain/auth/authenticate.js'
+import { DomainError, notFound } from '../../../domain/errors.js'
 import { closePetition } from '../../../domain/petitions/lifecycle/close.js'
 import { type DecisionInput, decide } from '../../../domain/petitions/lifecycle/decide.js'
+import { getPetition } from '../../../domain/petitions/queries.js'
 import { type PetitionReview, reviewPetition } from '../../../domain/petitions/review.js'
 import { targetKey } from '../../../domain/petitions/types.js'
 import { describeTargets } from '../../../domain/resources/describe.js'
@@ -14,6 +16,7 @@ import { renderError } from '../errors.js'
 import { humanDuration } from '../format.js'
 import { CsrfField, Layout, type Viewer, When } from '../layout.js'
 import { PetitionCard, petitionPath, Target, Who } from '../petition-card.js'
+import { requireSession } from '../session.js'
 import { viewerOf } from '../viewer.js'
 
 function Actions({ review, viewer, space }: { review: PetitionReview; viewer: Viewer; space: string }) {
@@ -204,4 +207,25 @@ export function mountPetition(app: Hono<DashEnv>, deps: AppDeps): void {
     claim(c, name, { event: 'access/revoke', reason: await formText(c, 'reason') }),
   )
   act('close', (c, name) => closePetition(deps, c.get('access'), name))
+}
+
+/**
+ * `/petitions/<name>`, the link notifications carry (they know no space): the petition's page in the
+ * first of the person's spaces that holds one they may see.
+ */
+export function mountPetitionLink(app: Hono<DashEnv>, deps: AppDeps): void {
+  app.get('/petitions/:name', requireSession(deps), async (c) => {
+    const name = c.req.param('name')
+    for (const spaceId of await deps.store.principals.spaceIdsOfUser(c.get('user').id)) {
+      const space = await deps.store.spaces.byId(spaceId)
+      if (!space) continue
+      const access = await accessSpace(deps, { type: 'user', user: c.get('user') }, space.name)
+      const found = await getPetition(deps, access, name).catch((err: unknown) => {
+        if (err instanceof DomainError && err.code === 'NOT_FOUND') return undefined
+        throw err
+      })
+      if (found) return c.redirect(petitionPath(space.name, name), 303)
+    }
+    throw notFound(`petition "${name}"`)
+  })
 }

@@ -9,12 +9,12 @@ import type { AppDeps } from '../../deps.js'
 import type { DashEnv } from '../env.js'
 import { Layout } from '../layout.js'
 import { cookieOptions, sameToken } from '../security.js'
-import { CSRF_FIELD, requireCsrf, requireSession, SESSION_COOKIE } from '../session.js'
+import { CSRF_FIELD, requireCsrf, requireSession, SESSION_COOKIE, safeNext } from '../session.js'
 
 /** Before a session exists, the sign-in form is protected by a double-submit token in its own cookie. */
 const SIGNIN_COOKIE = 'oi_signin'
 
-function SignInPage(props: { code: string; token: string; sso: boolean; error?: string }) {
+function SignInPage(props: { code: string; token: string; sso: boolean; next: string; error?: string }) {
   return (
     <Layout title="Sign in">
       <h1>Sign in</h1>
@@ -25,6 +25,7 @@ function SignInPage(props: { code: string; token: string; sso: boolean; error?: 
       ) : null}
       <form method="post" action="/signin">
         <input type="hidden" name={CSRF_FIELD} value={props.token} />
+        <input type="hidden" name="next" value={props.next} />
         <label for="code">One-time sign-in code</label>
         <input
           id="code"
@@ -58,7 +59,14 @@ export function mountSignIn(app: Hono<DashEnv>, deps: AppDeps): void {
   app.get('/signin', (c) => {
     const token = randomBytes(24).toString('base64url')
     setCookie(c, SIGNIN_COOKIE, token, cookieOptions(c, trust, 3600))
-    return c.html(<SignInPage code={c.req.query('code') ?? ''} token={token} sso={sso} />)
+    return c.html(
+      <SignInPage
+        code={c.req.query('code') ?? ''}
+        token={token}
+        sso={sso}
+        next={safeNext(c.req.query('next'))}
+      />,
+    )
   })
 
   app.post('/signin', async (c) => {
@@ -85,7 +93,7 @@ export function mountSignIn(app: Hono<DashEnv>, deps: AppDeps): void {
       const session = await signInWithCode(deps, code, getCookie(c, SESSION_COOKIE))
       deleteCookie(c, SIGNIN_COOKIE, { path: '/' })
       setCookie(c, SESSION_COOKIE, session.secret, cookieOptions(c, trust, SESSION_TTL_MS / 1000))
-      return c.redirect('/', 303)
+      return c.redirect(safeNext(form.next), 303)
     } catch (err) {
       if ((err as { code?: string }).code !== 'UNAUTHENTICATED') throw err
       await deps.attempts.failed(attempt)
@@ -94,6 +102,7 @@ export function mountSignIn(app: Hono<DashEnv>, deps: AppDeps): void {
           code=""
           token={expected}
           sso={sso}
+          next={safeNext(form.next)}
           error="That code is not valid, was used already, or expired."
         />,
         401,
