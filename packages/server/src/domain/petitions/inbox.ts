@@ -41,6 +41,10 @@ export async function inbox(
       // Most pages fill from the first rows: read no more than a page until some turn out not ours.
       limit: scanned === 0 ? opts.pageSize : BATCH,
     })
+    await reads.prefetch(
+      access.space.id,
+      rows.flatMap((r) => r.resources),
+    )
     for (const d of await withDetails(ctx, rows)) {
       last = d.petition
       const policy = await policyOf(d.petition)
