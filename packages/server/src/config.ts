@@ -55,6 +55,8 @@ export interface Config {
   /** Email through SMTP, when `smtpUrl` is set: reviewers hear of new requests, requesters of decisions. */
   smtpUrl: string | undefined
   smtpFrom: string
+  /** Dashboard single sign-on through an OpenID provider; undefined when not configured. */
+  oidc: OidcConfig | undefined
 }
 
 export interface OutboxConfig {
@@ -73,6 +75,14 @@ export interface OutboxConfig {
   pullEveryMs: number
   /** How long delivered deliveries are kept (listed) before they are forgotten. */
   retentionMs: number
+}
+
+export interface OidcConfig {
+  issuer: string
+  clientId: string
+  clientSecret: string
+  /** The role a person new to this instance gets in the first-run space; undefined: they are refused. */
+  defaultRole: 'viewer' | 'petitionAdmin' | 'editor' | undefined
 }
 
 export interface ConfigFlags {
@@ -199,6 +209,13 @@ const Schema = z.object({
     .string()
     .regex(/^(true|false|\d{1,2})$/, 'must be false, true, or the number of proxies in front (0 to 99)')
     .default('false'),
+  oidcIssuer: z
+    .string()
+    .refine(isHttpUrl, 'must be the http:// or https:// URL of an OpenID provider')
+    .optional(),
+  oidcClientId: z.string().min(1).optional(),
+  oidcClientSecret: z.string().min(1).optional(),
+  oidcDefaultRole: z.enum(['viewer', 'petitionAdmin', 'editor']).optional(),
 })
 
 /** A Go duration of whole milliseconds (the granularity of every duration) from `min` to `max`. */
@@ -253,6 +270,10 @@ export const ENV_VARS = {
   outboxPoll: 'OPENINDENT_OUTBOX_POLL',
   pullEvery: 'OPENINDENT_PULL_EVERY',
   outboxRetention: 'OPENINDENT_OUTBOX_RETENTION',
+  oidcIssuer: 'OPENINDENT_OIDC_ISSUER',
+  oidcClientId: 'OPENINDENT_OIDC_CLIENT_ID',
+  oidcClientSecret: 'OPENINDENT_OIDC_CLIENT_SECRET',
+  oidcDefaultRole: 'OPENINDENT_OIDC_DEFAULT_ROLE',
 } as const
 
 export class ConfigError extends Error {}
@@ -293,6 +314,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     outboxPoll,
     pullEvery,
     outboxRetention,
+    oidcIssuer,
+    oidcClientId,
+    oidcClientSecret,
+    oidcDefaultRole,
     ...rest
   } = c
   const requestTimeoutMs = parseGoDuration(requestTimeout) ?? 0
@@ -344,7 +369,23 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
             parseVerificationKeys(readSetting(ENV_VARS.previousSigningKeysFile, previousSigningKeysFile)),
           ),
     trustProxy: trustProxy === 'true' ? 1 : trustProxy === 'false' ? 0 : Number(trustProxy),
+    oidc: oidcSettings(oidcIssuer, oidcClientId, oidcClientSecret, oidcDefaultRole),
   })
+}
+
+/** All three of issuer, client id and secret, or none of them. */
+function oidcSettings(
+  issuer: string | undefined,
+  clientId: string | undefined,
+  clientSecret: string | undefined,
+  defaultRole: OidcConfig['defaultRole'],
+): OidcConfig | undefined {
+  if (issuer === undefined && clientId === undefined && clientSecret === undefined) return undefined
+  if (issuer === undefined || clientId === undefined || clientSecret === undefined)
+    throw new ConfigError(
+      `set all of ${ENV_VARS.oidcIssuer}, ${ENV_VARS.oidcClientId} and ${ENV_VARS.oidcClientSecret}, or none`,
+    )
+  return { issuer, clientId, clientSecret, defaultRole }
 }
 
 function readSigningKey(inline: string | undefined, file: string | undefined): JWK | undefined {

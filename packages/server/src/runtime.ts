@@ -194,6 +194,7 @@ export async function openRuntime(
         maxCheckWaitMs: config.maxCheckWaitMs,
         trustProxy: config.trustProxy,
         publicUrl: config.publicUrlSet ? config.publicUrl : undefined,
+        oidc: config.oidc && { ...config.oidc, space: config.space },
       },
       startJobs() {
         expiry.start()

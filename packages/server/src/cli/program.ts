@@ -8,6 +8,7 @@ import { registerPolicyCommands } from './policies.js'
 import { registerResourceCommands } from './resources.js'
 import { registerRuleCommands } from './rules.js'
 import { registerServe } from './serve.js'
+import { registerSignInLink } from './signin-link.js'
 import { registerTokenCommands } from './token.js'
 import { registerWebhookCommands } from './webhooks.js'
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerPetitionCommands(program)
   registerRuleCommands(program)
   registerMemberCommands(program)
+  registerSignInLink(program)
   registerWebhookCommands(program)
   registerPolicyCommands(program)
   return program

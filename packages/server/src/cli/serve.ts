@@ -4,6 +4,7 @@ import { type BootstrapResult, bootstrap } from '../domain/bootstrap.js'
 import { openRuntime } from '../runtime.js'
 import { startServer } from '../server.js'
 import { announcePublicUrl } from '../signing.js'
+import { announceDashboardUrl } from './dashboard-url.js'
 
 export function registerServe(program: Command): void {
   program
@@ -31,6 +32,8 @@ export function registerServe(program: Command): void {
         })
         // Host-side commands (`token create --user`) mint tokens for the issuer this server checks.
         await announcePublicUrl(rt.store.settings, rt.signer)
+        // `openindent signin-link` links to the dashboard where browsers reach it.
+        await announceDashboardUrl(rt.store.settings, config, server.url)
         rt.logger.info(
           {
             url: server.url,
@@ -91,6 +94,10 @@ function banner(b: BootstrapResult, url: string): string {
 
     curl -s ${url}/v1/auth/token -H 'content-type: application/json' \\
       -d '{"grantType":"signInCode","code":"${b.signInCode}"}'
+
+  or open the dashboard with it (the same code works once, either way):
+
+    ${url}/signin?code=${b.signInCode}
 
   Lost the token? On this host: npx openindent token create --space ${b.space} --service-account bootstrap
 

@@ -6,6 +6,7 @@ import type { PetitionRepository } from './petitions/ports.js'
 import type { PolicyRepository } from './policies/ports.js'
 import type { ResourceRepository } from './resources/ports.js'
 import type { RuleRepository } from './rules/ports.js'
+import type { SessionRepository } from './sessions/ports.js'
 import type { PrincipalRepository, SpaceRepository } from './spaces/ports.js'
 import type { TokenRepository } from './tokens/ports.js'
 import type { JobLeaseRepository, OutboxRepository, WebhookRepository } from './webhooks/ports.js'
@@ -25,6 +26,7 @@ export interface Repositories {
   readonly outbox: OutboxRepository
   readonly jobLeases: JobLeaseRepository
   readonly policies: PolicyRepository
+  readonly sessions: SessionRepository
 }
 
 /** One transaction: the repositories bound to it, and the events it will announce if it commits. */

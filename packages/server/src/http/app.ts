@@ -1,5 +1,6 @@
 import { VERSION } from '@openindent/contract'
 import { Hono } from 'hono'
+import { dashboardApp } from './dashboard/index.js'
 import type { AppDeps } from './deps.js'
 import type { AppEnv } from './env.js'
 import { handleError, sendError } from './errors.js'
@@ -46,6 +47,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/v1/openapi.json', (c) => c.json(openapi))
   mount(app, deps, apiRoutes)
   refuseOtherMethods(app, apiRoutes)
+  // The reviewer dashboard: pages, their assets and events, outside /v1.
+  app.route('/', dashboardApp(deps) as unknown as Hono<AppEnv>)
   app.notFound((c) => sendError(c, 'NOT_FOUND', noRouteMessage(c.req.method, c.req.path)))
   app.onError(handleError)
   return app

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { isIP } from 'node:net'
 import type { Context } from 'hono'
-import type { AppEnv } from './env.js'
 
 /**
  * The client's address for rate limits: the socket's peer, or, behind `trustProxy` proxies that each
@@ -9,7 +8,7 @@ import type { AppEnv } from './env.js'
  * the client sent, and prove nothing). An IPv6 client is counted by its /64, which one host commonly
  * holds whole; an IPv4-mapped address as the IPv4 one.
  */
-export function clientAddress(c: Context<AppEnv>, trustProxy: number): string {
+export function clientAddress(c: Context, trustProxy: number): string {
   let address = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress
   if (trustProxy > 0) {
     const hops = (c.req.header('x-forwarded-for') ?? '')

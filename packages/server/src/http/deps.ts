@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { OidcConfig } from '../config.js'
 import type { AttemptLimiter } from '../domain/auth/attempts.js'
 import type { UserTokenSigner } from '../domain/auth/user-tokens.js'
 import type { Caches, FreshCache } from '../domain/cache.js'
@@ -42,6 +43,8 @@ export interface AppOptions {
   maxCheckWaitMs: number
   /** Proxies in front that append to X-Forwarded-For; 0: the socket's address is the client's. */
   trustProxy: number
-  /** The instance's configured public URL (OPENINDENT_PUBLIC_URL); undefined: links use the request's origin. */
-  publicUrl?: string
+  /** OPENINDENT_PUBLIC_URL when set: links handed out (audit input DSNs, the dashboard's `export INDENT_API_URL=` lines) name it; undefined: the request's origin. */
+  publicUrl?: string | undefined
+  /** Dashboard single sign-on (OPENINDENT_OIDC_*), with the space new people join. */
+  oidc?: (OidcConfig & { space: string }) | undefined
 }

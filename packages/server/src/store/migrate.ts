@@ -6,6 +6,7 @@ import { audit } from './migrations/0004_audit.js'
 import { auth } from './migrations/0005_auth.js'
 import { indentPhases } from './migrations/0006_indent_phases.js'
 import { auditInputs } from './migrations/0007_audit_inputs.js'
+import { dashboard } from './migrations/0008_dashboard.js'
 import { outbox } from './migrations/0009_outbox.js'
 import { policies } from './migrations/0010_policies.js'
 import type { Database, Engine } from './schema.js'
@@ -21,6 +22,7 @@ function provider(engine: Engine): MigrationProvider {
         '0005_auth': auth(engine),
         '0006_indent_phases': indentPhases(),
         '0007_audit_inputs': auditInputs(engine),
+        '0008_dashboard': dashboard(engine),
         '0009_outbox': outbox(engine),
         '0010_policies': policies(engine),
       }

@@ -272,6 +272,16 @@ export interface PolicyVersionsTable {
   time: Millis
 }
 
+/** A dashboard session: the hash of its cookie secret, never the secret. */
+export interface DashboardSessionsTable {
+  secret_hash: string
+  user_id: string
+  csrf_token: string
+  create_time: Millis
+  expire_time: Millis
+  revoke_time: Millis | null
+}
+
 export interface Database {
   spaces: SpacesTable
   users: UsersTable
@@ -298,6 +308,7 @@ export interface Database {
   policy_sets: PolicySetsTable
   policies: PoliciesTable
   policy_versions: PolicyVersionsTable
+  dashboard_sessions: DashboardSessionsTable
 }
 
 export type Engine = 'sqlite' | 'postgres'

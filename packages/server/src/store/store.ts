@@ -13,6 +13,7 @@ import { PolicyRepo } from './repos/policies.js'
 import { PrincipalRepo } from './repos/principals.js'
 import { ResourceRepo } from './repos/resources.js'
 import { RuleRepo } from './repos/rules.js'
+import { SessionRepo } from './repos/sessions.js'
 import { SettingsRepo } from './repos/settings.js'
 import { SpaceRepo } from './repos/spaces.js'
 import { TokenRepo } from './repos/tokens.js'
@@ -59,6 +60,7 @@ class Repos implements Repositories {
   readonly outbox: OutboxRepo
   readonly jobLeases: JobLeaseRepo
   readonly policies: PolicyRepo
+  readonly sessions: SessionRepo
 
   constructor(
     readonly db: Kysely<Database>,
@@ -78,6 +80,7 @@ class Repos implements Repositories {
     this.outbox = new OutboxRepo(db, adapter)
     this.jobLeases = new JobLeaseRepo(db)
     this.policies = new PolicyRepo(db)
+    this.sessions = new SessionRepo(db)
   }
 
   get engine(): Engine {

@@ -25,6 +25,7 @@ const TABLES: (keyof Database)[] = [
   'grants',
   'approval_rules',
   'audit_inputs',
+  'dashboard_sessions',
   'webhooks',
   'outbox',
   'deliveries',
@@ -41,6 +42,7 @@ const ALL = [
   '0005_auth',
   '0006_indent_phases',
   '0007_audit_inputs',
+  '0008_dashboard',
   '0009_outbox',
   '0010_policies',
 ]
@@ -132,6 +134,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
       '0005_auth',
       '0006_indent_phases',
       '0007_audit_inputs',
+      '0008_dashboard',
       '0009_outbox',
       '0010_policies',
     ])

@@ -40,6 +40,24 @@ describe.each(ENGINES)('resource store on %s', (engine) => {
   })
   afterAll(() => t.close())
 
+  describe('getMany', () => {
+    it('reads the named resources of one space in one call, skipping names that do not exist', async () => {
+      const space = await createSpace(store)
+      const other = await createSpace(store)
+      await store.resources.upsert(space, [user('m1', { plan: 'pro' }), user('m2')], T0, 'w1')
+      await store.resources.upsert(other, [user('m3')], T0, 'w1')
+      const found = await store.resources.getMany(space, [
+        resourceName('user', 'm1'),
+        resourceName('user', 'm2'),
+        resourceName('user', 'm3'),
+        resourceName('user', 'nobody'),
+      ])
+      expect(ids(found)).toEqual(['m1', 'm2'])
+      expect(found.find((r) => r.id === 'm1')?.labels).toEqual({ plan: 'pro' })
+      expect(await store.resources.getMany(space, [])).toEqual([])
+    })
+  })
+
   describe('upsert', () => {
     it('inserts new resources and reports all of them as changed', async () => {
       const space = await createSpace(store)

@@ -2,6 +2,7 @@ import { EVENT_NAMES } from '@openindent/contract'
 import type { Ctx } from '../context.js'
 import { unauthenticated } from '../errors.js'
 import { newSecret, sha256Hex } from '../ids.js'
+import type { UserRecord } from '../spaces/types.js'
 import type { UserTokenSigner } from './user-tokens.js'
 
 export const USER_TOKEN_TTL_SECONDS = 3600
@@ -26,6 +27,12 @@ export async function exchangeSignInCode(
   // An hour, or less where the configured maximum lifetime is shorter.
   const expiresIn = Math.min(USER_TOKEN_TTL_SECONDS, signer.maxLifetimeSeconds)
   const accessToken = await signer.sign({ email: user.email, userId: user.id }, expiresIn)
+  await recordSignIn(ctx, user)
+  return { accessToken, expiresIn }
+}
+
+/** A sign-in is audited in every space the person belongs to, whether it led to a token or a session. */
+export async function recordSignIn(ctx: Ctx, user: UserRecord): Promise<void> {
   const now = ctx.clock.now()
   await ctx.store.transaction(async (tx) => {
     for (const spaceId of await tx.principals.spaceIdsOfUser(user.id)) {
@@ -38,5 +45,4 @@ export async function exchangeSignInCode(
       ])
     }
   })
-  return { accessToken, expiresIn }
 }

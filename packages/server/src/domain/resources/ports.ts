@@ -35,6 +35,8 @@ export interface ResourceRepository {
     now: number,
   ): Promise<ResourceRecord | undefined>
   get(spaceId: string, name: string): Promise<ResourceRecord | undefined>
+  /** The resources by these names that exist, in any order (a page's targets in one read). */
+  getMany(spaceId: string, names: readonly string[]): Promise<ResourceRecord[]>
   list(spaceId: string, filter: ListResourcesFilter): Promise<ResourceRecord[]>
   /** Deletes by name; returns the deleted resources. */
   delete(spaceId: string, names: string[]): Promise<ResourceRecord[]>

@@ -25,8 +25,14 @@ export interface Policy {
   maxMs: number
 }
 
+/** The reads a policy needs; a page of petitions may pass one that remembers them (see readsOnce). */
+export interface PolicyReads {
+  rules: Pick<Repositories['rules'], 'all'>
+  resources: Pick<Repositories['resources'], 'get'>
+}
+
 export async function policyFor(
-  store: Pick<Repositories, 'rules' | 'resources'>,
+  store: PolicyReads,
   spaceId: string,
   targets: EventResource[],
 ): Promise<Policy> {
@@ -64,7 +70,7 @@ export async function policyFor(
  * lenient rule); undefined when the target was never uploaded.
  */
 async function storedLabels(
-  store: Pick<Repositories, 'resources'>,
+  store: Pick<PolicyReads, 'resources'>,
   spaceId: string,
   target: EventResource,
 ): Promise<Record<string, string> | undefined> {

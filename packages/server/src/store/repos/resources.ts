@@ -162,6 +162,17 @@ export class ResourceRepo implements ResourceRepository {
     return row && fromRow(row)
   }
 
+  async getMany(spaceId: string, names: readonly string[]): Promise<ResourceRecord[]> {
+    if (names.length === 0) return []
+    const rows = await this.db
+      .selectFrom('resources')
+      .selectAll()
+      .where('space_id', '=', spaceId)
+      .where('name', 'in', [...names])
+      .execute()
+    return rows.map(fromRow)
+  }
+
   async list(spaceId: string, filter: ListResourcesFilter): Promise<ResourceRecord[]> {
     let q = this.db.selectFrom('resources').selectAll().where('space_id', '=', spaceId)
     if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind)

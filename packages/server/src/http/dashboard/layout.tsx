@@ -1,0 +1,121 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+import { raw } from 'hono/html'
+import type { Child } from 'hono/jsx'
+import { hasRole, type SpaceAccess } from '../../domain/auth/principal.js'
+import { iso, relative } from './format.js'
+import { CSRF_FIELD } from './session.js'
+
+/** What every signed-in page knows about who is looking. */
+export interface Viewer {
+  email: string
+  csrf: string
+  access?: SpaceAccess
+  now: number
+}
+
+const HTMX_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  allowEval: false,
+  allowScriptTags: false,
+})
+
+export function Layout(props: {
+  title: string
+  viewer?: Viewer
+  /** Server-sent events stream this page listens to. */
+  events?: string
+  children: Child
+}) {
+  const { viewer } = props
+  const space = viewer?.access?.space.name
+  return (
+    <>
+      {raw('<!doctype html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="htmx-config" content={HTMX_CONFIG} />
+          <title>{`${props.title} · OpenIndent`}</title>
+          <link rel="stylesheet" href="/assets/pico.css" />
+          <link rel="stylesheet" href="/assets/dashboard.css" />
+          <script src="/assets/htmx.min.js" defer />
+          <script src="/assets/dashboard.js" defer />
+        </head>
+        <body
+          data-events={props.events}
+          hx-headers={viewer ? JSON.stringify({ 'x-csrf-token': viewer.csrf }) : undefined}
+        >
+          <header>
+            <nav aria-label="Main">
+              <ul>
+                <li>
+                  <strong>OpenIndent</strong>
+                </li>
+              </ul>
+              {viewer && space ? <SpaceNav viewer={viewer} space={space} /> : null}
+            </nav>
+          </header>
+          <main>{props.children}</main>
+          <footer>
+            {viewer ? (
+              <form method="post" action="/signout">
+                <CsrfField viewer={viewer} />
+                <small>Signed in as {viewer.email}</small> <button type="submit">Sign out</button>
+              </form>
+            ) : (
+              <small>OpenIndent</small>
+            )}
+          </footer>
+        </body>
+      </html>
+    </>
+  )
+}
+
+function SpaceNav({ viewer, space }: { viewer: Viewer; space: string }) {
+  const base = `/spaces/${encodeURIComponent(space)}`
+  const editor = viewer.access ? hasRole(viewer.access.roles, 'editor') : false
+  return (
+    <ul>
+      <li>
+        <a href={`${base}/inbox`}>Inbox</a>
+      </li>
+      <li>
+        <a href={`${base}/requests`}>My requests</a>
+      </li>
+      <li>
+        <a href={`${base}/grants`}>Grants</a>
+      </li>
+      <li>
+        <a href={`${base}/resources`}>Resources</a>
+      </li>
+      <li>
+        <a href={`${base}/keys`}>API keys</a>
+      </li>
+      {editor ? (
+        <>
+          <li>
+            <a href={`${base}/audit`}>Audit log</a>
+          </li>
+          <li>
+            <a href={`${base}/settings`}>Settings</a>
+          </li>
+        </>
+      ) : null}
+    </ul>
+  )
+}
+
+export function CsrfField({ viewer }: { viewer: Viewer }) {
+  return <input type="hidden" name={CSRF_FIELD} value={viewer.csrf} />
+}
+
+/** A time as "5 min ago", the exact UTC time on hover and for assistive technology. */
+export function When({ at, now }: { at: number; now: number }) {
+  return (
+    <time datetime={iso(at)} title={iso(at)}>
+      {relative(at, now)}
+    </time>
+  )
+}
