@@ -2,7 +2,7 @@ import { type Logger, pino } from 'pino'
 import type { Config } from './config.js'
 import { CheckpointSigner } from './domain/audit/checkpoint-signer.js'
 import { ATTEMPT_LIMITS, type AttemptLimits } from './domain/auth/attempts.js'
-import { createCaches, FreshCache, Freshness } from './domain/cache.js'
+import { createCaches, FreshCache, Freshness, petitionTag } from './domain/cache.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { type DomainEvent, LocalEventFeed } from './domain/events.js'
 import { newId } from './domain/ids.js'
@@ -60,8 +60,9 @@ export async function openRuntime(
     const instanceId = newId('inst')
     const feed = new LocalEventFeed()
     const freshness = new Freshness(handle.dataVersion)
-    const changed = (events: readonly DomainEvent[]) => {
-      freshness.bump()
+    const changed = (events: readonly DomainEvent[], narrow: boolean) => {
+      if (narrow) freshness.touch(events.map((e) => petitionTag(e.spaceId, e.petition)))
+      else freshness.bump()
       feed.deliver(events)
     }
     const store = new Store(handle.db, handle.adapter, instanceId)
@@ -72,9 +73,9 @@ export async function openRuntime(
         config.databaseUrl,
         instanceId,
         {
-          remote: (events, ack) => {
+          remote: (events, ack, narrow) => {
             // Applied first (nothing cached before is trusted any more), acknowledged after.
-            changed(events)
+            changed(events, narrow)
             if (ack) barrier.acknowledge(ack)
           },
           echoed: (ack) => barrier.echoed(ack),

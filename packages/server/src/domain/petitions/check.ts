@@ -21,7 +21,7 @@ export interface CheckDeps extends PetitionDeps {
 }
 
 export type CheckResult =
-  | { status: 'granted'; petitionName: string; expireTime?: number }
+  | { status: 'granted'; petitionName: string; expireTime?: number; petitions: string[] }
   | { status: 'waiting'; petition: PetitionRecord }
   | { status: 'denied'; petition: PetitionRecord; reason?: string }
 
@@ -67,6 +67,8 @@ async function evaluate(
     return {
       status: 'granted',
       petitionName: latest.petition,
+      // Every petition behind the answer: a change to any of them may end it.
+      petitions: [...new Set(live.map((g) => g.petition))],
       ...(expiries.length === live.length ? { expireTime: Math.min(...expiries) } : {}),
     }
   }

@@ -27,6 +27,7 @@ export async function bulkUpdateResources(
   if (items.length === 0) return []
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const { resources, changed } = await tx.resources.upsert(access.space.id, items, now, newId('w'))
     if (changed.length > 0) {
       await tx.audit.append(access.space.id, [

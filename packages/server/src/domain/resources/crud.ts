@@ -22,6 +22,7 @@ export async function createResource(
   requireRole(access, 'editor')
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const created = await tx.resources.insert(access.space.id, toContent(input), now, newId('w'))
     if (!created) throw alreadyExists(`resource ${input.kind}/${input.id}`)
     await tx.audit.append(access.space.id, [
@@ -47,6 +48,7 @@ export async function updateResource(
   }
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const updated = await tx.resources.replace(access.space.id, name, toContent(input), now)
     if (!updated) throw notFound(`resource "${name}"`)
     await tx.audit.append(access.space.id, [
@@ -64,6 +66,7 @@ export async function deleteResources(
   requireRole(access, 'editor')
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const deleted = await tx.resources.delete(access.space.id, [...new Set(names)])
     if (deleted.length > 0) {
       await tx.audit.append(access.space.id, [

@@ -15,6 +15,7 @@ export async function expireDue(ctx: Ctx, batch: number): Promise<number> {
   const next = await ctx.store.petitions.nextExpiry()
   if (next === undefined || next > now) return 0
   return ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const due = await tx.petitions.revokeExpired(now, batch)
     const byPetition = new Map<string, typeof due>()
     for (const g of due) {

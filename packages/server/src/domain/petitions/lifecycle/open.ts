@@ -79,6 +79,7 @@ export async function openPetition(
   if (input.durationMs !== undefined) petition.durationMs = input.durationMs
 
   const created = await ctx.store.transaction(async (tx) => {
+    tx.narrow()
     if (!(await tx.petitions.insertOpen(petition))) return false
     tx.emit({ kind: 'petition', type: 'opened', spaceId, petition: petition.name, at: now })
     await tx.audit.append(spaceId, [
