@@ -6,6 +6,7 @@ import { createCaches, FreshCache, Freshness, petitionTag } from './domain/cache
 import { type Clock, systemClock } from './domain/clock.js'
 import { type DomainEvent, LocalEventFeed } from './domain/events.js'
 import { newId } from './domain/ids.js'
+import { WatchHub } from './domain/petitions/watch.js'
 import type { AppDeps } from './http/deps.js'
 import type { JsonText } from './http/json-text.js'
 import { CheckpointJob, type CheckpointTarget, fileTarget, urlTarget } from './jobs/checkpoints.js'
@@ -110,6 +111,7 @@ export async function openRuntime(
         ? new CheckpointJob(ctx, checkpointSigner, targets, logger, config.checkpointEveryMs)
         : undefined
     const live = listener
+    const watch = new WatchHub(feed, store.petitions)
     return {
       config,
       store,
@@ -120,6 +122,7 @@ export async function openRuntime(
       feed,
       caches: createCaches(freshness),
       checkAnswers: new FreshCache<JsonText>(freshness),
+      watch,
       async readiness() {
         try {
           await store.ping()
@@ -147,6 +150,7 @@ export async function openRuntime(
         checkpoints?.start()
       },
       async close() {
+        watch.close()
         await new Promise<void>((resolve) => logger.flush(() => resolve()))
         await expiry.stop()
         await idempotencySweep.stop()

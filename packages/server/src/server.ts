@@ -73,6 +73,8 @@ export async function startServer(rt: Runtime): Promise<RunningServer> {
     close(graceMs = 10_000) {
       closing ??= (async () => {
         const done = new Promise<void>((resolve) => server.close(() => resolve()))
+        // Watch streams never finish by themselves: end them, or close() would wait out the grace.
+        rt.watch.close()
         // Keep-alive sockets with no request in flight would hold close() open until they time out.
         if ('closeIdleConnections' in server) server.closeIdleConnections()
         const timer = setTimeout(() => {

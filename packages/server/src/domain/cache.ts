@@ -60,6 +60,11 @@ export class Freshness {
     return true
   }
 
+  /** False while this instance may miss changes (see `suspend`). */
+  get trusted(): boolean {
+    return !this.suspended
+  }
+
   current(): number {
     if (this.suspended) return ++this.generation
     // Another process's write is noticed within a millisecond; reading the version once per

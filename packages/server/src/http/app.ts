@@ -17,6 +17,7 @@ import { resourceRoutes } from './routes/resources.js'
 import { ruleRoutes } from './routes/rules.js'
 import { spaceRoutes } from './routes/spaces.js'
 import { tokenRoutes } from './routes/tokens.js'
+import { mountWatch } from './routes/watch.js'
 
 // The package entry point re-exports it from here.
 
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   mountHealth(app, deps)
   const openapi = openApiDocument(apiRoutes, VERSION)
   app.get('/v1/openapi.json', (c) => c.json(openapi))
+  mountWatch(app, deps)
   mount(app, deps, apiRoutes)
   refuseOtherMethods(app, apiRoutes)
   app.notFound((c) => sendError(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`))

@@ -4,6 +4,7 @@ import type { UserTokenSigner } from '../domain/auth/user-tokens.js'
 import type { Caches, FreshCache } from '../domain/cache.js'
 import type { Clock } from '../domain/clock.js'
 import type { EventFeed } from '../domain/events.js'
+import type { WatchHub } from '../domain/petitions/watch.js'
 import type { DataStore } from '../domain/unit-of-work.js'
 import type { JsonText } from './json-text.js'
 
@@ -19,6 +20,8 @@ export interface AppDeps {
   caches: Caches
   /** Granted approval-check answers, serialized once: sent as they are on a hit. */
   checkAnswers: FreshCache<JsonText>
+  /** The approval watch streams of this instance (routes/watch.ts). */
+  watch: WatchHub
   /** Why this instance cannot serve now (database or cross-instance listener down); undefined when it can. */
   readiness(): Promise<string | undefined>
   options: AppOptions
