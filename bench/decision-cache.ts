@@ -56,7 +56,10 @@ async function grant(s: Setup, req: ReturnType<typeof request>): Promise<string>
     decisionCache: false,
   })
   const opened = await opener.petition.check(req)
-  await httpClaim(s.apiA, s.reviewerToken, opened.petition.name, { event: 'access/approve', duration: '2h' })
+  await httpClaim(s.apiA, s.reviewerToken, opened.petition.name, {
+    event: 'access/approve',
+    meta: { labels: { 'indent.com/time/duration': '2h' } },
+  })
   return opened.petition.name
 }
 

@@ -21,9 +21,12 @@ async function grant(
   server: ServerProcess,
   admin: string,
   req: ReturnType<typeof request>,
+  duration = '1h',
 ) {
   const opened = await client.petition.check(req, { decisionCache: false })
-  const claim = { claim: { event: 'access/approve', duration: '1h' } }
+  const claim = {
+    claim: { event: 'access/approve', meta: { labels: { 'indent.com/time/duration': duration } } },
+  }
   expect(
     (await api(server, admin, 'POST', `${S}/petitions/${opened.petition.name}/claims`, claim)).status,
   ).toBe(200)
@@ -120,6 +123,33 @@ describe('the decision cache while the stream is silent (SQLite)', () => {
       server.child.kill('SIGCONT')
       // Back: the stream reconnects or resumes, and the next answers come from memory again.
       await cached(client, req)
+    } finally {
+      server.child.kill('SIGCONT')
+      client.decisions?.close()
+    }
+  })
+
+  it("honours the grant's expiry locally, even with the server silent and a long staleness bound", async () => {
+    const client = new IndentAPI({
+      baseURL: server.apiUrl,
+      apiToken: server.token ?? '',
+      spaceName: 'default',
+      decisionCache: { staleAfterMs: 60_000 },
+    })
+    try {
+      const req = request()
+      await grant(client, server, admin, req, '3s')
+      await cached(client, req)
+      const answer = client.decisions?.lookup('default', req.petitioners, req.resources)
+      const expireAt = Date.parse(answer?.expireTime ?? '')
+      expect(expireAt).toBeGreaterThan(Date.now())
+      // Silent from here: no expiry event can arrive, only the local clock can end the answer.
+      server.child.kill('SIGSTOP')
+      while (held(client, req)) {
+        expect(Date.now()).toBeLessThan(expireAt + 100)
+        await sleep(5)
+      }
+      expect(Date.now()).toBeGreaterThanOrEqual(expireAt - 100)
     } finally {
       server.child.kill('SIGCONT')
       client.decisions?.close()

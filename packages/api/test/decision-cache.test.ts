@@ -39,7 +39,9 @@ describe.each(ENGINES)('the decision cache against the server on %s', (engine) =
     const request = { petitioners: [user()], resources: [customer()] }
     const opened = await client.petition.check(request)
     expect(opened.status).toBe('waiting')
-    await claim(opened.petition.name, 'access/approve', { duration: '1h' })
+    await claim(opened.petition.name, 'access/approve', {
+      meta: { labels: { 'indent.com/time/duration': '1h' } },
+    })
     expect((await client.petition.check(request)).status).toBe('granted')
     return { request, petition: opened.petition.name }
   }

@@ -70,7 +70,9 @@ describe.each(ENGINES)('the approval check fast path on %s', (engine) => {
   const grant = async (customer: string) => {
     const opened = (await (await check(customer)).json()) as { status: string; petition: { name: string } }
     expect(opened.status).toBe('waiting')
-    const claim = { claim: { event: 'access/approve', duration: '1h' } }
+    const claim = {
+      claim: { event: 'access/approve', meta: { labels: { 'indent.com/time/duration': '1h' } } },
+    }
     const approved = await call(
       'POST',
       `${S}/petitions/${opened.petition.name}/claims`,

@@ -156,7 +156,9 @@ describe.each(ENGINES)('the approval watch stream on %s', (engine) => {
         resources: [expect.stringMatching(/^customer\/cus_watch_/)],
       })
       const bob = await tokenOf('bob@example.com')
-      const claim = { claim: { event: 'access/approve', duration: '1h' } }
+      const claim = {
+        claim: { event: 'access/approve', meta: { labels: { 'indent.com/time/duration': '1h' } } },
+      }
       expect((await call('POST', `${S}/petitions/${name}/claims`, bob, claim)).status).toBe(200)
       const revoke = { claim: { event: 'access/revoke', reason: 'done' } }
       expect((await call('POST', `${S}/petitions/${name}/claims`, bob, revoke)).status).toBe(200)
