@@ -1,5 +1,5 @@
-import type { IncomingMessage, RequestListener } from 'node:http'
-import { principalKey } from '../domain/auth/principal.js'
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import { type Principal, principalKey } from '../domain/auth/principal.js'
 import { prereadBodies } from './body.js'
 import type { AppDeps } from './deps.js'
 import { requestIdFor } from './middleware/request-context.js'
@@ -15,47 +15,78 @@ import { requestIdFor } from './middleware/request-context.js'
  */
 export function fastCheck(deps: AppDeps, app: RequestListener): FastCheck {
   const log = new CachedAnswerLog(deps)
+  const inflight = new Map<string, Promise<void>>()
+
+  /** Answers from the caches; false when any of them misses. */
+  const answer = (req: IncomingMessage, res: ServerResponse, space: string, body: string, start: number) => {
+    const now = deps.clock.now()
+    const bearer = BEARER.exec(req.headers.authorization ?? '')?.[1]
+    const principal = bearer === undefined ? undefined : deps.caches.principals.get(bearer, now)
+    if (!principal) return false
+    const accessKey = `${principalKey(principal)}\u0000${space}`
+    if (!deps.caches.access.get(accessKey, now)) return false
+    const hit = deps.checkAnswers.get(answerKey(accessKey, body), now)
+    if (!hit) return false
+    const incomingId = req.headers['x-request-id']
+    const requestId = requestIdFor(typeof incomingId === 'string' ? incomingId : undefined)
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(hit.text),
+      'x-request-id': requestId,
+    })
+    // A string, not a Buffer: Node then sends headers and body in one write instead of a writev.
+    res.end(hit.text)
+    log.answered(requestId, req.url ?? '', start)
+    return true
+  }
+
+  const handOn = (req: IncomingMessage, res: ServerResponse, space: string, body: string) => {
+    prereadBodies.set(req, body)
+    fastRequests.set(req, { space, body })
+    app(req, res)
+  }
+
   const listener: RequestListener = (req, res) => {
     const url = req.url ?? ''
     const match = req.method === 'POST' && url.endsWith(':check') ? CHECK_PATH.exec(url) : null
     const space = match?.[1]
     if (space === undefined) return app(req, res)
     const h = req.headers
-    const bearer = h.authorization === undefined ? undefined : BEARER.exec(h.authorization)?.[1]
     const length = Number(h['content-length'])
     if (
-      bearer === undefined ||
+      h.authorization === undefined ||
+      !BEARER.test(h.authorization) ||
       !(length > 0 && length <= Math.min(FAST_MAX_BYTES, deps.options.maxBodyBytes)) ||
       !JSON_TYPE.test(h['content-type'] ?? '')
     ) {
       return app(req, res)
     }
-    const now = deps.clock.now()
-    const principal = deps.caches.principals.get(bearer, now)
-    const accessKey = principal && `${principalKey(principal)}\u0000${space}`
-    if (accessKey === undefined || !deps.caches.access.get(accessKey, now)) return app(req, res)
     const start = performance.now()
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
       const body = chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks).toString()
-      const key = answerKey(accessKey, body)
-      const hit = deps.checkAnswers.get(key, deps.clock.now())
-      if (!hit) {
-        prereadBodies.set(req, body)
-        fastKeys.set(req, key)
-        return app(req, res)
+      if (answer(req, res, space, body, start)) return
+      // A check that may be held (`wait`) is never made to queue behind another.
+      if (body.includes('"wait"')) return handOn(req, res, space, body)
+      // Identical requests that miss together (an entry just expired under load) wait for the first
+      // to fill the caches instead of all going to the database: without this, a burst of misses can
+      // queue up faster than the pool drains it and never catch up.
+      const same = `${h.authorization}\u0000${space}\u0000${body}`
+      const pending = inflight.get(same)
+      if (pending) {
+        void pending.then(() => {
+          if (!answer(req, res, space, body, start)) handOn(req, res, space, body)
+        })
+        return
       }
-      const incomingId = h['x-request-id']
-      const requestId = requestIdFor(typeof incomingId === 'string' ? incomingId : undefined)
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(hit.text),
-        'x-request-id': requestId,
+      const done = new Promise<void>((resolve) => {
+        res.once('close', resolve)
+        setTimeout(resolve, COALESCE_MAX_MS).unref()
       })
-      // A string, not a Buffer: Node then sends headers and body in one write instead of a writev.
-      res.end(hit.text)
-      log.answered(requestId, url, start)
+      inflight.set(same, done)
+      void done.then(() => inflight.delete(same))
+      handOn(req, res, space, body)
     })
   }
   return { listener, close: () => log.close() }
@@ -119,17 +150,19 @@ class CachedAnswerLog {
   }
 }
 
-/**
- * Where the check route files a granted answer for the fast path: the key of a request the fast path
- * handed on after a miss. The key is the caller, the space and the body's exact bytes, which the app
- * then validated: the same bytes from the same caller get the same validation and the same answer.
- */
-const fastKeys = new WeakMap<IncomingMessage, string>()
+/** Requests the fast path handed on after a miss: their space and body, as read. */
+const fastRequests = new WeakMap<IncomingMessage, { space: string; body: string }>()
 
-/** The fast path's key for the request of a Hono context's `env` (@hono/node-server's), if it has one. */
-export function fastKeyOf(env: unknown): string | undefined {
+/**
+ * Where the check route files a granted answer for the fast path, for the request of a Hono context's
+ * `env` (@hono/node-server's) if the fast path handed it on: the caller, the space and the body's exact
+ * bytes, which the app then validated. The same bytes from the same caller get the same validation
+ * and the same answer.
+ */
+export function fastKeyOf(env: unknown, principal: Principal): string | undefined {
   const incoming = (env as { incoming?: IncomingMessage } | undefined)?.incoming
-  return incoming === undefined ? undefined : fastKeys.get(incoming)
+  const request = incoming && fastRequests.get(incoming)
+  return request && answerKey(`${principalKey(principal)}\u0000${request.space}`, request.body)
 }
 
 const answerKey = (accessKey: string, body: string) => `fast\u0000${accessKey}\u0000${body}`
@@ -140,3 +173,5 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i
 const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i
 /** Check bodies are small; a larger one is read by the app, under its own limits. */
 const FAST_MAX_BYTES = 16 * 1024
+/** The longest identical requests wait for the first before going to the app anyway. */
+const COALESCE_MAX_MS = 2000

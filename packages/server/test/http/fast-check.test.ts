@@ -146,6 +146,25 @@ describe.each(ENGINES)('the approval check fast path on %s', (engine) => {
     expect(dropped.fast()).toBe(false)
   })
 
+  it('makes identical requests that miss together wait for the first instead of all asking the app', async () => {
+    await grant('cus_burst')
+    await ask('cus_burst')
+    expect((await ask('cus_burst')).fast()).toBe(true)
+    // A membership change drops every cache: the next burst all misses at once.
+    const admin = await tokenOf(boot.adminEmail)
+    const member = { member: { roles: ['viewer'] } }
+    expect((await call('PUT', `${S}/members/dave@example.com`, admin, member)).status).toBe(200)
+    const ids = Array.from({ length: 40 }, (_, i) => `fastcheck-${engine}-burst-${i}`)
+    const texts = await Promise.all(
+      ids.map(async (id) => (await check('cus_burst', { 'x-request-id': id })).text()),
+    )
+    expect(new Set(texts).size).toBe(1)
+    expect(JSON.parse(texts[0] ?? '').status).toBe('granted')
+    const byApp = lines.filter((l) => ids.includes(l.requestId ?? '') && l.cached !== true).length
+    expect(byApp).toBeLessThanOrEqual(2)
+    expect(ids.filter((id) => fast(id)).length).toBeGreaterThanOrEqual(38)
+  })
+
   it('leaves auth and validation to the app: a bad token or body gets the usual error envelope', async () => {
     await grant('cus_errors')
     await ask('cus_errors')

@@ -32,7 +32,7 @@ export const checkRoutes: RouteDef[] = [
       const key = `${access.space.id}\u0000${requestKey(petitioners, resources)}`
       const now = deps.clock.now()
       const cached = deps.checkAnswers.get(key, now)
-      const fastKey = fastKeyOf(c.env)
+      const fastKey = fastKeyOf(c.env, access.principal)
       if (cached) {
         if (fastKey !== undefined) deps.checkAnswers.share(key, fastKey)
         return cached
