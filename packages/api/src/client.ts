@@ -1,4 +1,5 @@
 import { VERSION } from '@openindent/contract/version'
+import { forgetDecisions } from './decision-cache.js'
 import {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -160,6 +161,9 @@ export class APIClient {
       options.maxRetries === undefined ? this.maxRetries : validateMaxRetries(options.maxRetries)
     const timeout = options.timeout === undefined ? this.timeout : validateTimeout(options.timeout)
     const url = this.#buildURL(req.path, req.query)
+    // A write may take access away (a revoke, a close): this process then trusts no cached decision,
+    // without waiting for the server's stream to say so. Checks and waits only read.
+    if (req.method !== 'GET' && !/(approvals:check|:wait)$/.test(req.path)) forgetDecisions()
     // Built once so the Idempotency-Key is the same on every attempt: that is what lets the server
     // recognise a retry of a POST whose first response was lost, instead of acting twice.
     const init: RequestInit = {

@@ -1,4 +1,5 @@
 import { APIClient, type HeadersInput, type QueryValue } from './client.js'
+import { DecisionCache, type DecisionCacheOptions } from './decision-cache.js'
 import { readEnv } from './env.js'
 import {
   APIConnectionError,
@@ -80,6 +81,11 @@ export interface ClientOptions {
    * short-lived user tokens in apps whose users may see them.
    */
   dangerouslyAllowBrowser?: boolean
+  /**
+   * The decision cache: repeated approval checks for a live grant answered from memory, kept true by a
+   * stream of changes from the server (see {@link DecisionCache}). On by default; `false` turns it off.
+   */
+  decisionCache?: false | DecisionCacheOptions
 }
 
 /**
@@ -102,6 +108,7 @@ export const CLIENT_OPTIONS: Readonly<Record<keyof ClientOptions, true>> = {
   defaultHeaders: true,
   defaultQuery: true,
   dangerouslyAllowBrowser: true,
+  decisionCache: true,
 }
 
 /** Names people reach for first, and the option they mean. */
@@ -164,6 +171,8 @@ export class IndentAPI extends APIClient {
   readonly resource: ResourceAPI
   /** Petitions (access requests): create, review, wait for a decision, and the approval check. */
   readonly petition: PetitionAPI
+  /** The decision cache of this client (see {@link ClientOptions.decisionCache}); undefined when off. */
+  readonly decisions: DecisionCache | undefined
 
   constructor(options: ClientOptions = {}) {
     if (!options.dangerouslyAllowBrowser && isBrowserLike()) {
@@ -192,7 +201,11 @@ export class IndentAPI extends APIClient {
       defaultQuery: options.defaultQuery ?? {},
     })
     this.resource = new ResourceAPI(this)
-    this.petition = new PetitionAPI(this)
+    this.decisions =
+      options.decisionCache === false
+        ? undefined
+        : new DecisionCache({ baseURL: this.baseURL, apiToken }, options.decisionCache)
+    this.petition = new PetitionAPI(this, this.decisions)
   }
 
   static IndentError = IndentError

@@ -23,6 +23,13 @@ export type {
   RequestOptions,
 } from './client.js'
 export { APIClient } from './client.js'
+export {
+  DEFAULT_STALE_AFTER_MS,
+  DecisionCache,
+  type DecisionCacheOptions,
+  type DecisionCacheStats,
+  forgetDecisions,
+} from './decision-cache.js'
 export { formatGoDuration, isPositiveDuration, parseGoDuration } from './duration.js'
 export {
   APIConnectionError,
@@ -54,6 +61,7 @@ export {
 export type {
   ApproveParams,
   CheckApprovalParams,
+  CheckOptions,
   ClaimAPI,
   ClaimInput,
   ClaimList,

@@ -10,6 +10,7 @@ import type {
 } from '@openindent/contract'
 import type { ProtoDuration } from '@openindent/contract/duration'
 import type { APIClient, RequestOptions } from './client.js'
+import type { DecisionCache } from './decision-cache.js'
 import { toGoDuration } from './duration.js'
 import { IndentError } from './errors.js'
 import { pathSegment, spacePath } from './paths.js'
@@ -232,6 +233,20 @@ export type CheckApprovalParams = Omit<CheckApprovalRequest, 'petitioners' | 'du
  * const params: WaitForParams = { petitionName: 'p-7f3a2c', timeout: 120_000 }
  * ```
  */
+/**
+ * Options of {@link PetitionAPI.check}: the usual request options, and whether the client's decision
+ * cache may answer (see {@link DecisionCache}).
+ *
+ * @example
+ * ```ts
+ * await client.petition.check({ resources }, { decisionCache: false }) // ask the server, whatever is cached
+ * ```
+ */
+export interface CheckOptions extends RequestOptions {
+  /** `false`: ask the server and cache nothing, even with the client's decision cache on. */
+  decisionCache?: boolean
+}
+
 export interface WaitForParams extends PetitionNameParams {
   timeout?: number
 }
@@ -311,9 +326,11 @@ export class PetitionAPI {
   /** The claims recorded on a petition. */
   readonly claims: ClaimAPI
   readonly #client: APIClient
+  readonly #decisions: DecisionCache | undefined
 
-  constructor(client: APIClient) {
+  constructor(client: APIClient, decisions?: DecisionCache) {
     this.#client = client
+    this.#decisions = decisions
     this.claims = new ClaimAPI(client)
   }
 
@@ -576,7 +593,7 @@ export class PetitionAPI {
    * if (status === 'granted') console.log('access until', petition.state.grants?.[0]?.expireTime)
    * ```
    */
-  async check(params: CheckApprovalParams, options: RequestOptions = {}): Promise<CheckApprovalResponse> {
+  async check(params: CheckApprovalParams, options: CheckOptions = {}): Promise<CheckApprovalResponse> {
     const { spaceName, petitioners, duration, wait, ...rest } = params
     if (wait !== undefined) validateWait(wait)
     const space = this.#client.resolveSpace(spaceName)
@@ -586,6 +603,24 @@ export class PetitionAPI {
       ...(duration === undefined ? {} : { duration: toGoDuration(duration, 'duration') }),
       ...(wait === undefined ? {} : { wait }),
     }
+    const { decisionCache, ...requestOptions } = options
+    const cache = decisionCache === false || !this.#decisions?.enabled ? undefined : this.#decisions
+    if (!cache) return this.#askCheck(space, body, wait, requestOptions)
+    const cached = cache.lookup(space, body.petitioners, body.resources)
+    if (cached) return cached
+    const generation = cache.generation
+    const epoch = cache.begin(space)
+    const answer = await this.#askCheck(space, body, wait, requestOptions)
+    cache.store(space, body.petitioners, body.resources, answer, epoch, generation)
+    return answer
+  }
+
+  #askCheck(
+    space: string,
+    body: CheckApprovalRequest,
+    wait: number | undefined,
+    options: RequestOptions,
+  ): Promise<CheckApprovalResponse> {
     return this.#client.request<CheckApprovalResponse>(
       {
         method: 'POST',

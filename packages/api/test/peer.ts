@@ -32,6 +32,13 @@ export interface Peer {
 export async function startPeer(handler: Handler): Promise<Peer> {
   const requests: Recorded[] = []
   const server = createServer((req, res) => {
+    // A peer is a server without the decision cache's watch stream, like Indent's own: the SDK asks
+    // for it after a granted check, is told 404, and never asks again. Not recorded: tests count checks.
+    if (req.url?.endsWith('/approvals:watch')) {
+      res.statusCode = 404
+      res.end()
+      return
+    }
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {

@@ -83,9 +83,16 @@ export interface ApprovalOptions {
   maxRetries?: number
   /** Aborts the call; it then rejects with an {@link ApprovalError} whose cause is the abort. */
   signal?: AbortSignal
+  /**
+   * `false`: ask OpenIndent even when the client's decision cache holds a live grant for this request
+   * (see `DecisionCache` in `@openindent/api`). By default a repeated approval of a live grant is
+   * answered from memory, kept true by the server's stream of revocations.
+   */
+  decisionCache?: boolean
 }
 
 let defaultClient: IndentAPI | undefined
+const clients = new Map<string, IndentAPI>()
 
 /**
  * Gates an action on an access approval: resolves with the petition when every petitioner has an
@@ -138,7 +145,12 @@ export async function approval(request: ApprovalRequest, options: ApprovalOption
         ...(reason === undefined ? {} : { reason }),
         ...(duration === undefined ? {} : { duration }),
       },
-      { timeout: options.timeout, maxRetries: options.maxRetries, signal: options.signal },
+      {
+        timeout: options.timeout,
+        maxRetries: options.maxRetries,
+        signal: options.signal,
+        ...(options.decisionCache === false ? { decisionCache: false } : {}),
+      },
     )
   } catch (err) {
     throw toApprovalError(err)
@@ -159,7 +171,14 @@ function clientFor(options: ApprovalOptions): IndentAPI {
   if (options.client) return options.client
   const { apiToken, spaceName, baseURL } = options
   if (apiToken !== undefined || spaceName !== undefined || baseURL !== undefined) {
-    return new IndentAPI({ apiToken, spaceName, baseURL })
+    // One client per settings, not per call: each keeps a decision cache and its stream.
+    const key = JSON.stringify([apiToken, spaceName, baseURL])
+    let client = clients.get(key)
+    if (!client) {
+      client = new IndentAPI({ apiToken, spaceName, baseURL })
+      clients.set(key, client)
+    }
+    return client
   }
   // Created on first use, so the environment is read when the first approval is asked for, not on
   // import; a failed creation (no token yet) is not remembered.

@@ -2,10 +2,11 @@ import { type Logger, pino } from 'pino'
 import type { Config } from './config.js'
 import { CheckpointSigner } from './domain/audit/checkpoint-signer.js'
 import { ATTEMPT_LIMITS, type AttemptLimits } from './domain/auth/attempts.js'
-import { createCaches, FreshCache, Freshness } from './domain/cache.js'
+import { createCaches, FreshCache, Freshness, petitionTag } from './domain/cache.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { type DomainEvent, LocalEventFeed } from './domain/events.js'
 import { newId } from './domain/ids.js'
+import { WatchHub } from './domain/petitions/watch.js'
 import { outboxWriter } from './domain/webhooks/enqueue.js'
 import type { AppDeps } from './http/deps.js'
 import type { JsonText } from './http/json-text.js'
@@ -74,8 +75,9 @@ export async function openRuntime(
     const instanceId = newId('inst')
     const feed = new LocalEventFeed()
     const freshness = new Freshness(handle.dataVersion)
-    const changed = (events: readonly DomainEvent[]) => {
-      freshness.bump()
+    const changed = (events: readonly DomainEvent[], narrow: boolean) => {
+      if (narrow) freshness.touch(events.map((e) => petitionTag(e.spaceId, e.petition)))
+      else freshness.bump()
       feed.deliver(events)
     }
     const store = new Store(handle.db, handle.adapter, instanceId)
@@ -88,9 +90,9 @@ export async function openRuntime(
         config.databaseUrl,
         instanceId,
         {
-          remote: (events, ack) => {
+          remote: (events, ack, narrow) => {
             // Applied first (nothing cached before is trusted any more), acknowledged after.
-            changed(events)
+            changed(events, narrow)
             if (ack) barrier.acknowledge(ack)
           },
           echoed: (ack) => barrier.echoed(ack),
@@ -158,6 +160,7 @@ export async function openRuntime(
         ? new CheckpointJob(ctx, checkpointSigner, targets, logger, config.checkpointEveryMs)
         : undefined
     const live = listener
+    const watch = new WatchHub(feed, store.petitions)
     return {
       config,
       store,
@@ -168,6 +171,7 @@ export async function openRuntime(
       feed,
       caches: createCaches(freshness),
       checkAnswers: new FreshCache<JsonText>(freshness),
+      watch,
       async readiness() {
         try {
           await store.ping()
@@ -205,6 +209,7 @@ export async function openRuntime(
         pulls?.start()
       },
       async close() {
+        watch.close()
         await new Promise<void>((resolve) => logger.flush(() => resolve()))
         await expiry.stop()
         await idempotencySweep.stop()

@@ -1,6 +1,8 @@
+import { createServer, type RequestListener, type ServerOptions } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { createApp } from './http/app.js'
+import { type FastCheck, fastCheck } from './http/fast-check.js'
 import type { Runtime } from './runtime.js'
 
 export interface RunningServer {
@@ -37,6 +39,7 @@ export function serverTimeouts(requestTimeoutMs: number): ServerTimeouts {
 
 export async function startServer(rt: Runtime): Promise<RunningServer> {
   const app = createApp(rt)
+  let fast: FastCheck | undefined
   const timeouts = serverTimeouts(rt.config.requestTimeoutMs)
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
@@ -44,6 +47,11 @@ export async function startServer(rt: Runtime): Promise<RunningServer> {
         fetch: app.fetch,
         port: rt.config.port,
         hostname: rt.config.host,
+        // The approval check's cached answers go out before the app (see fast-check.ts).
+        createServer: ((options: ServerOptions, listener: RequestListener) => {
+          fast = fastCheck(rt, listener)
+          return createServer(options, fast.listener)
+        }) as typeof createServer,
         serverOptions: {
           ...timeouts,
           // How often Node checks for timed-out requests (30 s by default: too coarse for the above).
@@ -65,6 +73,8 @@ export async function startServer(rt: Runtime): Promise<RunningServer> {
     close(graceMs = 10_000) {
       closing ??= (async () => {
         const done = new Promise<void>((resolve) => server.close(() => resolve()))
+        // Watch streams never finish by themselves: end them, or close() would wait out the grace.
+        rt.watch.close()
         // Keep-alive sockets with no request in flight would hold close() open until they time out.
         if ('closeIdleConnections' in server) server.closeIdleConnections()
         const timer = setTimeout(() => {
@@ -72,6 +82,7 @@ export async function startServer(rt: Runtime): Promise<RunningServer> {
         }, graceMs)
         await done
         clearTimeout(timer)
+        fast?.close()
         await rt.close()
       })()
       return closing

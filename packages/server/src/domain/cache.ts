@@ -10,6 +10,13 @@ export class Freshness {
   private external: number | undefined
   private lastRead = 0
   private suspended = false
+  /**
+   * Narrow invalidation: a tag (e.g. one petition) is stamped with a tick of `ticks` when something it
+   * names changes. An entry read from tick t is stale once any of its tags was stamped after t; the
+   * tick is read *before* the database is, so a change that lands during the read is not missed.
+   */
+  private ticks = 0
+  private readonly stamped = new Map<string, number>()
 
   constructor(private readonly externalVersion?: () => number) {
     this.external = externalVersion?.()
@@ -31,6 +38,33 @@ export class Freshness {
     this.generation++
   }
 
+  /** The tick to store with an entry whose read starts now (see `stamped`). */
+  tick(): number {
+    return this.ticks
+  }
+
+  /** What `tags` name changed: entries that depend on any of them and were read before are stale. */
+  touch(tags: Iterable<string>): void {
+    // Bounded memory: past this many tags, forgetting them all and dropping everything is simpler.
+    if (this.stamped.size >= MAX_TAGS) {
+      this.stamped.clear()
+      this.generation++
+    }
+    this.ticks++
+    for (const tag of tags) this.stamped.set(tag, this.ticks)
+  }
+
+  /** Whether none of `tags` changed since `tick`. */
+  unchanged(tags: readonly string[], tick: number): boolean {
+    for (const tag of tags) if ((this.stamped.get(tag) ?? 0) > tick) return false
+    return true
+  }
+
+  /** False while this instance may miss changes (see `suspend`). */
+  get trusted(): boolean {
+    return !this.suspended
+  }
+
   current(): number {
     if (this.suspended) return ++this.generation
     // Another process's write is noticed within a millisecond; reading the version once per
@@ -48,15 +82,25 @@ export class Freshness {
   }
 }
 
+const MAX_TAGS = 100_000
+
+/** For an entry that also depends on named things (see `Freshness.touch`): their tags, and when read. */
+export interface Dependencies {
+  tags: readonly string[]
+  tick: number
+}
+
 interface Entry<V> {
   value: V
   until: number
   generation: number
+  deps: Dependencies | undefined
 }
 
 /**
- * Values valid until a time or until any write, whichever comes first. Store with the generation
- * read *before* the database was, so a write that lands during the read invalidates the entry.
+ * Values valid until a time, or until any broad write, or until a write to one of their tags, whichever
+ * comes first. Store with the generation (and tick) read *before* the database was, so a write that
+ * lands during the read invalidates the entry.
  */
 export class FreshCache<V> {
   private readonly entries = new Map<string, Entry<V>>()
@@ -69,25 +113,36 @@ export class FreshCache<V> {
   get(key: string, now: number): V | undefined {
     const e = this.entries.get(key)
     if (!e) return undefined
-    if (e.until <= now || e.generation !== this.freshness.current()) {
+    if (
+      e.until <= now ||
+      e.generation !== this.freshness.current() ||
+      (e.deps !== undefined && !this.freshness.unchanged(e.deps.tags, e.deps.tick))
+    ) {
       this.entries.delete(key)
       return undefined
     }
     return e.value
   }
 
-  set(key: string, value: V, until: number, generation: number): void {
+  /** Files the live entry of `key` under `alias` too, valid exactly as long. */
+  share(key: string, alias: string): void {
+    const e = this.entries.get(key)
+    if (e) this.entries.set(alias, e)
+  }
+
+  set(key: string, value: V, until: number, generation: number, deps?: Dependencies): void {
     if (this.entries.size >= this.max) this.entries.clear()
-    this.entries.set(key, { value, until, generation })
+    this.entries.set(key, { value, until, generation, deps })
   }
 }
 
 /**
  * How long any cached value may live at most, whatever else holds. It bounds only what no instance is
  * told of: a change made in SQL behind the API's back on PostgreSQL (which sends no announcement), or
- * one an instance failed to hear. Any commit through the API drops every cache anyway, so on a server
- * with writes the TTL hardly matters; on a quiet one it costs one indexed read per token (and per
- * cached check) every 10 s.
+ * one an instance failed to hear. Any broad commit through the API (tokens, accounts, members, spaces)
+ * drops every cache anyway; petition, resource, rule and audit commits drop only what they name (see
+ * `UnitOfWork.narrow`). On a quiet server the TTL costs one indexed read per token (and per cached
+ * check) every 10 s.
  */
 export const CACHE_TTL_MS = 10_000
 
@@ -103,3 +158,6 @@ export interface Caches {
 export function createCaches(freshness: Freshness): Caches {
   return { freshness, principals: new FreshCache(freshness), access: new FreshCache(freshness) }
 }
+
+/** The tag of one petition: its events drop the cached check answers its grants stand behind. */
+export const petitionTag = (spaceId: string, petition: string): string => `p\u0000${spaceId}\u0000${petition}`

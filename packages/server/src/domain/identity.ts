@@ -1,4 +1,4 @@
-import type { EventResource } from '@openindent/contract'
+import { type EventResource, isUserKind, personEmail, subjectKey } from '@openindent/contract'
 import { hasRole, type Principal, type SpaceAccess } from './auth/principal.js'
 import { denied, invalid } from './errors.js'
 
@@ -8,27 +8,11 @@ import { denied, invalid } from './errors.js'
  * accounts, bots) are `<kind>/<id>`. Grants, the approval check, self-approval and quorum compare
  * these identities, never the `kind`/`id`/`email` mix a caller happened to send.
  */
-const EMAILISH = /^[^\s@/]+@[^\s@/]+$/
-
-export const isUserKind = (kind: string | undefined): boolean => kind?.trim().toLowerCase() === 'user'
-
-/** A person's normalized email, or undefined when the subject names none. */
-export function personEmail(r: EventResource): string | undefined {
-  for (const candidate of [r.email, r.id]) {
-    const e = candidate?.trim().toLowerCase()
-    if (e && EMAILISH.test(e)) return e
-  }
-  return undefined
-}
+// Shared with the SDK's decision cache (contract/watch.ts), which must key grants exactly as we do.
+export { isUserKind, personEmail }
 
 /** The identity a petitioner, reviewer or actor is stored and compared under. */
-export function identityOf(r: EventResource): string {
-  if (isUserKind(r.kind)) {
-    const email = personEmail(r)
-    if (email) return `user/${email}`
-  }
-  return `${r.kind?.trim() ?? ''}/${r.id?.trim() ?? r.email?.trim().toLowerCase() ?? ''}`
-}
+export const identityOf = (r: EventResource): string => subjectKey(r)
 
 /** How a principal appears as a subject: a user by email, a service account by its actor. */
 export function principalIdentity(p: Principal, actor: EventResource): string {

@@ -43,6 +43,13 @@ export interface UnitOfWork extends Repositories {
    * that take access away (see `takesAccessAway`) say so by themselves.
    */
   revokesAccess(): void
+  /**
+   * Says that this transaction changes nothing a cache holds beyond the petitions its events name:
+   * no token, account, user, membership or space (petitions, grants, resources, rules and audit entries
+   * are fine). Caches then drop only what depends on those petitions, on every instance, instead of
+   * everything: a busy space keeps its cached check answers and tokens.
+   */
+  narrow(): void
 }
 
 /**

@@ -19,6 +19,7 @@ import { resourceRoutes } from './routes/resources.js'
 import { ruleRoutes } from './routes/rules.js'
 import { spaceRoutes } from './routes/spaces.js'
 import { tokenRoutes } from './routes/tokens.js'
+import { mountWatch } from './routes/watch.js'
 import { webhookRoutes } from './routes/webhooks.js'
 
 // The package entry point re-exports it from here.
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   mountHealth(app, deps)
   const openapi = openApiDocument(apiRoutes, VERSION)
   app.get('/v1/openapi.json', (c) => c.json(openapi))
+  mountWatch(app, deps)
   mount(app, deps, apiRoutes)
   refuseOtherMethods(app, apiRoutes)
   // The reviewer dashboard: pages, their assets and events, outside /v1.

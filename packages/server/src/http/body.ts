@@ -7,6 +7,9 @@ import { httpError, RequestAbortedError } from './errors.js'
 const tooLarge = (max: number) =>
   httpError('PAYLOAD_TOO_LARGE', `the request body is larger than ${max} bytes`)
 
+/** Bodies read before the app saw the request (by the approval check's fast path: see fast-check.ts). */
+export const prereadBodies = new WeakMap<IncomingMessage, string>()
+
 /**
  * The request body as text, refused with 413 past `max` bytes: at once when Content-Length says so,
  * otherwise as soon as the bytes read pass it. Under the Node server the body is read straight from
@@ -17,6 +20,11 @@ export async function readBodyText(c: Context<AppEnv>, max: number): Promise<str
   const declared = Number(c.req.header('content-length') ?? Number.NaN)
   if (declared > max) throw tooLarge(max)
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+  const preread = incoming && prereadBodies.get(incoming)
+  if (preread !== undefined) {
+    if (Buffer.byteLength(preread) > max) throw tooLarge(max)
+    return preread
+  }
   if (!incoming || incoming.readableEnded) {
     const text = await c.req.text()
     if (Buffer.byteLength(text) > max) throw tooLarge(max)

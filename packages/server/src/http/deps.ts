@@ -5,6 +5,7 @@ import type { UserTokenSigner } from '../domain/auth/user-tokens.js'
 import type { Caches, FreshCache } from '../domain/cache.js'
 import type { Clock } from '../domain/clock.js'
 import type { EventFeed } from '../domain/events.js'
+import type { WatchHub } from '../domain/petitions/watch.js'
 import type { DataStore } from '../domain/unit-of-work.js'
 import type { WebhookSettings } from '../domain/webhooks/crud.js'
 import type { WebhookCaller } from '../domain/webhooks/ports.js'
@@ -22,6 +23,8 @@ export interface AppDeps {
   caches: Caches
   /** Granted approval-check answers, serialized once: sent as they are on a hit. */
   checkAnswers: FreshCache<JsonText>
+  /** The approval watch streams of this instance (routes/watch.ts). */
+  watch: WatchHub
   /** Why this instance cannot serve now (database or cross-instance listener down); undefined when it can. */
   readiness(): Promise<string | undefined>
   options: AppOptions

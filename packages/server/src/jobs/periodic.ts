@@ -17,6 +17,11 @@ export abstract class Periodic {
 
   abstract runOnce(): Promise<unknown>
 
+  /** How long until the next pass; `intervalMs` unless a job knows better (see ExpiryJob). */
+  protected async nextDelayMs(): Promise<number> {
+    return this.intervalMs
+  }
+
   start(): void {
     this.stopped = false
     this.schedule(0)
@@ -33,7 +38,12 @@ export abstract class Periodic {
     this.timer = setTimeout(() => {
       this.running = this.runOnce()
         .catch((err: unknown) => this.logger.error({ err, job: this.name }, 'background job failed'))
-        .finally(() => this.schedule(this.intervalMs))
+        .then(() => this.nextDelayMs())
+        .catch((err: unknown) => {
+          this.logger.error({ err, job: this.name }, 'background job failed')
+          return this.intervalMs
+        })
+        .then((ms) => this.schedule(ms))
     }, ms)
     this.timer.unref()
   }

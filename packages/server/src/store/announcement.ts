@@ -13,6 +13,8 @@ interface Wire {
    * once it has applied the commit (see postgres/barrier.ts). Older versions ignore it.
    */
   b?: string
+  /** 1 when the events describe all the commit changed that a cache may hold (UnitOfWork.narrow). */
+  n?: 1
 }
 
 /** What an announcement says, decoded. */
@@ -21,6 +23,8 @@ export interface Announcement {
   events: DomainEvent[]
   /** Set when the committing instance waits for an acknowledgement (see `Wire.b`). */
   barrier?: string
+  /** See `Wire.n`; false for an older instance's announcement, which drops every cache as before. */
+  narrow: boolean
 }
 
 /**
@@ -32,6 +36,7 @@ export function encodeAnnouncement(
   instanceId: string,
   events: readonly DomainEvent[],
   barrier?: string,
+  narrow = false,
 ): string[] {
   const payloads: string[] = []
   let batch: Wire['e'] = []
@@ -40,7 +45,7 @@ export function encodeAnnouncement(
     const item: Wire['e'][number] = [e.type, e.spaceId, e.petition, e.at]
     const len = JSON.stringify(item).length + 1
     if (batch.length > 0 && size + len > MAX_PAYLOAD) {
-      payloads.push(JSON.stringify({ i: instanceId, e: batch } satisfies Wire))
+      payloads.push(JSON.stringify({ i: instanceId, e: batch, ...(narrow ? { n: 1 } : {}) } satisfies Wire))
       batch = []
       size = 0
     }
@@ -48,7 +53,12 @@ export function encodeAnnouncement(
     size += len
   }
   payloads.push(
-    JSON.stringify({ i: instanceId, e: batch, ...(barrier ? { b: barrier } : {}) } satisfies Wire),
+    JSON.stringify({
+      i: instanceId,
+      e: batch,
+      ...(barrier ? { b: barrier } : {}),
+      ...(narrow ? { n: 1 } : {}),
+    } satisfies Wire),
   )
   return payloads
 }
@@ -61,7 +71,10 @@ export function decodeAnnouncement(payload: string): Announcement | undefined {
     const events = w.e.map(
       ([type, spaceId, petition, at]): DomainEvent => ({ kind: 'petition', type, spaceId, petition, at }),
     )
-    return typeof w.b === 'string' ? { instanceId: w.i, events, barrier: w.b } : { instanceId: w.i, events }
+    const narrow = w.n === 1
+    return typeof w.b === 'string'
+      ? { instanceId: w.i, events, barrier: w.b, narrow }
+      : { instanceId: w.i, events, narrow }
   } catch {
     return undefined
   }

@@ -53,9 +53,11 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('busy_timeout = 10000')
   sqlite.pragma(`cache_size = ${SQLITE_CACHE_KIB}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-  // A second connection: data_version only changes for commits made by other connections.
-  const watcher = new SqliteDatabase(file, { readonly: true })
-  const version = watcher.prepare('PRAGMA data_version').pluck()
+  // Read on the connection that writes: data_version changes only for commits made by other
+  // connections, so this process's own commits (whose caches are dropped narrowly, by their events)
+  // do not read as another process's write and drop every cache. Nothing here iterates a statement,
+  // so the connection is never busy when it is read.
+  const version = sqlite.prepare('PRAGMA data_version').pluck()
   const dataVersion = () => version.get() as number
   return {
     db,
@@ -65,7 +67,6 @@ function openSqlite(dataDir: string): DatabaseHandle {
     dataVersion,
     close: async () => {
       await db.destroy()
-      watcher.close()
     },
   }
 }

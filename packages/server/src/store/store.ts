@@ -20,8 +20,11 @@ import { TokenRepo } from './repos/tokens.js'
 import { WebhookRepo } from './repos/webhooks.js'
 import type { Database, Engine } from './schema.js'
 
-/** Told after every commit, with the events the transaction emitted (possibly none). */
-export type CommitListener = (events: readonly DomainEvent[]) => void
+/**
+ * Told after every commit, with the events the transaction emitted (possibly none), and whether it said
+ * they describe all it changed that a cache may hold (see `UnitOfWork.narrow`).
+ */
+export type CommitListener = (events: readonly DomainEvent[], narrow: boolean) => void
 
 /**
  * Holds back the commits that take access away until the other instances have applied them, so that
@@ -91,6 +94,7 @@ class Repos implements Repositories {
 class Transaction extends Repos implements UnitOfWork {
   readonly events: DomainEvent[] = []
   revoking = false
+  narrowed = false
 
   emit(event: DomainEvent): void {
     this.events.push(event)
@@ -99,6 +103,10 @@ class Transaction extends Repos implements UnitOfWork {
 
   revokesAccess(): void {
     this.revoking = true
+  }
+
+  narrow(): void {
+    this.narrowed = true
   }
 }
 
@@ -139,6 +147,7 @@ export class Store extends Repos implements DataStore {
    */
   async transaction<T>(fn: (tx: UnitOfWork) => Promise<T>): Promise<T> {
     let events: DomainEvent[] = []
+    let narrow = false
     let ticket: BarrierTicket | undefined
     let result: T
     try {
@@ -147,9 +156,10 @@ export class Store extends Repos implements DataStore {
         const value = await fn(tx)
         events = tx.events
         if (events.length > 0) for (const hook of this.beforeCommits) await hook(tx, events)
+        narrow = tx.narrowed
         // Opened before the commit, so an acknowledgement that arrives at once is not missed.
         if (tx.revoking) ticket = this.barrier?.open()
-        for (const payload of encodeAnnouncement(this.instanceId, events, ticket?.id)) {
+        for (const payload of encodeAnnouncement(this.instanceId, events, ticket?.id, narrow)) {
           await this.adapter.announce(trx, payload)
         }
         return value
@@ -159,7 +169,7 @@ export class Store extends Repos implements DataStore {
       throw err
     }
     try {
-      for (const listener of this.listeners) listener(events)
+      for (const listener of this.listeners) listener(events, narrow)
     } finally {
       await ticket?.passed()
     }

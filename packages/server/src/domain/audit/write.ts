@@ -99,7 +99,10 @@ export async function appendAppEvents(
     if (e.meta?.labels !== undefined || labels[WRITER_LABEL] !== undefined) out.labels = labels
     return out
   })
-  const stored = await ctx.store.transaction((tx) => tx.audit.append(spaceId, events))
+  const stored = await ctx.store.transaction((tx) => {
+    tx.narrow()
+    return tx.audit.append(spaceId, events)
+  })
   return stored.map(toAuditEvent)
 }
 

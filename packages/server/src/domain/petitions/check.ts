@@ -25,6 +25,8 @@ export type CheckResult =
       status: 'granted'
       petitionName: string
       expireTime?: number
+      /** Every petition whose grant answers this check: the watch stream follows them. */
+      petitions: string[]
       /** The petition, when this call opened it and a policy granted it: no need to read it again. */
       petition?: PetitionRecord
     }
@@ -82,6 +84,8 @@ async function evaluate(
     return {
       status: 'granted',
       petitionName: latest.petition,
+      // Every petition behind the answer: a change to any of them may end it.
+      petitions: [...new Set(live.map((g) => g.petition))],
       ...(expiries.length === live.length ? { expireTime: Math.min(...expiries) } : {}),
     }
   }

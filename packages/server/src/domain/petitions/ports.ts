@@ -72,6 +72,8 @@ export interface PetitionRepository {
   /** Claims expired grants across all spaces; each is claimed by exactly one caller. */
   revokeExpired(now: number, limit: number): Promise<(GrantRecord & { spaceId: string })[]>
   liveGrantCount(spaceId: string, petition: string): Promise<number>
+  /** Which of these petitions still have a live grant (one query for many). */
+  withLiveGrants(spaceId: string, petitions: readonly string[]): Promise<Set<string>>
   /** The next time a live grant expires. */
   nextExpiry(): Promise<number | undefined>
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { EventResource, Phase } from '@openindent/contract'
+import { targetKey as contractTargetKey, type EventResource, type Phase } from '@openindent/contract'
 import { identityOf } from '../identity.js'
 import { sha256Hex } from '../ids.js'
 
@@ -39,9 +39,7 @@ export interface GrantRecord {
 }
 
 /** How a target is identified: `kind/id` exactly as uploaded (or `kind/email` when it has no id). */
-export function targetKey(r: EventResource): string {
-  return `${r.kind ?? ''}/${r.id ?? r.email?.toLowerCase() ?? ''}`
-}
+export const targetKey = (r: EventResource): string => contractTargetKey(r)
 
 /** Identical requests (the same people for the same targets, in any order) share one key. */
 export function requestKey(petitioners: EventResource[], resources: EventResource[]): string {

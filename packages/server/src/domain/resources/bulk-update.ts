@@ -35,6 +35,7 @@ export async function bulkUpdateResources(
   if (items.length === 0) return { resources: [], unchanged: 0 }
   const now = ctx.clock.now()
   const { resources, changed } = await ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const written = await tx.resources.upsert(access.space.id, items, now, newId('w'))
     if (written.changed.length > 0) {
       await tx.audit.append(access.space.id, [

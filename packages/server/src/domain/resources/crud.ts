@@ -23,6 +23,7 @@ export async function createResource(
   requireRole(access, 'editor')
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const created = await tx.resources.insert(access.space.id, toContent(input), now, newId('w'))
     if (!created) throw alreadyExists(`resource ${input.kind}/${input.id}`)
     await tx.audit.append(access.space.id, [
@@ -48,6 +49,7 @@ export async function updateResource(
   }
   const now = ctx.clock.now()
   const updated = await ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const replaced = await tx.resources.replace(access.space.id, name, toContent(input), now)
     if (!replaced) throw notFound(`resource "${name}"`)
     await tx.audit.append(access.space.id, [
@@ -67,6 +69,7 @@ export async function deleteResources(
   requireRole(access, 'editor')
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const deleted = await tx.resources.delete(access.space.id, [...new Set(names)])
     if (deleted.length > 0) {
       await tx.audit.append(access.space.id, [

@@ -27,6 +27,7 @@ export async function createRule(ctx: Ctx, access: SpaceAccess, name: string, sp
   const rule = compileRule(name, spec, { createTime: now, updateTime: now })
   requirePossible(spec)
   await ctx.store.transaction(async (tx) => {
+    tx.narrow()
     if (!(await tx.rules.insert(access.space.id, name, spec, now)))
       throw alreadyExists(`approval rule "${name}"`)
     await tx.audit.append(access.space.id, [ruleEvent(EVENT_NAMES.ruleCreate, access, name, now)])
@@ -40,6 +41,7 @@ export async function updateRule(ctx: Ctx, access: SpaceAccess, name: string, sp
   compileRule(name, spec, { createTime: now, updateTime: now })
   requirePossible(spec)
   const stored = await ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const replaced = await tx.rules.replace(access.space.id, name, spec, now)
     if (!replaced) throw notFound(`approval rule "${name}"`)
     await tx.audit.append(access.space.id, [ruleEvent(EVENT_NAMES.ruleUpdate, access, name, now)])
@@ -52,6 +54,7 @@ export async function deleteRule(ctx: Ctx, access: SpaceAccess, name: string): P
   requireRole(access, 'editor')
   const now = ctx.clock.now()
   await ctx.store.transaction(async (tx) => {
+    tx.narrow()
     if (!(await tx.rules.delete(access.space.id, name))) {
       throw name === DEFAULT_RULE_NAME
         ? invalid('the built-in default rule cannot be deleted; create a rule named "default" to replace it')

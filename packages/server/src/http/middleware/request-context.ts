@@ -8,12 +8,15 @@ const INCOMING_ID = /^[A-Za-z0-9._-]{8,128}$/
 const PREFIX = `req_${randomBytes(6).toString('hex')}`
 let counter = 0
 
+/** The request's id: the caller's `X-Request-Id` when sane, else a new one. */
+export function requestIdFor(incoming: string | undefined): string {
+  return incoming && INCOMING_ID.test(incoming) ? incoming : `${PREFIX}${(counter++).toString(36)}`
+}
+
 /** Gives each request an id (kept from `X-Request-Id` when sane), echoes it, and logs the outcome. */
 export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const incoming = c.req.header('x-request-id')
-    const requestId =
-      incoming && INCOMING_ID.test(incoming) ? incoming : `${PREFIX}${(counter++).toString(36)}`
+    const requestId = requestIdFor(c.req.header('x-request-id'))
     c.set('requestId', requestId)
     c.set('logger', logger)
     // Set before the handler runs: set after, Hono must rebuild the finished response to add it.

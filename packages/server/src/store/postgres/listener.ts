@@ -10,7 +10,7 @@ export interface ListenerHooks {
    * Events another instance committed (this instance's own are delivered by its store). `barrier` is
    * set when the committer waits for this instance to acknowledge, once it has applied them.
    */
-  remote(events: DomainEvent[], barrier: string | undefined): void
+  remote(events: DomainEvent[], barrier: string | undefined, narrow: boolean): void
   /** This instance's own announcement of a commit with a barrier, heard back (see barrier.ts). */
   echoed(barrier: string): void
   /** A payload heard on ACKS_CHANNEL: a greeting or an acknowledgement (see barrier.ts). */
@@ -81,7 +81,8 @@ export class ChangeListener {
       if (msg.channel !== CHANGES_CHANNEL) return
       const decoded = decodeAnnouncement(msg.payload)
       if (!decoded) return
-      if (decoded.instanceId !== this.instanceId) this.hooks.remote(decoded.events, decoded.barrier)
+      if (decoded.instanceId !== this.instanceId)
+        this.hooks.remote(decoded.events, decoded.barrier, decoded.narrow)
       else if (decoded.barrier) this.hooks.echoed(decoded.barrier)
     })
     // Lost before it is in use: the attempt fails. After: `lost` reconnects.

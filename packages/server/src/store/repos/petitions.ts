@@ -325,6 +325,19 @@ export class PetitionRepo implements PetitionRepository {
     return Number(row.n)
   }
 
+  async withLiveGrants(spaceId: string, petitions: readonly string[]): Promise<Set<string>> {
+    if (petitions.length === 0) return new Set()
+    const rows = await this.db
+      .selectFrom('grants')
+      .select('petition')
+      .distinct()
+      .where('space_id', '=', spaceId)
+      .where('petition', 'in', [...petitions])
+      .where('revoke_time', 'is', null)
+      .execute()
+    return new Set(rows.map((r) => r.petition))
+  }
+
   /** The next time a live grant expires, for scheduling the expiry job. */
   async nextExpiry(): Promise<number | undefined> {
     const row = await this.db

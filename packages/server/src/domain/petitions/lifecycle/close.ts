@@ -15,6 +15,7 @@ export async function closePetition(ctx: Ctx, access: SpaceAccess, name: string)
   const spaceId = access.space.id
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const p = await tx.petitions.lock(spaceId, name)
     if (!p) throw notFound(`petition "${name}"`)
     if (!isPetitionerOrFiler(p, access) && !hasRole(access.roles, 'editor')) {

@@ -45,6 +45,7 @@ export async function decide(
   const policy = await policyFor(ctx.store, spaceId, current.resources)
   const now = ctx.clock.now()
   return ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const p = await tx.petitions.lock(spaceId, petitionName)
     if (!p) throw notFound(`petition "${petitionName}"`)
     const d: Decision = { tx, access, p, policy, claim, now }

@@ -15,22 +15,29 @@ export async function expireDue(ctx: Ctx, batch: number): Promise<number> {
   const next = await ctx.store.petitions.nextExpiry()
   if (next === undefined || next > now) return 0
   return ctx.store.transaction(async (tx) => {
+    tx.narrow()
     const due = await tx.petitions.revokeExpired(now, batch)
-    const byPetition = new Map<string, typeof due>()
+    // Per space, in as few statements as the work allows: thousands of grants can fall due in the same
+    // second, and one round trip per petition per step made the last of them seconds late.
+    const bySpace = new Map<string, Map<string, typeof due>>()
     for (const g of due) {
-      const key = `${g.spaceId}\u0000${g.petition}`
-      const list = byPetition.get(key) ?? []
+      const petitions = bySpace.get(g.spaceId) ?? new Map<string, typeof due>()
+      const list = petitions.get(g.petition) ?? []
       list.push(g)
-      byPetition.set(key, list)
+      petitions.set(g.petition, list)
+      bySpace.set(g.spaceId, petitions)
     }
-    for (const grants of byPetition.values()) {
-      const { spaceId, petition: name } = grants[0] as (typeof due)[number]
+    for (const [spaceId, petitions] of bySpace) {
+      // The same events in the same order as one append per petition would write.
       await tx.audit.append(
         spaceId,
-        grants.map((g) => revokeEvent(g, SYSTEM_ACTOR, 'expired', now)),
+        [...petitions.values()].flatMap((grants) =>
+          grants.map((g) => revokeEvent(g, SYSTEM_ACTOR, 'expired', now)),
+        ),
       )
-      if ((await tx.petitions.liveGrantCount(spaceId, name)) === 0) {
-        await step(tx, { spaceId, name }, 'expire', now, 'expired')
+      const live = await tx.petitions.withLiveGrants(spaceId, [...petitions.keys()])
+      for (const name of petitions.keys()) {
+        if (!live.has(name)) await step(tx, { spaceId, name }, 'expire', now, 'expired')
       }
     }
     return due.length

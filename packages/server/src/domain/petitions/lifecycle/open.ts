@@ -92,6 +92,7 @@ export async function openPetition(
   if (outcome?.approvals) petition.labels[POLICY_LABELS.approvals] = String(outcome.approvals.count)
 
   const created = await ctx.store.transaction(async (tx) => {
+    tx.narrow()
     if (!(await tx.petitions.insertOpen(petition))) return undefined
     tx.emit({ kind: 'petition', type: 'opened', spaceId, petition: petition.name, at: now })
     const requested: NewEvent[] = [
