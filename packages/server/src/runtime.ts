@@ -6,6 +6,7 @@ import { createCaches, FreshCache, Freshness } from './domain/cache.js'
 import { type Clock, systemClock } from './domain/clock.js'
 import { type DomainEvent, LocalEventFeed } from './domain/events.js'
 import { newId } from './domain/ids.js'
+import { deliverSlack } from './domain/slack/deliver.js'
 import { outboxWriter } from './domain/webhooks/enqueue.js'
 import type { AppDeps } from './http/deps.js'
 import type { JsonText } from './http/json-text.js'
@@ -15,6 +16,7 @@ import { IdempotencySweepJob } from './jobs/idempotency-sweep.js'
 import { OutboxJob } from './jobs/outbox.js'
 import { OutboxSweepJob } from './jobs/outbox-sweep.js'
 import { PullJob } from './jobs/pull.js'
+import { WebSlackApi } from './jobs/slack-api.js'
 import { SmtpMailer } from './jobs/smtp-mailer.js'
 import { HttpWebhookCaller } from './jobs/webhook-caller.js'
 import { currentSigningKey, openSigner } from './signing.js'
@@ -79,7 +81,12 @@ export async function openRuntime(
     const store = new Store(handle.db, handle.adapter, instanceId)
     store.onCommit(changed)
     // Deliveries are written in the transaction of the change they report.
-    store.beforeCommit(outboxWriter(config.smtpUrl ? { email: { publicUrl: config.publicUrl } } : {}))
+    store.beforeCommit(
+      outboxWriter({
+        ...(config.smtpUrl ? { email: { publicUrl: config.publicUrl } } : {}),
+        slack: config.slack !== undefined,
+      }),
+    )
     if (handle.engine === 'postgres' && config.databaseUrl) {
       const barrier = new AckBarrier(handle.db, instanceId, logger)
       listener = await ChangeListener.start(
@@ -125,9 +132,16 @@ export async function openRuntime(
     const mailer = config.smtpUrl
       ? new SmtpMailer(config.smtpUrl, config.smtpFrom, config.outbox.callTimeoutMs)
       : undefined
+    const slackApi = config.slack
+      ? new WebSlackApi(config.slack.botToken, config.slack.apiUrl, config.outbox.callTimeoutMs)
+      : undefined
     const outbox = new OutboxJob(
       ctx,
-      { webhooks: webhookCaller, mailer },
+      {
+        webhooks: webhookCaller,
+        mailer,
+        slack: slackApi && ((d) => deliverSlack(ctx, slackApi, config.publicUrl, d)),
+      },
       {
         owner: instanceId,
         leaseMs: config.outbox.leaseMs,
@@ -184,6 +198,7 @@ export async function openRuntime(
       pulls,
       webhookCaller,
       webhookSettings,
+      slack: slackApi && config.slack && { api: slackApi, signingSecret: config.slack.signingSecret },
       options: {
         maxBodyBytes: config.maxBodyBytes,
         maxBulkBodyBytes: config.maxBulkBodyBytes,

@@ -5,6 +5,7 @@ import type { IdempotencyKeys } from './idempotency.js'
 import type { PetitionRepository } from './petitions/ports.js'
 import type { ResourceRepository } from './resources/ports.js'
 import type { RuleRepository } from './rules/ports.js'
+import type { NoticeRepository, SlackRepository } from './slack/ports.js'
 import type { PrincipalRepository, SpaceRepository } from './spaces/ports.js'
 import type { TokenRepository } from './tokens/ports.js'
 import type { JobLeaseRepository, OutboxRepository, WebhookRepository } from './webhooks/ports.js'
@@ -23,6 +24,8 @@ export interface Repositories {
   readonly webhooks: WebhookRepository
   readonly outbox: OutboxRepository
   readonly jobLeases: JobLeaseRepository
+  readonly slack: SlackRepository
+  readonly notices: NoticeRepository
 }
 
 /** One transaction: the repositories bound to it, and the events it will announce if it commits. */

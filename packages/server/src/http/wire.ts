@@ -135,6 +135,8 @@ export function wireRule(space: string, r: RuleRecord): ApprovalRule {
     meta: { name: r.name, space, createTime: toIso(r.createTime), updateTime: toIso(r.updateTime) },
   }
   if (spec.displayName !== undefined) out.displayName = spec.displayName
+  if (spec.notify !== undefined) out.notify = spec.notify
+  if (spec.pendingTimeout !== undefined) out.pendingTimeout = spec.pendingTimeout
   return out
 }
 

@@ -7,6 +7,7 @@ import { auth } from './migrations/0005_auth.js'
 import { indentPhases } from './migrations/0006_indent_phases.js'
 import { auditInputs } from './migrations/0007_audit_inputs.js'
 import { outbox } from './migrations/0009_outbox.js'
+import { slack } from './migrations/0012_slack.js'
 import type { Database, Engine } from './schema.js'
 
 function provider(engine: Engine): MigrationProvider {
@@ -21,6 +22,7 @@ function provider(engine: Engine): MigrationProvider {
         '0006_indent_phases': indentPhases(),
         '0007_audit_inputs': auditInputs(engine),
         '0009_outbox': outbox(engine),
+        '0012_slack': slack(engine),
       }
     },
   }

@@ -13,6 +13,7 @@ import { PrincipalRepo } from './repos/principals.js'
 import { ResourceRepo } from './repos/resources.js'
 import { RuleRepo } from './repos/rules.js'
 import { SettingsRepo } from './repos/settings.js'
+import { NoticeRepo, SlackRepo } from './repos/slack.js'
 import { SpaceRepo } from './repos/spaces.js'
 import { TokenRepo } from './repos/tokens.js'
 import { WebhookRepo } from './repos/webhooks.js'
@@ -57,6 +58,8 @@ class Repos implements Repositories {
   readonly webhooks: WebhookRepo
   readonly outbox: OutboxRepo
   readonly jobLeases: JobLeaseRepo
+  readonly slack: SlackRepo
+  readonly notices: NoticeRepo
 
   constructor(
     readonly db: Kysely<Database>,
@@ -75,6 +78,8 @@ class Repos implements Repositories {
     this.webhooks = new WebhookRepo(db)
     this.outbox = new OutboxRepo(db, adapter)
     this.jobLeases = new JobLeaseRepo(db)
+    this.slack = new SlackRepo(db)
+    this.notices = new NoticeRepo(db)
   }
 
   get engine(): Engine {

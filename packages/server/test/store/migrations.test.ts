@@ -29,6 +29,9 @@ const TABLES: (keyof Database)[] = [
   'outbox',
   'deliveries',
   'job_leases',
+  'slack_messages',
+  'slack_replays',
+  'petition_notices',
 ]
 const ALL = [
   '0001_initial',
@@ -39,6 +42,7 @@ const ALL = [
   '0006_indent_phases',
   '0007_audit_inputs',
   '0009_outbox',
+  '0012_slack',
 ]
 
 async function tableNames(handle: DatabaseHandle): Promise<string[]> {
@@ -129,6 +133,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
       '0006_indent_phases',
       '0007_audit_inputs',
       '0009_outbox',
+      '0012_slack',
     ])
     const grant = await db.selectFrom('grants').select('petitioner_key').executeTakeFirstOrThrow()
     expect(grant.petitioner_key).toBe('user/jane@example.com')

@@ -2,6 +2,7 @@ import { EVENT_NAMES, type Event } from '@openindent/contract'
 import type { PetitionEvent, PetitionEventType } from '../events.js'
 import { newId } from '../ids.js'
 import { emailMessage } from '../notify/enqueue.js'
+import { slackMessage } from '../slack/enqueue.js'
 import type { BeforeCommit, UnitOfWork } from '../unit-of-work.js'
 import type { OutboxMessage } from './ports.js'
 import type { WebhookRecord } from './types.js'
@@ -20,6 +21,8 @@ const APPLY: Partial<Record<PetitionEventType, 'grant' | 'revoke'>> = {
 export interface OutboxSettings {
   /** Set when email is configured: where links in emails point. */
   email?: { publicUrl: string } | undefined
+  /** Set when a Slack bot token is configured: rules' channels hear of their petitions. */
+  slack?: boolean | undefined
 }
 
 /**
@@ -29,6 +32,12 @@ export interface OutboxSettings {
 export function outboxWriter(settings: OutboxSettings = {}): BeforeCommit {
   return async (tx, events) => {
     await queueWebhooks(tx, events)
+    if (settings.slack) {
+      for (const e of events) {
+        const message = await slackMessage(tx, e)
+        if (message) await tx.outbox.enqueue(message)
+      }
+    }
     const { email } = settings
     if (!email) return
     for (const e of events) {

@@ -1,0 +1,61 @@
+import type { PetitionEvent } from '../events.js'
+import { newId } from '../ids.js'
+import { policyFor } from '../rules/policy.js'
+import type { UnitOfWork } from '../unit-of-work.js'
+import type { OutboxMessage } from '../webhooks/ports.js'
+
+/** What a Slack delivery asks for: post the petition's message, or bring it up to date. */
+export interface SlackDeliveryBody {
+  petition: string
+  post: boolean
+}
+
+/** Every step after the petition opened changes what its message shows. */
+const UPDATES: ReadonlySet<PetitionEvent['type']> = new Set([
+  'approved',
+  'granted',
+  'denied',
+  'cancelled',
+  'revoked',
+  'expired',
+  'closed',
+])
+
+/** The Slack channels the rules governing a petition name, in order, once each. */
+export async function slackChannelsOf(
+  tx: Pick<UnitOfWork, 'rules' | 'resources'>,
+  spaceId: string,
+  resources: Parameters<typeof policyFor>[2],
+): Promise<string[]> {
+  const policy = await policyFor(tx, spaceId, resources)
+  return [...new Set(policy.rules.flatMap((r) => r.spec.notify?.slackChannels ?? []))]
+}
+
+/**
+ * The Slack deliveries a petition step calls for, queued in the step's transaction: a new petition is
+ * posted to its rules' channels, and each later step updates those messages in place.
+ */
+export async function slackMessage(tx: UnitOfWork, e: PetitionEvent): Promise<OutboxMessage | undefined> {
+  const post = e.type === 'opened'
+  if (!post && !UPDATES.has(e.type)) return undefined
+  const p = await tx.petitions.get(e.spaceId, e.petition)
+  if (!p) return undefined
+  // Decided in the transaction that opened it (auto-approved): nobody needs to review it.
+  if (post && p.phase !== 'open') return undefined
+  const channels = await slackChannelsOf(tx, e.spaceId, p.resources)
+  if (channels.length === 0) return undefined
+  const body: SlackDeliveryBody = { petition: e.petition, post }
+  return {
+    id: newId('msg'),
+    spaceId: e.spaceId,
+    topic: `petition.${e.type}.slack`,
+    petition: e.petition,
+    createTime: e.at,
+    deliveries: channels.map((channel) => ({
+      id: newId('dlv'),
+      channel: 'slack',
+      webhook: channel,
+      body: JSON.stringify(body),
+    })),
+  }
+}

@@ -1,0 +1,60 @@
+import type { Kysely } from 'kysely'
+import type { NoticeRepository, SlackMessageRef, SlackRepository } from '../../domain/slack/ports.js'
+import type { Database } from '../schema.js'
+
+export class SlackRepo implements SlackRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async message(spaceId: string, petition: string, channel: string): Promise<SlackMessageRef | undefined> {
+    const row = await this.db
+      .selectFrom('slack_messages')
+      .select(['channel', 'channel_id', 'ts'])
+      .where('space_id', '=', spaceId)
+      .where('petition', '=', petition)
+      .where('channel', '=', channel)
+      .executeTakeFirst()
+    return row && { channel: row.channel, channelId: row.channel_id, ts: row.ts }
+  }
+
+  async remember(spaceId: string, petition: string, ref: SlackMessageRef, now: number): Promise<boolean> {
+    const row = await this.db
+      .insertInto('slack_messages')
+      .values({
+        space_id: spaceId,
+        petition,
+        channel: ref.channel,
+        channel_id: ref.channelId,
+        ts: ref.ts,
+        create_time: now,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returning('ts')
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
+  async firstUse(signature: string, expireTime: number, now: number): Promise<boolean> {
+    await this.db.deleteFrom('slack_replays').where('expire_time', '<', now).execute()
+    const row = await this.db
+      .insertInto('slack_replays')
+      .values({ signature, expire_time: expireTime })
+      .onConflict((oc) => oc.doNothing())
+      .returning('signature')
+      .executeTakeFirst()
+    return row !== undefined
+  }
+}
+
+export class NoticeRepo implements NoticeRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async record(spaceId: string, petition: string, kind: string, now: number): Promise<boolean> {
+    const row = await this.db
+      .insertInto('petition_notices')
+      .values({ space_id: spaceId, petition, kind, create_time: now })
+      .onConflict((oc) => oc.doNothing())
+      .returning('kind')
+      .executeTakeFirst()
+    return row !== undefined
+  }
+}
