@@ -15,6 +15,7 @@ import { mountHealth } from './routes/health.js'
 import { petitionRoutes } from './routes/petitions.js'
 import { resourceRoutes } from './routes/resources.js'
 import { ruleRoutes } from './routes/rules.js'
+import { mountSlack } from './routes/slack.js'
 import { spaceRoutes } from './routes/spaces.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { webhookRoutes } from './routes/webhooks.js'
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const openapi = openApiDocument(apiRoutes, VERSION)
   app.get('/v1/openapi.json', (c) => c.json(openapi))
   mount(app, deps, apiRoutes)
+  mountSlack(app, deps)
   refuseOtherMethods(app, apiRoutes)
   app.notFound((c) => sendError(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`))
   app.onError(handleError)

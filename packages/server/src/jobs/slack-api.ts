@@ -1,4 +1,4 @@
-import { LogLevel, WebClient } from '@slack/web-api'
+import { ErrorCode, LogLevel, WebClient } from '@slack/web-api'
 import type { SlackApi, SlackNotice } from '../domain/slack/ports.js'
 import { slackBlocks } from './slack-blocks.js'
 
@@ -30,8 +30,14 @@ export class WebSlackApi implements SlackApi {
   }
 
   async confirmedEmail(userId: string): Promise<string | undefined> {
-    const res = await this.client.users.info({ user: userId })
-    const user = res.user
+    let user: Awaited<ReturnType<WebClient['users']['info']>>['user']
+    try {
+      user = (await this.client.users.info({ user: userId })).user
+    } catch (err) {
+      // Slack does not know the user (or will not say): nobody we can match. Network trouble still throws.
+      if ((err as { code?: string }).code === ErrorCode.PlatformError) return undefined
+      throw err
+    }
     // Slack marks an address the person has not confirmed; such an address proves nothing.
     if (!user || user.deleted || user.is_bot || user.is_email_confirmed === false) return undefined
     return user.profile?.email?.toLowerCase()

@@ -1,16 +1,8 @@
 import type { KnownBlock } from '@slack/web-api'
-import type { SlackNotice } from '../domain/slack/ports.js'
+import { REVIEW_BLOCK, SLACK_ACTIONS, type SlackNotice } from '../domain/slack/ports.js'
 
 /** Slack's mrkdwn gives `&`, `<` and `>` meaning: user text must not form links or mentions. */
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-
-/** Action ids the interactivity endpoint understands. */
-export const SLACK_ACTIONS = {
-  approve: 'openindent_approve',
-  deny: 'openindent_deny',
-  duration: 'openindent_duration',
-}
-export const REVIEW_BLOCK = 'openindent_review'
 
 /** A petition's message in Block Kit, with Approve (and its duration menu) and Deny while it is open. */
 export function slackBlocks(n: SlackNotice): { text: string; blocks: KnownBlock[] } {

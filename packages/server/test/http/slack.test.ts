@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ENGINES } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
-import { type SlackCall, SlackStandIn } from '../helpers/slack-standin.js'
+import { type SlackCall, SlackStandIn, slackSignature } from '../helpers/slack-standin.js'
 import { spaceId, userToken } from './support.js'
 
 const base = '/v1/spaces/default'
@@ -27,9 +27,21 @@ describe.each(ENGINES)('Slack messages from the outbox, on %s', (engine) => {
         OPENINDENT_PUBLIC_URL: 'https://access.example.com',
       },
     })
-    for (const email of ['dave@example.com', 'erin@example.com']) {
-      const res = await s.call('PUT', `${base}/members/${email}`, { body: { member: { roles: ['editor'] } } })
+    for (const [email, role] of [
+      ['dave@example.com', 'editor'],
+      ['erin@example.com', 'editor'],
+      ['vera@example.com', 'viewer'],
+    ] as const) {
+      const res = await s.call('PUT', `${base}/members/${email}`, { body: { member: { roles: [role] } } })
       expect(res.status).toBe(200)
+    }
+    for (const [id, email, confirmed] of [
+      ['U_DAVE', 'dave@example.com', true],
+      ['U_ERIN', 'Erin@Example.com', true],
+      ['U_VERA', 'vera@example.com', true],
+      ['U_MALLORY', 'erin@example.com', false],
+    ] as const) {
+      slack.users.set(id, { id, email, confirmed })
     }
     const up = await s.call('PUT', `${base}/resources:bulkUpdate`, {
       body: {
@@ -170,6 +182,237 @@ describe.each(ENGINES)('Slack messages from the outbox, on %s', (engine) => {
     })
     expect(res.status).toBe(200)
     await s.rt.outbox.drain()
+    expect(slack.calls).toHaveLength(0)
+  })
+})
+
+interface PetitionView {
+  state: { status: { phase: string } }
+}
+
+/** A block_actions payload as Slack documents it: a button pressed in a message, the menu's state. */
+function clickPayload(user: string, actionId: string, petitionRef: string, duration?: string): unknown {
+  return {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0001' },
+    api_app_id: 'A0001',
+    token: 'legacy-verification-token',
+    container: {
+      type: 'message',
+      message_ts: '1700000000.000001',
+      channel_id: 'C_access',
+      is_ephemeral: false,
+    },
+    trigger_id: '123.456.abc',
+    team: { id: 'T0001', domain: 'example' },
+    channel: { id: 'C_access', name: 'access' },
+    message: { type: 'message', ts: '1700000000.000001', text: 'access request' },
+    state: {
+      values: duration
+        ? {
+            openindent_review: {
+              openindent_duration: {
+                type: 'static_select',
+                selected_option: { text: { type: 'plain_text', text: duration }, value: duration },
+              },
+            },
+          }
+        : {},
+    },
+    response_url: 'https://hooks.slack.com/actions/T0001/1/abc',
+    actions: [
+      {
+        action_id: actionId,
+        block_id: 'openindent_review',
+        text: { type: 'plain_text', text: 'Approve' },
+        value: petitionRef,
+        type: 'button',
+        action_ts: '1700000000.100000',
+      },
+    ],
+  }
+}
+
+describe.each(ENGINES)('Slack interactivity, on %s', (engine) => {
+  let s: TestServer
+  const slack = new SlackStandIn()
+  let seq = 0
+
+  beforeAll(async () => {
+    await slack.start()
+    s = await startTestServer(engine, {
+      env: {
+        OPENINDENT_SLACK_BOT_TOKEN: 'xoxb-test-token',
+        OPENINDENT_SLACK_SIGNING_SECRET: SECRET,
+        OPENINDENT_SLACK_API_URL: slack.url,
+      },
+    })
+    for (const [email, role] of [
+      ['dave@example.com', 'editor'],
+      ['erin@example.com', 'editor'],
+      ['vera@example.com', 'viewer'],
+    ] as const) {
+      const res = await s.call('PUT', `${base}/members/${email}`, { body: { member: { roles: [role] } } })
+      expect(res.status).toBe(200)
+    }
+    for (const [id, email, confirmed] of [
+      ['U_DAVE', 'dave@example.com', true],
+      ['U_ERIN', 'Erin@Example.com', true],
+      ['U_VERA', 'vera@example.com', true],
+      ['U_MALLORY', 'erin@example.com', false],
+    ] as const) {
+      slack.users.set(id, { id, email, confirmed })
+    }
+    const rule = await s.call('POST', `${base}/approvalRules`, {
+      body: {
+        name: 'apps',
+        rule: {
+          selector: { kind: 'app' },
+          approvers: { role: 'editor' },
+          minApprovals: 2,
+          defaultDuration: '1h',
+          maxDuration: '8h',
+          notify: { slackChannels: ['#access'] },
+        },
+      },
+    })
+    expect(rule.status).toBe(201)
+  })
+  afterAll(async () => {
+    await s.close()
+    await slack.close()
+  })
+  beforeEach(() => {
+    s.clock.advance(1000)
+    slack.calls.length = 0
+  })
+
+  async function open(petitioner = alice): Promise<string> {
+    seq += 1
+    const res = await s.call('POST', `${base}/approvals:check`, {
+      body: { petitioners: [petitioner], resources: [{ kind: 'app', id: `app${seq}` }], reason: 'deploy' },
+    })
+    expect(res.status).toBe(200)
+    return ((await res.json()) as { petition: { name: string } }).petition.name
+  }
+
+  function send(payload: unknown, opts: { secret?: string; ageSeconds?: number; body?: string } = {}) {
+    const body = opts.body ?? `payload=${encodeURIComponent(JSON.stringify(payload))}`
+    const timestamp = Math.floor(s.clock.now() / 1000) - (opts.ageSeconds ?? 0)
+    return {
+      body,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': slackSignature(opts.secret ?? SECRET, timestamp, body),
+      },
+    }
+  }
+
+  const post = (req: { body: string; headers: Record<string, string> }) =>
+    s.call('POST', '/slack/interactivity', { token: null, rawBody: req.body, headers: req.headers })
+
+  async function phase(petition: string): Promise<string> {
+    const res = await s.call('GET', `${base}/petitions/${petition}`)
+    return ((await res.json()) as PetitionView).state.status.phase
+  }
+
+  async function approvalsOf(petition: string): Promise<{ actor?: { email?: string }; reason?: string }[]> {
+    const stored = await s.rt.store.audit.petitionEvents(await spaceId(s, 'default'), [petition], {
+      only: ['access/approve'],
+    })
+    return stored.map((e) => e.event)
+  }
+
+  it("approves as the member with the clicking Slack user's email, with the picked duration, and updates the message", async () => {
+    const petition = await open()
+    await s.rt.outbox.drain()
+    expect(slack.of('chat.postMessage')).toHaveLength(1)
+    const ref = `default/${petition}`
+
+    expect((await post(send(clickPayload('U_DAVE', 'openindent_approve', ref, '4h')))).status).toBe(200)
+    expect(await phase(petition)).toBe('open')
+    expect((await post(send(clickPayload('U_ERIN', 'openindent_approve', ref, '4h')))).status).toBe(200)
+    expect(await phase(petition)).toBe('granted')
+    const approvals = await approvalsOf(petition)
+    expect(approvals.map((e) => e.actor?.email).sort()).toEqual(['dave@example.com', 'erin@example.com'])
+    expect(approvals.every((e) => e.reason === 'decided in Slack')).toBe(true)
+    const grants = await s.rt.store.petitions.grantsOf(await spaceId(s, 'default'), [petition])
+    const grant = grants.get(petition)?.[0]
+    expect((grant?.expireTime ?? 0) - (grant?.startTime ?? 0)).toBe(4 * 3_600_000)
+
+    await s.rt.outbox.drain()
+    const update = slack.of('chat.update').at(-1)
+    expect(update?.args).toMatchObject({ channel: 'C_access' })
+    expect(textOf(update)).toContain('Approved by dave@example.com, erin@example.com')
+    expect(slack.of('chat.postEphemeral')).toHaveLength(0)
+  })
+
+  it('denies from Slack', async () => {
+    const petition = await open()
+    expect((await post(send(clickPayload('U_DAVE', 'openindent_deny', `default/${petition}`)))).status).toBe(
+      200,
+    )
+    expect(await phase(petition)).toBe('closed')
+  })
+
+  it('refuses in an ephemeral message someone who may not review, and changes nothing', async () => {
+    const petition = await open()
+    const ref = `default/${petition}`
+    for (const user of ['U_VERA', 'U_MALLORY', 'U_NOBODY']) {
+      expect((await post(send(clickPayload(user, 'openindent_approve', ref, '1h')))).status).toBe(200)
+    }
+    const refusals = slack.of('chat.postEphemeral')
+    expect(refusals.map((c) => c.args.user)).toEqual(['U_VERA', 'U_MALLORY', 'U_NOBODY'])
+    expect(refusals.every((c) => c.args.channel === 'C_access')).toBe(true)
+    expect(String(refusals[0]?.args.text)).toMatch(/not a reviewer/)
+    // An email Slack has not confirmed proves nothing, even a member's.
+    expect(String(refusals[1]?.args.text)).toMatch(/no confirmed email/)
+    expect(String(refusals[2]?.args.text)).toMatch(/no confirmed email/)
+    expect(await phase(petition)).toBe('open')
+    expect(await approvalsOf(petition)).toHaveLength(0)
+  })
+
+  it('keeps four eyes: a petitioner clicking Approve on their own request is refused', async () => {
+    const petition = await open({ kind: 'user', id: 'dave@example.com', email: 'dave@example.com' })
+    expect(
+      (await post(send(clickPayload('U_DAVE', 'openindent_approve', `default/${petition}`)))).status,
+    ).toBe(200)
+    expect(String(slack.of('chat.postEphemeral')[0]?.args.text)).toMatch(/your own petition/)
+    expect(await approvalsOf(petition)).toHaveLength(0)
+  })
+
+  it('refuses badly signed, stale, unsigned and replayed requests with 401, changing nothing', async () => {
+    const petition = await open()
+    const payload = clickPayload('U_DAVE', 'openindent_approve', `default/${petition}`)
+    const wrong = await post(send(payload, { secret: 'another-secret-entirely-000000' }))
+    expect(wrong.status).toBe(401)
+    expect(((await wrong.json()) as { error: { code: string; requestId: string } }).error).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    })
+    expect((await post(send(payload, { ageSeconds: 6 * 60 }))).status).toBe(401)
+    const good = send(payload)
+    expect(
+      (await post({ body: good.body, headers: { 'content-type': good.headers['content-type'] } })).status,
+    ).toBe(401)
+    // The body changed after signing (another petition swapped in): the signature no longer matches.
+    const tampered = { ...good, body: good.body.replace(petition, 'ffffffffffff') }
+    expect((await post(tampered)).status).toBe(401)
+    expect(await approvalsOf(petition)).toHaveLength(0)
+
+    expect((await post(good)).status).toBe(200)
+    expect(await approvalsOf(petition)).toHaveLength(1)
+    const replay = await post(good)
+    expect(replay.status).toBe(401)
+    expect(((await replay.json()) as { error: { message: string } }).error.message).toMatch(/handled already/)
+  })
+
+  it('answers 400 to a signed body that is not a block_actions payload, and 200 to a menu pick', async () => {
+    const bad = await post(send(undefined, { body: 'payload=%7Bnot-json' }))
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('INVALID_ARGUMENT')
+    const pick = clickPayload('U_DAVE', 'openindent_duration', 'default/x')
+    expect((await post(send(pick))).status).toBe(200)
     expect(slack.calls).toHaveLength(0)
   })
 })

@@ -1,5 +1,13 @@
 import type { Phase } from '@openindent/contract'
 
+/** The ids of a message's controls: the message carries them, the clicks come back with them. */
+export const SLACK_ACTIONS = {
+  approve: 'openindent_approve',
+  deny: 'openindent_deny',
+  duration: 'openindent_duration',
+} as const
+export const REVIEW_BLOCK = 'openindent_review'
+
 /** What a petition's Slack message shows, composed from the petition as it stands when it is sent. */
 export interface SlackNotice {
   /** `space/petition`: what the buttons carry back (signed by Slack, so it cannot be forged). */
