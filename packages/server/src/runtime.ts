@@ -16,6 +16,7 @@ import { IdempotencySweepJob } from './jobs/idempotency-sweep.js'
 import { OutboxJob } from './jobs/outbox.js'
 import { OutboxSweepJob } from './jobs/outbox-sweep.js'
 import { PullJob } from './jobs/pull.js'
+import { ReachJob } from './jobs/reach.js'
 import { WebSlackApi } from './jobs/slack-api.js'
 import { SmtpMailer } from './jobs/smtp-mailer.js'
 import { HttpWebhookCaller } from './jobs/webhook-caller.js'
@@ -43,6 +44,8 @@ export interface Runtime extends AppDeps {
   outboxSweep: OutboxSweepJob
   /** Calls pullUpdate webhooks on a schedule; only when OPENINDENT_PULL_EVERY is not 0. */
   pulls: PullJob | undefined
+  /** Reviewer reach rules: pending timeout, escalation, expiring notices. */
+  reach: ReachJob
   /** Starts the background jobs (the server does; one-shot CLI commands do not). */
   startJobs(): void
   close(): Promise<void>
@@ -162,6 +165,7 @@ export async function openRuntime(
       config.outbox.pullEveryMs > 0
         ? new PullJob({ ...ctx, webhookCaller }, logger, config.outbox.pullEveryMs, instanceId)
         : undefined
+    const reach = new ReachJob(ctx, config.smtpUrl ? { email: { publicUrl: config.publicUrl } } : {}, logger)
     const targets: CheckpointTarget[] = []
     if (config.checkpointFile) targets.push(fileTarget(config.checkpointFile))
     if (config.checkpointUrl) targets.push(urlTarget(config.checkpointUrl))
@@ -196,6 +200,7 @@ export async function openRuntime(
       outbox,
       outboxSweep,
       pulls,
+      reach,
       webhookCaller,
       webhookSettings,
       slack: slackApi && config.slack && { api: slackApi, signingSecret: config.slack.signingSecret },
@@ -215,6 +220,7 @@ export async function openRuntime(
         outbox.start()
         outboxSweep.start()
         pulls?.start()
+        reach.start()
       },
       async close() {
         await new Promise<void>((resolve) => logger.flush(() => resolve()))
@@ -222,6 +228,7 @@ export async function openRuntime(
         await idempotencySweep.stop()
         await checkpoints?.stop()
         await pulls?.stop()
+        await reach.stop()
         await outboxSweep.stop()
         await outbox.stop()
         mailer?.close()

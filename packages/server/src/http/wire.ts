@@ -14,6 +14,7 @@ import {
 } from '@openindent/contract'
 import type { AuditInputRecord } from '../domain/audit/inputs-ports.js'
 import { toIso } from '../domain/clock.js'
+import { shownBody } from '../domain/notify/withhold.js'
 import type { PetitionDetails } from '../domain/petitions/queries.js'
 import type { GrantRecord } from '../domain/petitions/types.js'
 import type { ResourceRecord } from '../domain/resources/types.js'
@@ -180,6 +181,6 @@ export function wireDelivery(d: DeliveryRecord): Delivery {
     createTime: toIso(d.createTime),
     updateTime: toIso(d.updateTime),
     ...(d.deliverTime === undefined ? {} : { deliverTime: toIso(d.deliverTime) }),
-    body: d.body,
+    body: shownBody(d),
   }
 }

@@ -1,4 +1,4 @@
-import { EVENT_NAMES, type EventResource } from '@openindent/contract'
+import { EVENT_NAMES, type EventResource, formatGoDuration } from '@openindent/contract'
 import { petitionLink } from '../notify/emails.js'
 import type { PetitionRecord } from '../petitions/types.js'
 import { resourceName } from '../resources/types.js'
@@ -9,14 +9,10 @@ import type { SlackNotice } from './ports.js'
 /** Durations offered besides the rule's default, kept to what the rule allows. */
 const CHOICES_MS = [3_600_000, 4 * 3_600_000, 8 * 3_600_000, 24 * 3_600_000, 7 * 24 * 3_600_000]
 
-const who = (r: EventResource | undefined) => r?.displayName || r?.email || r?.id || 'someone'
+/** A Go duration as people write it where it is exact (`2h`, `168h`), else in full (`1h30m0s`). */
+const menuDuration = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : formatGoDuration(ms))
 
-/** A Go duration as people write it: `2h`, `90m`, `168h`. */
-function shortDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`
-  return `${Math.ceil(ms / 1000)}s`
-}
+const who = (r: EventResource | undefined) => r?.displayName || r?.email || r?.id || 'someone'
 
 /** The target as uploaded (its display name and labels), or as the petition named it when it never was. */
 async function uploaded(
@@ -59,7 +55,7 @@ export async function slackNotice(
   const durations = [
     policy.defaultMs,
     ...CHOICES_MS.filter((ms) => ms !== policy.defaultMs && ms <= policy.maxMs),
-  ].map(shortDuration)
+  ].map(menuDuration)
   const targets = await Promise.all(p.resources.map((r) => uploaded(store, p.spaceId, r)))
   return {
     ref: `${space?.name ?? ''}/${p.name}`,

@@ -56,9 +56,3 @@ export interface SlackRepository {
    */
   firstUse(signature: string, expireTime: number, now: number): Promise<boolean>
 }
-
-/** One-time notices per petition (escalation, expiring soon): each is recorded when it is queued. */
-export interface NoticeRepository {
-  /** False when the petition had this notice already. */
-  record(spaceId: string, petition: string, kind: string, now: number): Promise<boolean>
-}

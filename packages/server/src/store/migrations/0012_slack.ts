@@ -35,6 +35,12 @@ export function slack(engine: Engine) {
         .addColumn('create_time', time, (c) => c.notNull())
         .addPrimaryKeyConstraint('petition_notices_pk', ['space_id', 'petition', 'kind'])
         .execute()
+      // The reach rules scan open petitions of every space, oldest first.
+      await db.schema
+        .createIndex('petitions_open_age')
+        .on('petitions')
+        .columns(['phase', 'create_time', 'space_id', 'name'])
+        .execute()
     },
   }
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { NoticeRepository, SlackMessageRef, SlackRepository } from '../../domain/slack/ports.js'
+import type { SlackMessageRef, SlackRepository } from '../../domain/slack/ports.js'
 import type { Database } from '../schema.js'
 
 export class SlackRepo implements SlackRepository {
@@ -40,20 +40,6 @@ export class SlackRepo implements SlackRepository {
       .values({ signature, expire_time: expireTime })
       .onConflict((oc) => oc.doNothing())
       .returning('signature')
-      .executeTakeFirst()
-    return row !== undefined
-  }
-}
-
-export class NoticeRepo implements NoticeRepository {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  async record(spaceId: string, petition: string, kind: string, now: number): Promise<boolean> {
-    const row = await this.db
-      .insertInto('petition_notices')
-      .values({ space_id: spaceId, petition, kind, create_time: now })
-      .onConflict((oc) => oc.doNothing())
-      .returning('kind')
       .executeTakeFirst()
     return row !== undefined
   }
