@@ -184,6 +184,40 @@ describe.each(ENGINES)('Slack messages from the outbox, on %s', (engine) => {
     await s.rt.outbox.drain()
     expect(slack.calls).toHaveLength(0)
   })
+
+  it('queues no update for a petition that was never posted (its rule named the channel later)', async () => {
+    const rule = { selector: { kind: 'queue' }, approvers: { role: 'editor' } }
+    expect((await s.call('POST', `${base}/approvalRules`, { body: { name: 'queues', rule } })).status).toBe(
+      201,
+    )
+    const res = await s.call('POST', `${base}/approvals:check`, {
+      body: { petitioners: [alice], resources: [{ kind: 'queue', id: 'q1' }], reason: 'before' },
+    })
+    const petition = ((await res.json()) as { petition: { name: string } }).petition.name
+    const put = await s.call('PUT', `${base}/approvalRules/queues`, {
+      body: { rule: { ...rule, notify: { slackChannels: ['#queues'] } } },
+    })
+    expect(put.status).toBe(200)
+    expect((await claim(petition, 'dave@example.com', 'access/approve')).status).toBe(200)
+    await s.rt.outbox.drain()
+    expect(slack.calls).toHaveLength(0)
+    const listed = await s.call('GET', `${base}/deliveries?status=pending`)
+    const { deliveries } = (await listed.json()) as { deliveries: { channel: string }[] }
+    expect(deliveries.filter((d) => d.channel === 'slack')).toHaveLength(0)
+  })
+
+  // Last: it moves the clock a day on, which closes every petition still open.
+  it('shows a petition closed for want of a decision (pending timeout) in place', async () => {
+    const petition = await open('prod', 'nobody answers')
+    await s.rt.outbox.drain()
+    s.clock.advance(24 * 3_600_000)
+    await s.rt.reach.runOnce()
+    await s.rt.outbox.drain()
+    const posted = await s.rt.store.slack.message(await spaceId(s, 'default'), petition, '#access')
+    const update = slack.of('chat.update').find((c) => c.args.ts === posted?.ts)
+    expect(textOf(update)).toContain('Closed without a decision (no decision within 24h)')
+    expect(textOf(update)).not.toContain('openindent_approve')
+  })
 })
 
 interface PetitionView {

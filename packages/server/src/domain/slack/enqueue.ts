@@ -3,6 +3,7 @@ import { newId } from '../ids.js'
 import { policyFor } from '../rules/policy.js'
 import type { UnitOfWork } from '../unit-of-work.js'
 import type { OutboxMessage } from '../webhooks/ports.js'
+import { SLACK_POST_TOPIC } from './ports.js'
 
 /** What a Slack delivery asks for: post the petition's message, or bring it up to date. */
 export interface SlackDeliveryBody {
@@ -42,13 +43,19 @@ export async function slackMessage(tx: UnitOfWork, e: PetitionEvent): Promise<Ou
   if (!p) return undefined
   // Decided in the transaction that opened it (auto-approved): nobody needs to review it.
   if (post && p.phase !== 'open') return undefined
-  const channels = await slackChannelsOf(tx, e.spaceId, p.resources)
+  let channels = await slackChannelsOf(tx, e.spaceId, p.resources)
+  // Only a message that was posted (or is queued to be) can be updated: a petition decided as it
+  // opened, or opened before its rule named the channel, has none.
+  if (!post) {
+    const have = await Promise.all(channels.map((c) => tx.slack.posted(e.spaceId, e.petition, c)))
+    channels = channels.filter((_, i) => have[i])
+  }
   if (channels.length === 0) return undefined
   const body: SlackDeliveryBody = { petition: e.petition, post }
   return {
     id: newId('msg'),
     spaceId: e.spaceId,
-    topic: `petition.${e.type}.slack`,
+    topic: post ? SLACK_POST_TOPIC : `petition.${e.type}.slack`,
     petition: e.petition,
     createTime: e.at,
     deliveries: channels.map((channel) => ({

@@ -8,6 +8,9 @@ export const SLACK_ACTIONS = {
 } as const
 export const REVIEW_BLOCK = 'openindent_review'
 
+/** The outbox topic of the deliveries that post a new petition's message. */
+export const SLACK_POST_TOPIC = 'petition.opened.slack'
+
 /** What a petition's Slack message shows, composed from the petition as it stands when it is sent. */
 export interface SlackNotice {
   /** `space/petition`: what the buttons carry back (signed by Slack, so it cannot be forged). */
@@ -48,6 +51,11 @@ export interface SlackMessageRef {
 /** The Slack messages petitions have, and the interactivity signatures already used. */
 export interface SlackRepository {
   message(spaceId: string, petition: string, channel: string): Promise<SlackMessageRef | undefined>
+  /**
+   * Whether the petition has a message in the channel, or a post of it is queued (not dead): only
+   * then is there a message to update.
+   */
+  posted(spaceId: string, petition: string, channel: string): Promise<boolean>
   /** Remembers a posted message; false when one was already remembered (the first stays). */
   remember(spaceId: string, petition: string, ref: SlackMessageRef, now: number): Promise<boolean>
   /**

@@ -33,9 +33,15 @@ export function outboxWriter(settings: OutboxSettings = {}): BeforeCommit {
   return async (tx, events) => {
     await queueWebhooks(tx, events)
     if (settings.slack) {
+      // One update per petition and transaction is enough: it shows the state as sent, not as queued.
+      const updated = new Set<string>()
       for (const e of events) {
+        const key = `${e.spaceId}\u0000${e.petition}`
+        if (e.type !== 'opened' && updated.has(key)) continue
         const message = await slackMessage(tx, e)
-        if (message) await tx.outbox.enqueue(message)
+        if (!message) continue
+        await tx.outbox.enqueue(message)
+        if (e.type !== 'opened') updated.add(key)
       }
     }
     const { email } = settings

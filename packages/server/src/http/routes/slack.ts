@@ -82,13 +82,19 @@ export function mountSlack(app: Hono<AppEnv>, deps: AppDeps): void {
       if (parsed.type !== 'block_actions' || !decision || !action?.value?.includes('/'))
         return c.body(null, 200)
       const picked = parsed.state?.values[REVIEW_BLOCK]?.[SLACK_ACTIONS.duration]?.selected_option?.value
-      await slackDecide(deps, slack.api, {
-        userId: parsed.user.id,
-        channelId: parsed.channel?.id ?? parsed.container?.channel_id,
-        decision,
-        ref: action.value,
-        duration: picked,
-      })
+      try {
+        await slackDecide(deps, slack.api, {
+          userId: parsed.user.id,
+          channelId: parsed.channel?.id ?? parsed.container?.channel_id,
+          decision,
+          ref: action.value,
+          duration: picked,
+        })
+      } catch (err) {
+        // Refusals were answered already; what is left is Slack's Web API failing us.
+        deps.logger.warn({ err }, 'a Slack click could not be handled')
+        return sendError(c, 'UNAVAILABLE', 'Slack could not be reached to identify who clicked; try again')
+      }
       return c.body(null, 200)
     },
   )

@@ -35,6 +35,12 @@ export function slack(engine: Engine) {
         .addColumn('create_time', time, (c) => c.notNull())
         .addPrimaryKeyConstraint('petition_notices_pk', ['space_id', 'petition', 'kind'])
         .execute()
+      // Whether a petition's Slack post is queued (see SlackRepository.posted).
+      await db.schema
+        .createIndex('outbox_by_petition')
+        .on('outbox')
+        .columns(['space_id', 'petition'])
+        .execute()
       // The reach rules scan open petitions of every space, oldest first.
       await db.schema
         .createIndex('petitions_open_age')

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { SlackMessageRef, SlackRepository } from '../../domain/slack/ports.js'
+import { SLACK_POST_TOPIC, type SlackMessageRef, type SlackRepository } from '../../domain/slack/ports.js'
 import type { Database } from '../schema.js'
 
 export class SlackRepo implements SlackRepository {
@@ -14,6 +14,21 @@ export class SlackRepo implements SlackRepository {
       .where('channel', '=', channel)
       .executeTakeFirst()
     return row && { channel: row.channel, channelId: row.channel_id, ts: row.ts }
+  }
+
+  async posted(spaceId: string, petition: string, channel: string): Promise<boolean> {
+    if (await this.message(spaceId, petition, channel)) return true
+    const queued = await this.db
+      .selectFrom('deliveries as d')
+      .innerJoin('outbox as o', 'o.id', 'd.message_id')
+      .select('d.id')
+      .where('o.space_id', '=', spaceId)
+      .where('o.petition', '=', petition)
+      .where('o.topic', '=', SLACK_POST_TOPIC)
+      .where('d.webhook', '=', channel)
+      .where('d.status', '!=', 'dead')
+      .executeTakeFirst()
+    return queued !== undefined
   }
 
   async remember(spaceId: string, petition: string, ref: SlackMessageRef, now: number): Promise<boolean> {
