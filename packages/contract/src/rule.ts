@@ -3,11 +3,14 @@ import { GoDurationText, Meta, Name } from './common.js'
 import { Role } from './space.js'
 
 /**
- * Where a rule's requests are announced: Slack channels (names such as `#access` or ids), and
+ * Where a rule's requests are announced: Slack channels (names such as `#access` or ids), reviewers
+ * in Slack by email, and
  * escalation reviewers (emails) told when a request waits `escalateAfter` without a decision.
  */
 export const RuleNotify = z.strictObject({
   slackChannels: z.array(z.string().min(1).max(80)).max(20).optional(),
+  /** Reviewers (emails) sent the message directly in Slack; petitioners and the filer are skipped. */
+  slackUsers: z.array(z.string().min(3).max(320)).max(50).optional(),
   escalateAfter: GoDurationText.optional(),
   escalateTo: z.array(z.string().max(320)).max(100).optional(),
 })
@@ -72,6 +75,7 @@ export const ApprovalRule = z.object({
   notify: z
     .object({
       slackChannels: z.array(z.string()).optional(),
+      slackUsers: z.array(z.string()).optional(),
       escalateAfter: z.string().optional(),
       escalateTo: z.array(z.string()).optional(),
     })

@@ -43,6 +43,15 @@ export class WebSlackApi implements SlackApi {
     return user.profile?.email?.toLowerCase()
   }
 
+  async userIdByEmail(email: string): Promise<string | undefined> {
+    try {
+      return (await this.client.users.lookupByEmail({ email })).user?.id
+    } catch (err) {
+      if ((err as { code?: string }).code === ErrorCode.PlatformError) return undefined
+      throw err
+    }
+  }
+
   async ephemeral(channelId: string, userId: string, text: string): Promise<void> {
     await this.client.chat.postEphemeral({ channel: channelId, user: userId, text })
   }

@@ -185,6 +185,35 @@ describe.each(ENGINES)('Slack messages from the outbox, on %s', (engine) => {
     expect(slack.calls).toHaveLength(0)
   })
 
+  it('messages the reviewers a rule names directly, never the petitioner, skipping people Slack does not know', async () => {
+    const rule = {
+      selector: { kind: 'cluster' },
+      approvers: { role: 'editor' },
+      notify: { slackUsers: ['Dave@example.com', 'alice@example.com', 'ghost@example.com'] },
+    }
+    expect((await s.call('POST', `${base}/approvalRules`, { body: { name: 'clusters', rule } })).status).toBe(
+      201,
+    )
+    const res = await s.call('POST', `${base}/approvals:check`, {
+      body: { petitioners: [alice], resources: [{ kind: 'cluster', id: 'k1' }], reason: 'debug' },
+    })
+    const petition = ((await res.json()) as { petition: { name: string } }).petition.name
+    await s.rt.outbox.drain()
+    expect(
+      slack
+        .of('users.lookupByEmail')
+        .map((c) => c.args.email)
+        .sort(),
+    ).toEqual(['dave@example.com', 'ghost@example.com'])
+    expect(slack.of('chat.postMessage').map((c) => c.args.channel)).toEqual(['U_DAVE'])
+    expect((await claim(petition, 'erin@example.com', 'access/approve')).status).toBe(200)
+    await s.rt.outbox.drain()
+    expect(slack.of('chat.update').map((c) => c.args.channel)).toEqual(['U_DAVE'])
+    const listed = await s.call('GET', `${base}/deliveries?status=pending`)
+    const { deliveries } = (await listed.json()) as { deliveries: { channel: string }[] }
+    expect(deliveries.filter((d) => d.channel === 'slack')).toHaveLength(0)
+  })
+
   it('queues no update for a petition that was never posted (its rule named the channel later)', async () => {
     const rule = { selector: { kind: 'queue' }, approvers: { role: 'editor' } }
     expect((await s.call('POST', `${base}/approvalRules`, { body: { name: 'queues', rule } })).status).toBe(

@@ -2,7 +2,7 @@ import type { Ctx } from '../context.js'
 import type { DeliveryRecord } from '../webhooks/types.js'
 import type { SlackDeliveryBody } from './enqueue.js'
 import { slackNotice } from './notice.js'
-import type { SlackApi } from './ports.js'
+import { DIRECT, type SlackApi } from './ports.js'
 
 /**
  * Sends one Slack delivery: posts the petition's message and remembers its ts, or updates the message
@@ -26,7 +26,15 @@ export async function deliverSlack(
     await api.update(posted.channelId, posted.ts, notice)
     return
   }
-  if (!post) throw new Error(`no Slack message for petition ${petition} in ${channel} yet`)
-  const { channelId, ts } = await api.post(channel, notice)
+  if (!post) {
+    // A reviewer Slack does not know was never messaged: nothing to update. Otherwise the post is
+    // still on its way, and this update waits for it.
+    if (channel.startsWith(DIRECT) && !(await api.userIdByEmail(channel.slice(DIRECT.length)))) return
+    throw new Error(`no Slack message for petition ${petition} in ${channel} yet`)
+  }
+  const target = channel.startsWith(DIRECT) ? await api.userIdByEmail(channel.slice(DIRECT.length)) : channel
+  // A reviewer who is not in the workspace cannot be messaged there; email still reaches them.
+  if (!target) return
+  const { channelId, ts } = await api.post(target, notice)
   await ctx.store.slack.remember(p.spaceId, p.name, { channel, channelId, ts }, ctx.clock.now())
 }

@@ -1,9 +1,11 @@
 import type { PetitionEvent } from '../events.js'
+import { identityOf } from '../identity.js'
 import { newId } from '../ids.js'
+import type { PetitionRecord } from '../petitions/types.js'
 import { policyFor } from '../rules/policy.js'
 import type { UnitOfWork } from '../unit-of-work.js'
 import type { OutboxMessage } from '../webhooks/ports.js'
-import { SLACK_POST_TOPIC } from './ports.js'
+import { DIRECT, SLACK_POST_TOPIC } from './ports.js'
 
 /** What a Slack delivery asks for: post the petition's message, or bring it up to date. */
 export interface SlackDeliveryBody {
@@ -22,14 +24,23 @@ const UPDATES: ReadonlySet<PetitionEvent['type']> = new Set([
   'closed',
 ])
 
-/** The Slack channels the rules governing a petition name, in order, once each. */
-export async function slackChannelsOf(
+/**
+ * Where the rules governing a petition send its Slack message, once each: their channels, then their
+ * Slack reviewers as `@email`, less the petitioners and the filer (four eyes).
+ */
+export async function slackTargetsOf(
   tx: Pick<UnitOfWork, 'rules' | 'resources'>,
-  spaceId: string,
-  resources: Parameters<typeof policyFor>[2],
+  p: PetitionRecord,
 ): Promise<string[]> {
-  const policy = await policyFor(tx, spaceId, resources)
-  return [...new Set(policy.rules.flatMap((r) => r.spec.notify?.slackChannels ?? []))]
+  const policy = await policyFor(tx, p.spaceId, p.resources)
+  const own = new Set([...p.petitioners.map(identityOf), ...(p.filer ? [p.filer] : [])])
+  const channels = policy.rules.flatMap((r) => r.spec.notify?.slackChannels ?? [])
+  const users = policy.rules
+    .flatMap((r) => r.spec.notify?.slackUsers ?? [])
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => !own.has(`user/${e}`))
+    .map((e) => `${DIRECT}${e}`)
+  return [...new Set([...channels, ...users])]
 }
 
 /**
@@ -43,7 +54,7 @@ export async function slackMessage(tx: UnitOfWork, e: PetitionEvent): Promise<Ou
   if (!p) return undefined
   // Decided in the transaction that opened it (auto-approved): nobody needs to review it.
   if (post && p.phase !== 'open') return undefined
-  let channels = await slackChannelsOf(tx, e.spaceId, p.resources)
+  let channels = await slackTargetsOf(tx, p)
   // Only a message that was posted (or is queued to be) can be updated: a petition decided as it
   // opened, or opened before its rule named the channel, has none.
   if (!post) {

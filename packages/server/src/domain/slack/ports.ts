@@ -8,6 +8,9 @@ export const SLACK_ACTIONS = {
 } as const
 export const REVIEW_BLOCK = 'openindent_review'
 
+/** How a delivery names a reviewer to message directly rather than a channel: `@` and the email. */
+export const DIRECT = '@'
+
 /** The outbox topic of the deliveries that post a new petition's message. */
 export const SLACK_POST_TOPIC = 'petition.opened.slack'
 
@@ -38,6 +41,8 @@ export interface SlackApi {
   update(channelId: string, ts: string, notice: SlackNotice): Promise<void>
   /** The Slack user's email, only when Slack says it is confirmed. */
   confirmedEmail(userId: string): Promise<string | undefined>
+  /** The Slack user with this email, for a direct message; undefined when there is none. */
+  userIdByEmail(email: string): Promise<string | undefined>
   /** A message only `userId` sees, in `channelId`. */
   ephemeral(channelId: string, userId: string, text: string): Promise<void>
 }
