@@ -156,6 +156,27 @@ describe.each(ENGINES)('reviewer reach rules and requester notices, on %s', (eng
     expect((await s.rt.reach.runOnce()).escalated).toBe(0)
   })
 
+  it('refuses a rule with a pendingTimeout or escalateAfter that is not a positive duration, saving nothing', async () => {
+    for (const [extra, param] of [
+      [{ pendingTimeout: '0s' }, 'rule.pendingTimeout'],
+      [{ notify: { escalateAfter: 'soon' } }, 'rule.notify.escalateAfter'],
+    ] as const) {
+      const res = await s.call('POST', `${base}/approvalRules`, {
+        body: { name: 'broken', rule: { approvers: { role: 'editor' }, ...extra } },
+      })
+      expect(res.status).toBe(400)
+      const { error } = (await res.json()) as { error: { code: string; param?: string; requestId: string } }
+      expect(error.code).toBe('INVALID_ARGUMENT')
+      expect(error.requestId).toBeTruthy()
+      expect(error.param).toBe(param)
+    }
+    const list = await s.call('GET', `${base}/approvalRules`)
+    const names = ((await list.json()) as { approvalRules: { name: string }[] }).approvalRules.map(
+      (r) => r.name,
+    )
+    expect(names).not.toContain('broken')
+  })
+
   it('mails a one-time sign-in link that works once, withheld from delivery listings', async () => {
     expect(await emailSignInLink(s.rt, 'nobody@example.com', 'https://access.example.com')).toBe(false)
     expect(await emailSignInLink(s.rt, s.boot.adminEmail.toUpperCase(), 'https://access.example.com')).toBe(
