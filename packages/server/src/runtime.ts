@@ -165,7 +165,14 @@ export async function openRuntime(
       config.outbox.pullEveryMs > 0
         ? new PullJob({ ...ctx, webhookCaller }, logger, config.outbox.pullEveryMs, instanceId)
         : undefined
-    const reach = new ReachJob(ctx, config.smtpUrl ? { email: { publicUrl: config.publicUrl } } : {}, logger)
+    const reach = new ReachJob(
+      ctx,
+      {
+        ...(config.smtpUrl ? { email: { publicUrl: config.publicUrl } } : {}),
+        slack: config.slack !== undefined,
+      },
+      logger,
+    )
     const targets: CheckpointTarget[] = []
     if (config.checkpointFile) targets.push(fileTarget(config.checkpointFile))
     if (config.checkpointUrl) targets.push(urlTarget(config.checkpointUrl))

@@ -85,7 +85,9 @@ export class SlackStandIn {
         }
       }
       case 'users.lookupByEmail': {
-        const u = [...this.users.values()].find((x) => x.email === args.email)
+        const u = [...this.users.values()].find(
+          (x) => x.email.toLowerCase() === String(args.email).toLowerCase(),
+        )
         return u
           ? { ok: true, user: { id: u.id, profile: { email: u.email } } }
           : { ok: false, error: 'users_not_found' }

@@ -235,6 +235,34 @@ describe.each(ENGINES)('Slack messages from the outbox, on %s', (engine) => {
     expect(deliveries.filter((d) => d.channel === 'slack')).toHaveLength(0)
   })
 
+  it("sends the message directly to escalation reviewers once the rule's escalateAfter has passed, then keeps it current", async () => {
+    const rule = {
+      selector: { kind: 'secret' },
+      approvers: { role: 'editor' },
+      notify: { escalateAfter: '10m', escalateTo: ['erin@example.com'] },
+    }
+    expect((await s.call('POST', `${base}/approvalRules`, { body: { name: 'secrets', rule } })).status).toBe(
+      201,
+    )
+    const res = await s.call('POST', `${base}/approvals:check`, {
+      body: { petitioners: [alice], resources: [{ kind: 'secret', id: 's1' }], reason: 'rotate' },
+    })
+    const petition = ((await res.json()) as { petition: { name: string } }).petition.name
+    await s.rt.outbox.drain()
+    expect(slack.calls).toHaveLength(0)
+    s.clock.advance(9 * 60_000)
+    expect((await s.rt.reach.runOnce()).escalated).toBe(0)
+    s.clock.advance(2 * 60_000)
+    expect((await s.rt.reach.runOnce()).escalated).toBe(1)
+    await s.rt.outbox.drain()
+    expect(slack.of('chat.postMessage').map((c) => c.args.channel)).toEqual(['U_ERIN'])
+    expect((await s.rt.reach.runOnce()).escalated).toBe(0)
+    expect((await claim(petition, 'dave@example.com', 'access/approve')).status).toBe(200)
+    await s.rt.outbox.drain()
+    expect(slack.of('chat.update').map((c) => c.args.channel)).toEqual(['U_ERIN'])
+    expect(slack.of('chat.postMessage')).toHaveLength(1)
+  })
+
   // Last: it moves the clock a day on, which closes every petition still open.
   it('shows a petition closed for want of a decision (pending timeout) in place', async () => {
     const petition = await open('prod', 'nobody answers')

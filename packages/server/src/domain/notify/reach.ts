@@ -4,6 +4,8 @@ import { identityOf } from '../identity.js'
 import { closeUndecided } from '../petitions/lifecycle/pending-timeout.js'
 import type { PetitionRecord } from '../petitions/types.js'
 import { type Policy, policyFor } from '../rules/policy.js'
+import { slackOutbox } from '../slack/enqueue.js'
+import { DIRECT, SLACK_POST_TOPIC } from '../slack/ports.js'
 import { escalationEmail, expiringEmail } from './emails.js'
 import { emailOutbox } from './enqueue.js'
 import type { OpenPetitionKey } from './ports.js'
@@ -19,8 +21,10 @@ const YOUNGEST_MS = 60_000
 const PAGE = 200
 
 export interface ReachSettings {
-  /** Set when email is configured; escalation and the expiring notice are emails. */
+  /** Set when email is configured: escalation, timeout and expiring notices are mailed. */
   email?: { publicUrl: string } | undefined
+  /** Set when Slack is configured: escalation reviewers also get the petition's message directly. */
+  slack?: boolean | undefined
 }
 
 export interface ReachReport {
@@ -48,7 +52,7 @@ export async function reachDue(ctx: Ctx, settings: ReachSettings): Promise<Reach
       const timeout = pendingTimeoutMs(policy)
       if (now - p.createTime >= timeout) {
         if (await closeUndecided(ctx, p, waitText(timeout), settings.email)) report.timedOut += 1
-      } else if (settings.email && (await escalate(ctx, p, policy, now, settings.email.publicUrl))) {
+      } else if ((settings.email || settings.slack) && (await escalate(ctx, p, policy, now, settings))) {
         report.escalated += 1
       }
     }
@@ -73,7 +77,7 @@ async function escalate(
   p: PetitionRecord,
   policy: Policy,
   now: number,
-  publicUrl: string,
+  settings: ReachSettings,
 ): Promise<boolean> {
   const waited = now - p.createTime
   const due = policy.rules.filter((r) => {
@@ -87,11 +91,21 @@ async function escalate(
   const to = [
     ...new Set(due.flatMap((r) => r.spec.notify?.escalateTo ?? []).map((e) => e.trim().toLowerCase())),
   ].filter((e) => !own.has(`user/${e}`))
+  const { email, slack } = settings
   return ctx.store.transaction(async (tx) => {
     if (!(await tx.notices.record(p.spaceId, p.name, 'escalated', now))) return false
-    const mails = to.map((email) => escalationEmail(email, p, waitText(waited), publicUrl))
-    const message = emailOutbox(p.spaceId, 'petition.escalated.email', p.name, mails, now)
-    if (message) await tx.outbox.enqueue(message)
+    if (email) {
+      const mails = to.map((address) => escalationEmail(address, p, waitText(waited), email.publicUrl))
+      const message = emailOutbox(p.spaceId, 'petition.escalated.email', p.name, mails, now)
+      if (message) await tx.outbox.enqueue(message)
+    }
+    if (slack) {
+      // Posted like the first message, so every later step updates it too.
+      const already = new Set(await tx.slack.postedTargets(p.spaceId, p.name))
+      const targets = to.map((address) => `${DIRECT}${address}`).filter((t) => !already.has(t))
+      const message = slackOutbox(p.spaceId, p.name, SLACK_POST_TOPIC, targets, now)
+      if (message) await tx.outbox.enqueue(message)
+    }
     return true
   })
 }

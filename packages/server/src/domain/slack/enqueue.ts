@@ -54,25 +54,38 @@ export async function slackMessage(tx: UnitOfWork, e: PetitionEvent): Promise<Ou
   if (!p) return undefined
   // Decided in the transaction that opened it (auto-approved): nobody needs to review it.
   if (post && p.phase !== 'open') return undefined
-  let channels = await slackTargetsOf(tx, p)
-  // Only a message that was posted (or is queued to be) can be updated: a petition decided as it
-  // opened, or opened before its rule named the channel, has none.
-  if (!post) {
-    const have = await Promise.all(channels.map((c) => tx.slack.posted(e.spaceId, e.petition, c)))
-    channels = channels.filter((_, i) => have[i])
-  }
-  if (channels.length === 0) return undefined
-  const body: SlackDeliveryBody = { petition: e.petition, post }
+  // Updates go where the petition was posted (or is queued to be): a petition decided as it opened,
+  // or opened before its rule named a channel, has nothing there to update.
+  const channels = post ? await slackTargetsOf(tx, p) : await tx.slack.postedTargets(e.spaceId, e.petition)
+  return slackOutbox(
+    e.spaceId,
+    e.petition,
+    post ? SLACK_POST_TOPIC : `petition.${e.type}.slack`,
+    channels,
+    e.at,
+  )
+}
+
+/** One outbox message posting (topic SLACK_POST_TOPIC) or updating a petition's message at `targets`. */
+export function slackOutbox(
+  spaceId: string,
+  petition: string,
+  topic: string,
+  targets: string[],
+  at: number,
+): OutboxMessage | undefined {
+  if (targets.length === 0) return undefined
+  const body: SlackDeliveryBody = { petition, post: topic === SLACK_POST_TOPIC }
   return {
     id: newId('msg'),
-    spaceId: e.spaceId,
-    topic: post ? SLACK_POST_TOPIC : `petition.${e.type}.slack`,
-    petition: e.petition,
-    createTime: e.at,
-    deliveries: channels.map((channel) => ({
+    spaceId,
+    topic,
+    petition,
+    createTime: at,
+    deliveries: targets.map((target) => ({
       id: newId('dlv'),
       channel: 'slack',
-      webhook: channel,
+      webhook: target,
       body: JSON.stringify(body),
     })),
   }

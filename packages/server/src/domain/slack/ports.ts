@@ -57,10 +57,10 @@ export interface SlackMessageRef {
 export interface SlackRepository {
   message(spaceId: string, petition: string, channel: string): Promise<SlackMessageRef | undefined>
   /**
-   * Whether the petition has a message in the channel, or a post of it is queued (not dead): only
-   * then is there a message to update.
+   * Where the petition has a message, or a post of it queued (not dead): the targets (channels and
+   * `@email` reviewers) its updates go to.
    */
-  posted(spaceId: string, petition: string, channel: string): Promise<boolean>
+  postedTargets(spaceId: string, petition: string): Promise<string[]>
   /** Remembers a posted message; false when one was already remembered (the first stays). */
   remember(spaceId: string, petition: string, ref: SlackMessageRef, now: number): Promise<boolean>
   /**

@@ -16,19 +16,23 @@ export class SlackRepo implements SlackRepository {
     return row && { channel: row.channel, channelId: row.channel_id, ts: row.ts }
   }
 
-  async posted(spaceId: string, petition: string, channel: string): Promise<boolean> {
-    if (await this.message(spaceId, petition, channel)) return true
+  async postedTargets(spaceId: string, petition: string): Promise<string[]> {
+    const stored = await this.db
+      .selectFrom('slack_messages')
+      .select('channel')
+      .where('space_id', '=', spaceId)
+      .where('petition', '=', petition)
+      .execute()
     const queued = await this.db
       .selectFrom('deliveries as d')
       .innerJoin('outbox as o', 'o.id', 'd.message_id')
-      .select('d.id')
+      .select('d.webhook')
       .where('o.space_id', '=', spaceId)
       .where('o.petition', '=', petition)
       .where('o.topic', '=', SLACK_POST_TOPIC)
-      .where('d.webhook', '=', channel)
       .where('d.status', '!=', 'dead')
-      .executeTakeFirst()
-    return queued !== undefined
+      .execute()
+    return [...new Set([...stored.map((r) => r.channel), ...queued.map((r) => r.webhook)])].sort()
   }
 
   async remember(spaceId: string, petition: string, ref: SlackMessageRef, now: number): Promise<boolean> {
