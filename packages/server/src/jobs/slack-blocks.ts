@@ -7,7 +7,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /** A petition's message in Block Kit, with Approve (and its duration menu) and Deny while it is open. */
 export function slackBlocks(n: SlackNotice): { text: string; blocks: KnownBlock[] } {
   const tally = `${n.approvals} of ${n.required} approval${n.required === 1 ? '' : 's'}`
-  const text = `${n.requester} requests access to ${n.resources.join(', ')} (${tally})`
+  const text = esc(`${n.requester} requests access to ${n.resources.join(', ')} (${tally})`)
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `*${esc(n.requester)}* requests access` } },
     {

@@ -177,6 +177,16 @@ describe.each(ENGINES)('reviewer reach rules and requester notices, on %s', (eng
     expect(names).not.toContain('broken')
   })
 
+  it('answers 404 with the envelope at the Slack endpoint when Slack is not configured', async () => {
+    const res = await s.call('POST', '/slack/interactivity', {
+      token: null,
+      rawBody: 'payload=%7B%7D',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(res.status).toBe(404)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND')
+  })
+
   it('mails a one-time sign-in link that works once, withheld from delivery listings', async () => {
     expect(await emailSignInLink(s.rt, 'nobody@example.com', 'https://access.example.com')).toBe(false)
     expect(await emailSignInLink(s.rt, s.boot.adminEmail.toUpperCase(), 'https://access.example.com')).toBe(

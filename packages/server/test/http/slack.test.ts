@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { Engine } from '../../src/store/schema.js'
 import { ENGINES } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
 import { type SlackCall, SlackStandIn, slackSignature } from '../helpers/slack-standin.js'
@@ -13,36 +14,45 @@ function textOf(call: SlackCall | undefined): string {
   return JSON.stringify(call?.args.blocks ?? [])
 }
 
+/**
+ * A server with the Slack app pointed at the stand-in, members dave and erin (editors) and vera
+ * (viewer), and their Slack accounts; U_MALLORY claims erin's address unconfirmed.
+ */
+async function startSlackServer(engine: Engine, slack: SlackStandIn): Promise<TestServer> {
+  await slack.start()
+  const s = await startTestServer(engine, {
+    env: {
+      OPENINDENT_SLACK_BOT_TOKEN: 'xoxb-test-token',
+      OPENINDENT_SLACK_SIGNING_SECRET: SECRET,
+      OPENINDENT_SLACK_API_URL: slack.url,
+      OPENINDENT_PUBLIC_URL: 'https://access.example.com',
+    },
+  })
+  for (const [email, role] of [
+    ['dave@example.com', 'editor'],
+    ['erin@example.com', 'editor'],
+    ['vera@example.com', 'viewer'],
+  ] as const) {
+    const res = await s.call('PUT', `${base}/members/${email}`, { body: { member: { roles: [role] } } })
+    expect(res.status).toBe(200)
+  }
+  for (const [id, email, confirmed] of [
+    ['U_DAVE', 'dave@example.com', true],
+    ['U_ERIN', 'Erin@Example.com', true],
+    ['U_VERA', 'vera@example.com', true],
+    ['U_MALLORY', 'erin@example.com', false],
+  ] as const) {
+    slack.users.set(id, { id, email, confirmed })
+  }
+  return s
+}
+
 describe.each(ENGINES)('Slack messages from the outbox, on %s', (engine) => {
   let s: TestServer
   const slack = new SlackStandIn()
 
   beforeAll(async () => {
-    await slack.start()
-    s = await startTestServer(engine, {
-      env: {
-        OPENINDENT_SLACK_BOT_TOKEN: 'xoxb-test-token',
-        OPENINDENT_SLACK_SIGNING_SECRET: SECRET,
-        OPENINDENT_SLACK_API_URL: slack.url,
-        OPENINDENT_PUBLIC_URL: 'https://access.example.com',
-      },
-    })
-    for (const [email, role] of [
-      ['dave@example.com', 'editor'],
-      ['erin@example.com', 'editor'],
-      ['vera@example.com', 'viewer'],
-    ] as const) {
-      const res = await s.call('PUT', `${base}/members/${email}`, { body: { member: { roles: [role] } } })
-      expect(res.status).toBe(200)
-    }
-    for (const [id, email, confirmed] of [
-      ['U_DAVE', 'dave@example.com', true],
-      ['U_ERIN', 'Erin@Example.com', true],
-      ['U_VERA', 'vera@example.com', true],
-      ['U_MALLORY', 'erin@example.com', false],
-    ] as const) {
-      slack.users.set(id, { id, email, confirmed })
-    }
+    s = await startSlackServer(engine, slack)
     const up = await s.call('PUT', `${base}/resources:bulkUpdate`, {
       body: {
         resources: ['prod', 'p2', 'p3', 'p4'].map((id) => ({
@@ -122,6 +132,29 @@ describe.each(ENGINES)('Slack messages from the outbox, on %s', (engine) => {
     ])
     expect(approve).toMatchObject({ text: { text: 'Approve' }, value: `default/${petition}` })
     expect(deny).toMatchObject({ text: { text: 'Deny' }, value: `default/${petition}` })
+  })
+
+  it('escapes what requesters write, so a display name or reason cannot ping a channel or forge a link', async () => {
+    const mal = {
+      kind: 'user',
+      id: 'mal@example.com',
+      email: 'mal@example.com',
+      displayName: '<!channel> Mal',
+    }
+    const res = await s.call('POST', `${base}/approvals:check`, {
+      body: {
+        petitioners: [mal],
+        resources: [{ kind: 'database', id: 'p2' }],
+        reason: '<https://evil.example|ticket>',
+      },
+    })
+    expect(res.status).toBe(200)
+    await s.rt.outbox.drain()
+    const post = slack.of('chat.postMessage').at(-1)
+    const all = `${String(post?.args.text)} ${textOf(post)}`
+    expect(all).not.toContain('<!channel>')
+    expect(all).not.toContain('<https://evil.example')
+    expect(all).toContain('&lt;!channel&gt; Mal')
   })
 
   it('updates the same message in place as reviewers approve through the API', async () => {
@@ -330,30 +363,7 @@ describe.each(ENGINES)('Slack interactivity, on %s', (engine) => {
   let seq = 0
 
   beforeAll(async () => {
-    await slack.start()
-    s = await startTestServer(engine, {
-      env: {
-        OPENINDENT_SLACK_BOT_TOKEN: 'xoxb-test-token',
-        OPENINDENT_SLACK_SIGNING_SECRET: SECRET,
-        OPENINDENT_SLACK_API_URL: slack.url,
-      },
-    })
-    for (const [email, role] of [
-      ['dave@example.com', 'editor'],
-      ['erin@example.com', 'editor'],
-      ['vera@example.com', 'viewer'],
-    ] as const) {
-      const res = await s.call('PUT', `${base}/members/${email}`, { body: { member: { roles: [role] } } })
-      expect(res.status).toBe(200)
-    }
-    for (const [id, email, confirmed] of [
-      ['U_DAVE', 'dave@example.com', true],
-      ['U_ERIN', 'Erin@Example.com', true],
-      ['U_VERA', 'vera@example.com', true],
-      ['U_MALLORY', 'erin@example.com', false],
-    ] as const) {
-      slack.users.set(id, { id, email, confirmed })
-    }
+    s = await startSlackServer(engine, slack)
     const rule = await s.call('POST', `${base}/approvalRules`, {
       body: {
         name: 'apps',
