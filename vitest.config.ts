@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default', './test/support/no-skips-reporter.ts'],
+    // Outside CI, a machine without PostgreSQL runs the SQLite suites and says what it skipped.
+    globalSetup: ['./test/support/postgres-probe.ts'],
   },
 })

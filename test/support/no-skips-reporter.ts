@@ -1,4 +1,5 @@
 import type { Reporter, TestModule } from 'vitest/node'
+import { POSTGRES_ABSENT_ENV } from '../../packages/server/test/helpers/databases.js'
 
 /**
  * In CI, a skipped test is a failure: a suite that quietly skipped itself (no PostgreSQL, no browser)
@@ -6,6 +7,12 @@ import type { Reporter, TestModule } from 'vitest/node'
  */
 export default class NoSkipsReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    const absent = process.env[POSTGRES_ABSENT_ENV]
+    if (absent && !process.env.CI) {
+      process.stderr.write(
+        `\nPostgreSQL is not reachable at ${absent}: the PostgreSQL suites were skipped (SQLite ran). To run them, start PostgreSQL there (trust auth, database "test") or set OPENINDENT_TEST_PG_URL=postgres://user@host:port/db; CI=true requires PostgreSQL.\n`,
+      )
+    }
     if (!process.env.CI) return
     const skipped: string[] = []
     for (const mod of modules) {

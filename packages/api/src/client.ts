@@ -4,6 +4,7 @@ import {
   APIConnectionTimeoutError,
   APIError,
   APIUserAbortError,
+  IndentConfigError,
   IndentError,
 } from './errors.js'
 import { computeRetryDelay, shouldRetry } from './retry.js'
@@ -170,7 +171,7 @@ export class APIClient {
       if (options.signal?.aborted) throw new APIUserAbortError()
       const attempt = await this.#attempt(url, init, timeout, options.signal)
       if (attempt.ok) return parseBody<T>(attempt.status, attempt.text)
-      if (!attempt.retryable || retriesDone >= maxRetries) throw attempt.error
+      if (!attempt.retryable || retriesDone >= maxRetries) throw finalError(attempt.error, url, retriesDone)
       await sleep(this.retryDelay(retriesDone, attempt.headers), options.signal)
     }
   }
@@ -187,7 +188,8 @@ export class APIClient {
   resolveSpace(spaceName?: string | null): string {
     const space = spaceName ?? this.spaceName
     if (!space) {
-      throw new IndentError(
+      throw new IndentConfigError(
+        'spaceName',
         'No space given: pass `spaceName` to this call, set `spaceName` on the client, or set INDENT_SPACE.',
       )
     }
@@ -264,6 +266,22 @@ export class APIClient {
     applyHeaders(headers, options.headers)
     return headers
   }
+}
+
+/**
+ * A failure to connect names the URL it tried and how often, so "server is down" and "wrong URL" can
+ * be told apart without a debugger; other errors are the server's answer and stand as they are.
+ */
+function finalError(error: APIError, url: string, retriesDone: number): APIError {
+  if (!(error instanceof APIConnectionError) || error instanceof APIConnectionTimeoutError) return error
+  const cause = error.cause as { code?: unknown; cause?: { code?: unknown } } | undefined
+  const code = cause?.cause?.code ?? cause?.code
+  const target = url.split('?')[0]
+  const tries = retriesDone + 1
+  return new APIConnectionError({
+    message: `Connection error: could not reach ${target}${typeof code === 'string' ? ` (${code})` : ''} after ${tries} attempt${tries === 1 ? '' : 's'}; is the server running, and is INDENT_API_URL (baseURL) right?`,
+    cause: error.cause,
+  })
 }
 
 function applyHeaders(target: Headers, source: HeadersInput | undefined): void {

@@ -34,6 +34,31 @@ export class IndentError extends Error {
 }
 
 /**
+ * The client is set up wrongly: no API token, no space, a `baseURL` that is not a URL, or an option
+ * `IndentAPI` does not know. Thrown before any request is sent; `option` names the setting to fix, so a
+ * tool can say which flag or environment variable sets it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   new IndentAPI({ token: 'tok' } as ClientOptions)
+ * } catch (err) {
+ *   if (err instanceof IndentConfigError) console.error(`fix ${err.option}: ${err.message}`)
+ * }
+ * ```
+ */
+export class IndentConfigError extends IndentError {
+  override readonly name: string = 'IndentConfigError'
+  /** The client option at fault: `apiToken`, `spaceName`, `baseURL`, or an unknown option's name. */
+  readonly option: string
+
+  constructor(option: string, message: string) {
+    super(message)
+    this.option = option
+  }
+}
+
+/**
  * An error answered by the server (`status` is set), or a failure to get an answer (`status` is
  * `undefined`: see {@link APIConnectionError}). Fields come from the error envelope
  * `{ "error": { "code", "message", "type", "param"?, "requestId" } }`.

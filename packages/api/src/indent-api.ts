@@ -8,6 +8,7 @@ import {
   AuthenticationError,
   BadRequestError,
   ConflictError,
+  IndentConfigError,
   IndentError,
   InternalServerError,
   MethodNotAllowedError,
@@ -82,6 +83,69 @@ export interface ClientOptions {
 }
 
 /**
+ * Every option {@link IndentAPI} takes, in one place: anything else is refused, so a misspelt option
+ * (`token` for `apiToken`) cannot silently fall back to the environment's token and act as someone
+ * else. Typed against {@link ClientOptions}, so a new option must be added here too.
+ *
+ * @example
+ * ```ts
+ * Object.keys(CLIENT_OPTIONS) // ['apiToken', 'spaceName', 'baseURL', …]
+ * ```
+ */
+export const CLIENT_OPTIONS: Readonly<Record<keyof ClientOptions, true>> = {
+  apiToken: true,
+  spaceName: true,
+  baseURL: true,
+  timeout: true,
+  maxRetries: true,
+  fetch: true,
+  defaultHeaders: true,
+  defaultQuery: true,
+  dangerouslyAllowBrowser: true,
+}
+
+/** Names people reach for first, and the option they mean. */
+const LIKELY_MEANT: Record<string, string> = {
+  token: 'apiToken',
+  apiKey: 'apiToken',
+  space: 'spaceName',
+  url: 'baseURL',
+  baseUrl: 'baseURL',
+  apiUrl: 'baseURL',
+}
+
+function refuseUnknownOptions(options: ClientOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new IndentConfigError('options', 'new IndentAPI() takes an options object, or nothing')
+  }
+  for (const name of Object.keys(options)) {
+    if (Object.hasOwn(CLIENT_OPTIONS, name)) continue
+    const meant = LIKELY_MEANT[name]
+    throw new IndentConfigError(
+      name,
+      `Unknown option \`${name}\` for new IndentAPI()${meant ? `: did you mean \`${meant}\`?` : ''} ` +
+        `Options: ${Object.keys(CLIENT_OPTIONS).join(', ')}.`,
+    )
+  }
+}
+
+function checkBaseURL(baseURL: string): string {
+  let url: URL
+  try {
+    url = new URL(baseURL)
+  } catch {
+    throw new IndentConfigError(
+      'baseURL',
+      `baseURL (or INDENT_API_URL) is not a URL: ${JSON.stringify(baseURL)}; expected e.g. ${DEFAULT_BASE_URL}`,
+    )
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new IndentConfigError('baseURL', `baseURL (or INDENT_API_URL) must be http(s), got ${url.protocol}`)
+  }
+  return baseURL
+}
+
+/**
  * The OpenIndent API client, wire- and API-compatible with Indent's `@indent/api`.
  *
  * @example
@@ -108,17 +172,19 @@ export class IndentAPI extends APIClient {
           'Call OpenIndent from your server, or pass `dangerouslyAllowBrowser: true` if the token is meant to be seen.',
       )
     }
+    refuseUnknownOptions(options)
     const apiToken = options.apiToken ?? readEnv('INDENT_API_TOKEN')
     if (!apiToken) {
-      throw new IndentError(
+      throw new IndentConfigError(
+        'apiToken',
         'Missing API token: pass `apiToken` to `new IndentAPI()` or set INDENT_API_TOKEN ' +
-          '(create a service-account token in the OpenIndent dashboard or with `openindent token create`).',
+          '(on the OpenIndent host: `openindent token create --space NAME --service-account NAME`).',
       )
     }
     super({
       apiToken,
       spaceName: options.spaceName === undefined ? (readEnv('INDENT_SPACE') ?? null) : options.spaceName,
-      baseURL: options.baseURL ?? readEnv('INDENT_API_URL') ?? DEFAULT_BASE_URL,
+      baseURL: checkBaseURL(options.baseURL ?? readEnv('INDENT_API_URL') ?? DEFAULT_BASE_URL),
       timeout: options.timeout ?? DEFAULT_TIMEOUT,
       maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
       fetch: options.fetch ?? defaultFetch(),
@@ -130,6 +196,7 @@ export class IndentAPI extends APIClient {
   }
 
   static IndentError = IndentError
+  static IndentConfigError = IndentConfigError
   static APIError = APIError
   static APIConnectionError = APIConnectionError
   static APIConnectionTimeoutError = APIConnectionTimeoutError

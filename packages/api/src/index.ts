@@ -33,6 +33,7 @@ export {
   AuthenticationError,
   BadRequestError,
   ConflictError,
+  IndentConfigError,
   IndentError,
   InternalServerError,
   MethodNotAllowedError,
@@ -43,6 +44,7 @@ export {
   UnsupportedMediaTypeError,
 } from './errors.js'
 export {
+  CLIENT_OPTIONS,
   type ClientOptions,
   DEFAULT_BASE_URL,
   DEFAULT_MAX_RETRIES,

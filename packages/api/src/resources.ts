@@ -223,7 +223,7 @@ export class ResourceAPI {
 
   /**
    * Creates or updates any number of resources, matched by `(kind, id)`, and resolves with the stored
-   * resources in input order.
+   * resources in input order and, from OpenIndent, `unchanged`: how many were already stored as sent.
    *
    * The upload is split into chunks of `chunkSize` (default 1000, at most 5000), `concurrency` of them
    * in flight at once (default 2). Each chunk is atomic on the server; the whole upload is not. If a
@@ -246,7 +246,7 @@ export class ResourceAPI {
   async bulkUpdate(
     params: { resources: readonly ResourceInput[] } & SpaceParam,
     options: BulkRequestOptions = {},
-  ): Promise<{ resources: Resource[] }> {
+  ): Promise<{ resources: Resource[]; unchanged?: number }> {
     const { chunkSize, concurrency, onProgress, ...requestOptions } = options
     if (!Array.isArray(params.resources)) throw new IndentError('bulkUpdate needs `resources` to be an array')
     const space = this.#client.resolveSpace(params.spaceName)
@@ -255,7 +255,7 @@ export class ResourceAPI {
       { chunkSize, concurrency, onProgress },
       MAX_UPDATE_CHUNK,
       (resources, index) =>
-        this.#client.request<{ resources: Resource[] }>(
+        this.#client.request<{ resources: Resource[]; unchanged?: number }>(
           {
             method: 'PUT',
             path: `${spacePath(space)}/resources:bulkUpdate`,
@@ -265,7 +265,11 @@ export class ResourceAPI {
           chunkOptions(requestOptions, index),
         ),
     )
-    return { resources: pages.flatMap((page) => page.resources) }
+    const resources = pages.flatMap((page) => page.resources)
+    // Counted only when every chunk's answer counted it: Indent's API does not.
+    const counts = pages.map((page) => page.unchanged)
+    if (pages.length === 0 || counts.some((n) => typeof n !== 'number')) return { resources }
+    return { resources, unchanged: counts.reduce<number>((a, n) => a + (n ?? 0), 0) }
   }
 
   /**

@@ -1,7 +1,12 @@
+import { createServer } from 'node:net'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import IndentAPIDefault, {
+  APIConnectionError,
+  CLIENT_OPTIONS,
+  type ClientOptions,
   DEFAULT_BASE_URL,
   IndentAPI,
+  IndentConfigError,
   IndentError,
   NotFoundError,
   VERSION,
@@ -158,6 +163,63 @@ describe('construction', () => {
     const client = new IndentAPI({ apiToken: 'tok', spaceName: 'acme', baseURL: peer.baseURL })
     await expect(client.resource.list({}, { maxRetries: -1 })).rejects.toBeInstanceOf(IndentError)
     expect(peer.requests).toHaveLength(0)
+  })
+
+  test('refuses an option it does not know instead of falling back to the environment', async () => {
+    process.env.INDENT_API_TOKEN = 'env-token'
+    try {
+      const misspelt = { token: 'mine', baseURL: peer.baseURL } as unknown as ClientOptions
+      const err = (() => {
+        try {
+          new IndentAPI(misspelt)
+        } catch (e) {
+          return e
+        }
+      })()
+      expect(err).toBeInstanceOf(IndentConfigError)
+      expect((err as IndentConfigError).option).toBe('token')
+      expect((err as Error).message).toMatch(/Unknown option `token`.*did you mean `apiToken`\?/)
+      expect(() => new IndentAPI({ bogus: 1 } as unknown as ClientOptions)).toThrow(/Options: apiToken, /)
+      // Every documented option is accepted.
+      expect(Object.keys(CLIENT_OPTIONS)).toContain('dangerouslyAllowBrowser')
+      expect(new IndentAPI({ apiToken: 'tok', spaceName: null, baseURL: peer.baseURL }).apiToken).toBe('tok')
+      expect(peer.requests).toHaveLength(0)
+    } finally {
+      delete process.env.INDENT_API_TOKEN
+    }
+  })
+
+  test('a missing token or space, or a URL that is not one, is an IndentConfigError naming the setting', async () => {
+    delete process.env.INDENT_API_TOKEN
+    expect(() => new IndentAPI()).toThrow(IndentConfigError)
+    expect(() => new IndentAPI()).toThrow(/INDENT_API_TOKEN/)
+    expect(() => new IndentAPI()).not.toThrow(/dashboard/)
+    expect(() => new IndentAPI({ apiToken: 'tok', baseURL: 'localhost:4100/v1' })).toThrow(/INDENT_API_URL/)
+    const client = new IndentAPI({ apiToken: 'tok', spaceName: null, baseURL: peer.baseURL })
+    const err = await client.resource.list().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(IndentConfigError)
+    expect((err as IndentConfigError).option).toBe('spaceName')
+  })
+
+  test('a server that is down is reported with the URL tried and the number of attempts', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port
+        s.close(() => resolve(p))
+      })
+    })
+    const client = new IndentAPI({
+      apiToken: 'tok',
+      spaceName: 'acme',
+      baseURL: `http://127.0.0.1:${port}/v1`,
+      maxRetries: 1,
+    })
+    const err = await client.resource.list({ pageSize: 5 }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(APIConnectionError)
+    expect((err as Error).message).toBe(
+      `Connection error: could not reach http://127.0.0.1:${port}/v1/spaces/acme/resources (ECONNREFUSED) after 2 attempts; is the server running, and is INDENT_API_URL (baseURL) right?`,
+    )
   })
 
   test('exposes the error classes as statics and IndentAPI as the default export', () => {

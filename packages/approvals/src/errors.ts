@@ -5,6 +5,7 @@ import {
   AuthenticationError,
   BadRequestError,
   ConflictError,
+  IndentConfigError,
   InternalServerError,
   MethodNotAllowedError,
   NotFoundError,
@@ -22,7 +23,8 @@ import {
  * - `denied`: a reviewer or policy denied the latest request.
  * - `unauthorized`: the API token is missing its role, or is invalid, expired or revoked (401, 403).
  * - `invalid`: the request is malformed or names something unknown (400, 404, 405, 409, 413, 415, or
- *   arguments rejected before sending).
+ *   arguments rejected before sending), or the client is not set up: no API token, no space, a URL
+ *   that is not one, or an unknown client option (`IndentConfigError` from `@openindent/api`).
  * - `unavailable`: OpenIndent could not be reached or answered 408, 429 or 5xx, after the SDK's retries.
  * - `unknown`: anything else, including values that are not approval errors.
  *
@@ -174,6 +176,7 @@ export class ApprovalUnavailableError extends ApprovalError {
 export function getErrorKind(err: unknown): ApprovalErrorKind {
   if (err instanceof ApprovalError) return err.kind
   if (err instanceof APIError) return kindOfAPIError(err)
+  if (err instanceof IndentConfigError) return 'invalid'
   // An ApprovalError from another copy of this package (a bundler or a nested node_modules can load
   // two) fails `instanceof`, but still carries its name and kind.
   if (err instanceof Error && err.name.startsWith('Approval')) {
@@ -198,7 +201,7 @@ export function toApprovalError(err: unknown): ApprovalError {
   if (err instanceof ApprovalError) return err
   const message = `Approval check failed: ${err instanceof Error ? err.message : String(err)}`
   const options = { cause: err }
-  switch (err instanceof APIError ? kindOfAPIError(err) : 'unknown') {
+  switch (getErrorKind(err)) {
     case 'unauthorized':
       return new ApprovalUnauthorizedError(message, options)
     case 'invalid':

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { json, type Peer, startPeer } from '../../api/test/peer.js'
-import { ApprovalError, approval, getErrorKind } from '../src/index.js'
+import { ApprovalInvalidError, approval, getErrorKind } from '../src/index.js'
 
 // The kit's default client is created once per process (per module graph); vitest gives each test
 // file its own, so these tests share one default client, fresh at the start, and run in order.
@@ -42,11 +42,25 @@ const request = {
 }
 
 describe('configuration from the environment', () => {
-  test('without INDENT_API_TOKEN, approval() rejects with an ApprovalError naming the variable', async () => {
+  test('without INDENT_API_TOKEN, approval() rejects as `invalid`, naming the variable', async () => {
     const err = await approval(request).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(ApprovalError)
-    expect(getErrorKind(err)).toBe('unknown')
+    expect(err).toBeInstanceOf(ApprovalInvalidError)
+    expect(getErrorKind(err)).toBe('invalid')
     expect(String((err as Error).message)).toMatch(/INDENT_API_TOKEN/)
+    expect(peer.requests).toHaveLength(0)
+  })
+
+  test('without a space, or with a URL that is not one, approval() rejects as `invalid` and sends nothing', async () => {
+    const noSpace = await approval(request, { apiToken: 'tok' }).catch((e: unknown) => e)
+    expect(getErrorKind(noSpace)).toBe('invalid')
+    expect(String((noSpace as Error).message)).toMatch(/INDENT_SPACE/)
+    const badUrl = await approval(request, {
+      apiToken: 'tok',
+      spaceName: 's',
+      baseURL: 'localhost:4100/v1',
+    }).catch((e: unknown) => e)
+    expect(getErrorKind(badUrl)).toBe('invalid')
+    expect(String((badUrl as Error).message)).toMatch(/INDENT_API_URL/)
     expect(peer.requests).toHaveLength(0)
   })
 

@@ -59,7 +59,11 @@ export const BulkUpdateRequest = z.strictObject({
 })
 export type BulkUpdateRequest = z.infer<typeof BulkUpdateRequest>
 
-export const BulkUpdateResponse = z.object({ resources: z.array(Resource) })
+export const BulkUpdateResponse = z.object({
+  resources: z.array(Resource),
+  /** OpenIndent addition: how many of `resources` were already stored as sent (only their update time moved). */
+  unchanged: z.number().int().min(0).optional(),
+})
 export type BulkUpdateResponse = z.infer<typeof BulkUpdateResponse>
 
 export const BulkDeleteRequest = z.strictObject({

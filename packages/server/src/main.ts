@@ -1,36 +1,18 @@
 #!/usr/bin/env node
-import { IndentError } from '@openindent/api'
-import { VERSION } from '@openindent/contract'
-import { Command, CommanderError } from 'commander'
+import { IndentConfigError, IndentError } from '@openindent/api'
+import { CommanderError } from 'commander'
 import { ZodError } from 'zod'
-import { registerAuditCommands } from './cli/audit.js'
-import { registerDatabaseCommands } from './cli/db.js'
-import { registerMemberCommands } from './cli/members.js'
-import { registerPetitionCommands } from './cli/petitions.js'
-import { registerResourceCommands } from './cli/resources.js'
-import { registerRuleCommands } from './cli/rules.js'
-import { registerServe } from './cli/serve.js'
-import { registerTokenCommands } from './cli/token.js'
-import { registerWebhookCommands } from './cli/webhooks.js'
+import { buildProgram } from './cli/program.js'
 import { ConfigError } from './config.js'
 import { DomainError } from './domain/errors.js'
 
-const program = new Command('openindent')
-  .description('OpenIndent: self-hosted access approvals, wire-compatible with Indent')
-  .version(VERSION)
-  .option('--database-url <url>', 'PostgreSQL URL (env DATABASE_URL); SQLite when unset')
-  .option('--data-dir <dir>', 'SQLite data directory (env OPENINDENT_DATA_DIR, default ./.openindent)')
-  .exitOverride()
+// `openindent … | head` closes the pipe early: that is the reader saying it has enough, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw err
+})
 
-registerServe(program)
-registerDatabaseCommands(program)
-registerTokenCommands(program)
-registerResourceCommands(program)
-registerAuditCommands(program)
-registerPetitionCommands(program)
-registerRuleCommands(program)
-registerMemberCommands(program)
-registerWebhookCommands(program)
+const program = buildProgram().exitOverride()
 
 try {
   await program.parseAsync(process.argv)
@@ -44,9 +26,24 @@ function report(err: unknown): number {
   if (err instanceof ConfigError) return fail(err.message, 2)
   if (err instanceof DomainError) return fail(err.message, 1)
   if (err instanceof ZodError) return fail(err.issues[0]?.message ?? 'invalid input', 2)
+  if (err instanceof IndentConfigError) return fail(apiSetting(err), 2)
   if (err instanceof IndentError) return fail(err.message, 1)
   console.error(err)
   return 1
+}
+
+/** The SDK speaks of its options; a command's user sets flags and environment variables. */
+function apiSetting(err: IndentConfigError): string {
+  switch (err.option) {
+    case 'apiToken':
+      return "no API token: pass --token TOKEN or set INDENT_API_TOKEN (on the server's host, `openindent token create --space NAME --service-account NAME` makes one)"
+    case 'spaceName':
+      return 'no space: pass --space NAME or set INDENT_SPACE'
+    case 'baseURL':
+      return `${err.message.replace('baseURL (or INDENT_API_URL)', '--url (or INDENT_API_URL)')}`
+    default:
+      return err.message
+  }
 }
 
 function fail(message: string, code: number): number {

@@ -65,9 +65,11 @@ export async function openRuntime(
   config: Readonly<Config>,
   opts: { clock?: Clock; logger?: Logger; attemptLimits?: AttemptLimits } = {},
 ): Promise<Runtime> {
-  // Asynchronous writes: a slow reader of stdout must not stall every request.
+  // Asynchronous writes: a slow reader of the log must not stall every request. On stderr, so that log
+  // lines never land in front of what a command prints for a pipe or a script on stdout.
   const logger =
-    opts.logger ?? pino({ level: config.logLevel, base: undefined }, pino.destination({ sync: false }))
+    opts.logger ??
+    pino({ level: config.logLevel, base: undefined }, pino.destination({ dest: 2, sync: false }))
   const clock = opts.clock ?? systemClock
   const handle = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   let listener: ChangeListener | undefined

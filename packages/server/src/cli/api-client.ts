@@ -77,3 +77,9 @@ export function positiveGoDuration(value: string): string {
 export function cell(value: string | number | undefined): string {
   return value === undefined ? '' : String(value).replace(/[\t\r\n]+/g, ' ')
 }
+
+/** A count as people read it: `1,000`. */
+export const count = (n: number): string => n.toLocaleString('en-US')
+
+/** `1 resource`, `2 resources`, `1,000 resources`. */
+export const plural = (n: number, noun: string): string => `${count(n)} ${noun}${n === 1 ? '' : 's'}`

@@ -18,18 +18,19 @@ export interface ChainChoice {
 
 export function addChainFlags(cmd: Command): Command {
   return cmd
-    .option('--space <name>', 'the log of this space')
+    .option('--space <name>', 'the log of this space (default: env OPENINDENT_SPACE, else "default")')
     .option('--instance', 'the instance log: spaces created and deleted')
 }
 
-/** Refuses anything but exactly one of the flags, before the database is opened. */
+/** Refuses both flags at once, before the database is opened; neither means the configured space. */
 export function checkChainFlags(o: ChainFlags): void {
-  if ((o.space === undefined) === (o.instance !== true))
-    throw invalid('name one log: --space NAME or --instance')
+  if (o.space !== undefined && o.instance === true)
+    throw invalid('name one log: --space NAME or --instance, not both')
 }
 
 export async function chainFor(rt: Runtime, o: ChainFlags): Promise<ChainChoice> {
   if (o.instance) return { chain: INSTANCE_CHAIN }
-  const access = await cliAccess(rt, o.space ?? '')
+  // The space `serve` creates and the other host commands default to.
+  const access = await cliAccess(rt, o.space ?? rt.config.space)
   return { chain: access.space.id, space: access.space.name }
 }

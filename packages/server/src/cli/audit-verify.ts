@@ -10,6 +10,7 @@ import { verifyChain } from '../domain/audit/verify.js'
 import { verifyGrants } from '../domain/audit/verify-grants.js'
 import { invalid, notFound } from '../domain/errors.js'
 import type { Runtime } from '../runtime.js'
+import { plural } from './api-client.js'
 import { addChainFlags, type ChainFlags, chainFor, checkChainFlags } from './audit-chain.js'
 import { type DbFlags, dbFlags, withRuntime } from './context.js'
 
@@ -70,16 +71,18 @@ async function verify(
   const { chain } = await chainFor(rt, o)
   const result = await verifyChain(rt.store, chain)
   if (!result.ok) {
-    out(`broken at seq ${result.seq}: ${result.problem} (${result.events} events intact before it)`)
+    out(`broken at seq ${result.seq}: ${result.problem} (${plural(result.events, 'event')} intact before it)`)
     return false
   }
-  out(`ok: ${result.events} events, head ${result.head.hash}`)
+  out(`ok: ${plural(result.events, 'event')}, head ${result.head.hash}`)
   const grants = await verifyGrants(rt.store, chain)
   if (!grants.ok) {
     out(`grants of petition ${grants.petition} differ from its events: ${grants.problem}`)
     return false
   }
-  out(`ok: the grants of ${grants.petitions} petitions are what their events say`)
+  out(
+    `ok: the grants of ${plural(grants.petitions, 'petition')} ${grants.petitions === 1 ? 'are what its events say' : 'are what their events say'}`,
+  )
   if (!expected) return true
   const found = await checkCheckpoints(rt.store, rt.checkpointSigner, chain, expected.checkpoints)
   if (!found.ok) {

@@ -5,6 +5,7 @@ import type { AuditEvent } from '@openindent/contract'
 import { type Command, Option } from 'commander'
 import { eventFilter, parseRfc3339, streamChain } from '../domain/audit/query.js'
 import { invalid } from '../domain/errors.js'
+import { plural } from './api-client.js'
 import { addChainFlags, type ChainFlags, chainFor, checkChainFlags } from './audit-chain.js'
 import { registerVerifyCommands } from './audit-verify.js'
 import { type DbFlags, dbFlags, withRuntime } from './context.js'
@@ -98,7 +99,7 @@ export function registerAuditCommands(program: Command): void {
             await once(out, 'close')
           }
         }
-        if (o.output) process.stderr.write(`${count} events written to ${o.output}\n`)
+        if (o.output) process.stderr.write(`${plural(count, 'event')} written to ${o.output}\n`)
       })
     })
 

@@ -24,7 +24,19 @@ interface DecisionOpts extends ApiFlags {
 const who = (r: EventResource): string => r.email ?? r.id ?? r.displayName ?? '?'
 const what = (r: EventResource): string => (r.kind && r.id ? `${r.kind}/${r.id}` : (r.id ?? r.kind ?? '?'))
 
-/** One tab-separated line: name, phase, petitioners, resources, reason, createTime. */
+/**
+ * When the access a petition granted ends: the earliest expiry among its grants still in force,
+ * `indefinite` when none of them expires, empty when it grants nothing now.
+ */
+export function grantExpiry(p: Petition): string {
+  const live = (p.state.grants ?? []).filter((g) => g.revokeTime === undefined)
+  if (p.state.status.phase !== 'granted' || live.length === 0) return ''
+  const times = live.flatMap((g) => (g.expireTime === undefined ? [] : [g.expireTime]))
+  if (times.length === 0) return 'indefinite'
+  return times.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b))
+}
+
+/** One tab-separated line: name, phase, petitioners, resources, reason, createTime, expires. */
 export function petitionLine(p: Petition): string {
   return [
     p.name,
@@ -33,6 +45,7 @@ export function petitionLine(p: Petition): string {
     p.resources.map(what).join(','),
     p.reason,
     p.meta.createTime,
+    grantExpiry(p),
   ]
     .map(cell)
     .join('\t')
@@ -64,7 +77,9 @@ export function registerPetitionCommands(program: Command): void {
     .description('list, approve, deny, revoke and close petitions through the API')
 
   withApiOptions(petitions.command('list'))
-    .description('list petitions, newest first, as tab-separated lines or JSON lines with --json')
+    .description(
+      'list petitions, newest first, as tab-separated lines (name, phase, petitioners, resources, reason, created, access expires) or JSON lines with --json',
+    )
     .addOption(
       new Option('--phase <phase>', `only this phase: ${PHASES.join(', ')}`).argParser(oneOf(PHASES)),
     )

@@ -1,7 +1,30 @@
+import type { Resource } from '@openindent/api'
 import type { Command } from 'commander'
-import { type ApiFlags, withApiOptions as apiOptions, apiClient as client } from './api-client.js'
+import {
+  type ApiFlags,
+  withApiOptions as apiOptions,
+  apiClient as client,
+  count as fmt,
+  plural,
+} from './api-client.js'
 import { ProgressBar } from './progress.js'
 import { readResourceFile } from './resource-file.js'
+
+const LIST_HEADER = ['name', 'kind', 'id', 'displayName', 'labels']
+
+/**
+ * `1,000 resources uploaded: 990 new, 8 updated, 2 unchanged`: what the server did. New ones are told
+ * by their times, unchanged ones by the server's count (left out when the server does not count).
+ */
+export function uploadSummary(stored: readonly Resource[], unchanged: number | undefined): string {
+  // The server stamps a new resource's create and update times alike; an upsert moves only the latter.
+  const created = stored.filter(
+    (r) => r.meta?.createTime !== undefined && r.meta.createTime === r.meta.updateTime,
+  ).length
+  const updated = stored.length - created - (unchanged ?? 0)
+  const tail = unchanged === undefined ? '' : `, ${fmt(unchanged)} unchanged`
+  return `${plural(stored.length, 'resource')} uploaded: ${fmt(created)} new, ${fmt(updated)} updated${tail}`
+}
 
 export function registerResourceCommands(program: Command): void {
   const resources = program.command('resources').description('upload and list resources through the API')
@@ -14,11 +37,11 @@ export function registerResourceCommands(program: Command): void {
       const api = client(o)
       const bar = new ProgressBar(items.length, 'uploaded')
       bar.update(0)
-      await api.resource.bulkUpdate(
+      const { resources: stored, unchanged } = await api.resource.bulkUpdate(
         { resources: items },
         { chunkSize: Number(o.chunkSize), onProgress: ({ done }) => bar.update(done) },
       )
-      process.stdout.write(`${items.length} resources uploaded\n`)
+      process.stdout.write(`${uploadSummary(stored, unchanged)}\n`)
     })
 
   apiOptions(resources.command('list'))
@@ -32,7 +55,14 @@ export function registerResourceCommands(program: Command): void {
         ...(o.kind ? { kind: o.kind } : {}),
         ...(o.labelSelector ? { labelSelector: o.labelSelector } : {}),
       }
+      // The header waits for the server's first answer, so a refused call prints nothing on stdout.
+      let header = !o.json
+      const writeHeader = () => {
+        if (header) process.stdout.write(`${LIST_HEADER.join('\t')}\n`)
+        header = false
+      }
       for await (const r of api.resource.listAll({ ...params, pageSize: 1000 })) {
+        writeHeader()
         const labels = Object.entries(r.labels ?? {})
           .map(([k, v]) => `${k}=${v}`)
           .join(',')
@@ -42,5 +72,6 @@ export function registerResourceCommands(program: Command): void {
             : `${r.name}\t${r.kind}\t${r.id}\t${r.displayName ?? ''}\t${labels}\n`,
         )
       }
+      writeHeader()
     })
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { loadConfig } from '../config.js'
+import { ConfigError, loadConfig } from '../config.js'
 import { type BootstrapResult, bootstrap } from '../domain/bootstrap.js'
 import { openRuntime } from '../runtime.js'
 import { startServer } from '../server.js'
@@ -25,7 +25,10 @@ export function registerServe(program: Command): void {
         const config = loadConfig(opts)
         const rt = await openRuntime(config)
         const first = await bootstrap(rt, { spaceName: config.space, adminEmail: config.adminEmail })
-        const server = await startServer(rt)
+        const server = await startServer(rt).catch(async (err: unknown) => {
+          await rt.close()
+          throw listenError(err, config.host, config.port)
+        })
         // Host-side commands (`token create --user`) mint tokens for the issuer this server checks.
         await announcePublicUrl(rt.store.settings, rt.signer)
         rt.logger.info(
@@ -53,6 +56,25 @@ export function registerServe(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'))
       },
     )
+}
+
+/** A port in use or not ours to take is the operator's to fix: one line saying which, and how. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'EADDRINUSE') {
+    return new ConfigError(
+      `port ${port} on ${host} is already in use (another OpenIndent?): stop that process, or pick another port with --port N or PORT=N (0 picks a free one)`,
+    )
+  }
+  if (code === 'EACCES') {
+    return new ConfigError(
+      `not allowed to listen on port ${port} on ${host}: ports below 1024 need privileges; pick another with --port N or PORT=N`,
+    )
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return new ConfigError(`cannot listen on ${host}: no such address on this machine; set --host or HOST`)
+  }
+  return err
 }
 
 function banner(b: BootstrapResult, url: string): string {

@@ -39,10 +39,17 @@ export function registerTokenCommands(program: Command): void {
     .description('print a new token, and nothing else, on stdout')
     .requiredOption('--space <name>', 'space of the token')
     .addOption(
-      new Option('--service-account <name>', 'service account (created if missing)').conflicts('user'),
+      new Option(
+        '--service-account <name>',
+        'a token for this service account; with --role it is created if missing, without --role it must exist and keeps its roles',
+      ).conflicts('user'),
     )
     .option('--user <email>', 'mint a short-lived user access token (JWT) instead')
-    .option('--role <role>', 'role: viewer, petitionAdmin or editor (repeatable)', collect)
+    .option(
+      '--role <role>',
+      'role: viewer, petitionAdmin or editor (repeatable); creates the account or adds the --user member with it',
+      collect,
+    )
     .option('--display-name <text>', 'label shown in token lists')
     .option('--expiry-days <n>', 'service-account tokens only: expire after n days')
     .addOption(

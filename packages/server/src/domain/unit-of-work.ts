@@ -4,6 +4,7 @@ import type { DomainEvent } from './events.js'
 import type { IdempotencyKeys } from './idempotency.js'
 import type { NoticeRepository } from './notify/ports.js'
 import type { PetitionRepository } from './petitions/ports.js'
+import type { PolicyRepository } from './policies/ports.js'
 import type { ResourceRepository } from './resources/ports.js'
 import type { RuleRepository } from './rules/ports.js'
 import type { SlackRepository } from './slack/ports.js'
@@ -25,6 +26,7 @@ export interface Repositories {
   readonly webhooks: WebhookRepository
   readonly outbox: OutboxRepository
   readonly jobLeases: JobLeaseRepository
+  readonly policies: PolicyRepository
   readonly slack: SlackRepository
   readonly notices: NoticeRepository
 }

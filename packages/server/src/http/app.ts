@@ -13,6 +13,7 @@ import { authRoutes } from './routes/auth.js'
 import { checkRoutes } from './routes/check.js'
 import { mountHealth } from './routes/health.js'
 import { petitionRoutes } from './routes/petitions.js'
+import { policyRoutes } from './routes/policies.js'
 import { resourceRoutes } from './routes/resources.js'
 import { ruleRoutes } from './routes/rules.js'
 import { mountSlack } from './routes/slack.js'
@@ -34,6 +35,7 @@ export const apiRoutes: RouteDef[] = [
   ...auditRoutes,
   ...auditInputRoutes,
   ...webhookRoutes,
+  ...policyRoutes,
 ]
 
 /** Builds the HTTP app. It opens nothing and listens nowhere: main does that, tests call `app.request()`. */
@@ -46,7 +48,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   mount(app, deps, apiRoutes)
   mountSlack(app, deps)
   refuseOtherMethods(app, apiRoutes)
-  app.notFound((c) => sendError(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`))
+  app.notFound((c) => sendError(c, 'NOT_FOUND', noRouteMessage(c.req.method, c.req.path)))
   app.onError(handleError)
   return app
 }
@@ -70,4 +72,11 @@ function refuseOtherMethods(app: Hono<AppEnv>, routes: RouteDef[]): void {
       return sendError(c, 'METHOD_NOT_ALLOWED', `${c.req.path} takes ${allow}, not ${c.req.method}`)
     })
   }
+}
+
+/** A base URL set without `/v1` is the commonest first mistake: the 404 says so. */
+export function noRouteMessage(method: string, path: string): string {
+  const base = `no route for ${method} ${path}`
+  if (path === '/v1' || path.startsWith('/v1/')) return base
+  return `${base}: the API is under /v1 (did you mean /v1${path === '/' ? '' : path}? set INDENT_API_URL to the server's URL ending in /v1)`
 }

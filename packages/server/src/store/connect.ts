@@ -34,6 +34,9 @@ const INT8_OID = 20
 /** SQLite page cache, as a negative number of KiB (64 MiB): keeps the resource indexes hot during bulk upserts. */
 export const SQLITE_CACHE_KIB = -65536
 
+/** The SQLite database's file name inside the data directory. */
+export const SQLITE_FILE = 'openindent.db'
+
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10)
   return openSqlite(options.dataDir)
@@ -41,7 +44,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
 
 function openSqlite(dataDir: string): DatabaseHandle {
   mkdirSync(dataDir, { recursive: true })
-  const file = join(dataDir, 'openindent.db')
+  const file = join(dataDir, SQLITE_FILE)
   const sqlite = new SqliteDatabase(file)
   sqlite.pragma('journal_mode = WAL')
   // FULL: a commit is on disk before we answer, so a crash (even of the machine) loses nothing committed.

@@ -7,6 +7,7 @@ import { auth } from './migrations/0005_auth.js'
 import { indentPhases } from './migrations/0006_indent_phases.js'
 import { auditInputs } from './migrations/0007_audit_inputs.js'
 import { outbox } from './migrations/0009_outbox.js'
+import { policies } from './migrations/0010_policies.js'
 import { slack } from './migrations/0012_slack.js'
 import type { Database, Engine } from './schema.js'
 
@@ -22,6 +23,7 @@ function provider(engine: Engine): MigrationProvider {
         '0006_indent_phases': indentPhases(),
         '0007_audit_inputs': auditInputs(engine),
         '0009_outbox': outbox(engine),
+        '0010_policies': policies(engine),
         '0012_slack': slack(engine),
       }
     },

@@ -205,6 +205,26 @@ export interface WebhooksTable {
   update_time: Millis
 }
 
+export interface PolicySetsTable {
+  space_id: string
+  version: number
+  time_zone: string
+  update_time: Millis
+}
+
+export interface PoliciesTable {
+  space_id: string
+  id: string
+  text: string
+  /** 'enforce' or 'shadow'. */
+  mode: string
+  description: string | null
+  /** The set version that last wrote it. */
+  version: number
+  create_time: Millis
+  update_time: Millis
+}
+
 export interface OutboxTable {
   id: string
   space_id: string
@@ -238,6 +258,18 @@ export interface JobLeasesTable {
   name: string
   owner: string
   lease_until: Millis
+}
+
+export interface PolicyVersionsTable {
+  space_id: string
+  version: number
+  policy_id: string
+  /** 'create', 'update', 'delete' or 'settings'. */
+  change: string
+  text: string | null
+  mode: string | null
+  actor: string
+  time: Millis
 }
 
 export interface SlackMessagesTable {
@@ -287,6 +319,9 @@ export interface Database {
   outbox: OutboxTable
   deliveries: DeliveriesTable
   job_leases: JobLeasesTable
+  policy_sets: PolicySetsTable
+  policies: PoliciesTable
+  policy_versions: PolicyVersionsTable
 }
 
 export type Engine = 'sqlite' | 'postgres'

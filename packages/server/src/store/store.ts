@@ -10,6 +10,7 @@ import { JobLeaseRepo } from './repos/job-leases.js'
 import { NoticeRepo } from './repos/notices.js'
 import { OutboxRepo } from './repos/outbox.js'
 import { PetitionRepo } from './repos/petitions.js'
+import { PolicyRepo } from './repos/policies.js'
 import { PrincipalRepo } from './repos/principals.js'
 import { ResourceRepo } from './repos/resources.js'
 import { RuleRepo } from './repos/rules.js'
@@ -59,6 +60,7 @@ class Repos implements Repositories {
   readonly webhooks: WebhookRepo
   readonly outbox: OutboxRepo
   readonly jobLeases: JobLeaseRepo
+  readonly policies: PolicyRepo
   readonly slack: SlackRepo
   readonly notices: NoticeRepo
 
@@ -79,6 +81,7 @@ class Repos implements Repositories {
     this.webhooks = new WebhookRepo(db)
     this.outbox = new OutboxRepo(db, adapter)
     this.jobLeases = new JobLeaseRepo(db)
+    this.policies = new PolicyRepo(db)
     this.slack = new SlackRepo(db)
     this.notices = new NoticeRepo(db)
   }

@@ -128,8 +128,10 @@ describe.each(CLI_ENGINES)('openindent petitions and rules (the built CLI, over 
     expect(all.code).toBe(0)
     const row = cells(all, name)
     expect(row?.slice(0, 5)).toEqual([name, 'open', STAFF, 'customer/c1', ''])
-    expect(row).toHaveLength(6)
+    expect(row).toHaveLength(7)
     expect(Date.parse(row?.[5] ?? '')).not.toBeNaN()
+    // Nothing granted yet, so no expiry.
+    expect(row?.[6]).toBe('')
     expect(filtered.code).toBe(0)
     const petitions = lines(filtered).map((l) => JSON.parse(l) as Petition)
     expect(petitions).toHaveLength(1)
@@ -157,6 +159,9 @@ describe.each(CLI_ENGINES)('openindent petitions and rules (the built CLI, over 
     const expires = Date.parse(granted.expireTime ?? '')
     expect(expires).toBeGreaterThanOrEqual(before + HOURS_2 - 5000)
     expect(expires).toBeLessThanOrEqual(after + HOURS_2 + 5000)
+    // The list says when the access ends: the grant's own expiry.
+    const listed = await openindent('petitions', 'list', '--phase', 'granted')
+    expect(cells(listed, name)?.[6]).toBe(granted.expireTime)
     const { claims } = await admin.petition.claims.list({ petitionName: name })
     expect(claims.find((c: Event) => c.event === 'access/approve')).toMatchObject({
       actor: { email: REVIEWER },
@@ -222,7 +227,9 @@ describe.each(CLI_ENGINES)('openindent petitions and rules (the built CLI, over 
     expect(late.code).toBe(1)
     expect(late.stdout).toBe('')
     expect(late.stderr).toMatch(
-      new RegExp(`^openindent: .*petition ${toDeny} is closed; only open petitions can be[^\n]*\n$`),
+      new RegExp(
+        `^openindent: 409 petition ${toDeny} is closed \\(denied\\); only open petitions can be approved\n$`,
+      ),
     )
   })
 

@@ -5,11 +5,20 @@ import { join } from 'node:path'
 import pg from 'pg'
 import type { Engine } from '../../src/store/schema.js'
 
-/** Both engines, always: a PostgreSQL that cannot be reached fails the run instead of skipping it. */
-export const ENGINES: Engine[] = ['sqlite', 'postgres']
-
 /** The server every PostgreSQL test database is created on (CI and sessions: the local one). */
 export const PG_ADMIN_URL = process.env.OPENINDENT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+/**
+ * Set (to the URL tried) by the global setup (test/support/postgres-probe.ts) when PostgreSQL could not
+ * be reached outside CI. In CI it is never set: there a PostgreSQL that cannot be reached fails the run.
+ */
+export const POSTGRES_ABSENT_ENV = 'OPENINDENT_TEST_POSTGRES_ABSENT'
+
+/** Whether the PostgreSQL suites run: always in CI; elsewhere when PostgreSQL answered at the start. */
+export const POSTGRES_AVAILABLE = Boolean(process.env.CI) || !process.env[POSTGRES_ABSENT_ENV]
+
+/** Both engines; SQLite alone only on a developer's machine without PostgreSQL (the run says so). */
+export const ENGINES: Engine[] = POSTGRES_AVAILABLE ? ['sqlite', 'postgres'] : ['sqlite']
 
 export interface TestDatabase {
   engine: Engine
@@ -32,7 +41,11 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
     }
   }
   const name = `openindent_test_${process.pid}_${randomBytes(4).toString('hex')}`
-  await admin(`CREATE DATABASE ${name}`)
+  // No PostgreSQL (a failing run): the folder is not left behind in the temp directory.
+  await admin(`CREATE DATABASE ${name}`).catch((err: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true })
+    throw err
+  })
   const url = new URL(PG_ADMIN_URL)
   url.pathname = `/${name}`
   return {

@@ -405,6 +405,15 @@ describe.each(ENGINES)('bad input on %s', (engine) => {
       }
     })
 
+    it('a path without /v1 is 404 suggesting the same path under /v1; one under /v1 does not', async () => {
+      const missed = await rejects('GET', '/spaces/default/resources', {}, 404, 'NOT_FOUND')
+      expect(missed.message).toBe(
+        "no route for GET /spaces/default/resources: the API is under /v1 (did you mean /v1/spaces/default/resources? set INDENT_API_URL to the server's URL ending in /v1)",
+      )
+      const wrong = await rejects('GET', '/v1/nope', {}, 404, 'NOT_FOUND')
+      expect(wrong.message).toBe('no route for GET /v1/nope')
+    })
+
     it('a path that exists answers a method it does not take with 405 and the methods it takes', async () => {
       for (const [method, path, allow] of [
         ['DELETE', '/v1/spaces', 'GET, POST'],

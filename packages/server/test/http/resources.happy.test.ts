@@ -58,8 +58,19 @@ describe.each(ENGINES)('resources API on %s', (engine) => {
     s.clock.advance(60_000)
     const res = await s.call('POST', `${base}:bulkUpdate`, { body: { resources: customers(25) } })
     expect(res.status).toBe(200)
+    // The answer counts what was already stored as sent, so an uploader can say "25 unchanged".
+    expect(((await res.json()) as { unchanged: number }).unchanged).toBe(25)
     const after = await s.rt.store.audit.head(await spaceId())
     expect(after?.seq).toBe(before?.seq)
+    // One changed, one new, the rest as they were.
+    const edited = customers(26)
+    const first = edited[0]
+    if (first) first.displayName = 'Renamed'
+    const mixed = await s.call('POST', `${base}:bulkUpdate`, { body: { resources: edited } })
+    const body = (await mixed.json()) as { resources: unknown[]; unchanged: number }
+    expect([body.resources.length, body.unchanged]).toEqual([26, 24])
+    await s.call('POST', `${base}:bulkUpdate`, { body: { resources: customers(25) } })
+    await s.call('DELETE', `${base}/${(body.resources[25] as { name: string }).name}`)
     const one = (await (await s.call('GET', `${base}?pageSize=1`)).json()) as {
       resources: { meta: { createTime: string; updateTime: string } }[]
     }

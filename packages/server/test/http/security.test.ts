@@ -18,6 +18,9 @@ interface Target {
   claim: string
   rule: string
   auditInput: string
+  policy: string
+  webhook: string
+  delivery: string
 }
 
 /**
@@ -77,7 +80,32 @@ const BODIES: Record<string, (t: Target) => unknown> = {
   'get /v1/spaces/{space}/auditInputs': () => undefined,
   'post /v1/spaces/{space}/auditInputs': () => ({ name: 'intruder' }),
   'delete /v1/spaces/{space}/auditInputs/{auditInput}': () => undefined,
+  'get /v1/spaces/{space}/policies': () => undefined,
+  'post /v1/spaces/{space}/policies': () => ({ id: 'intruder', text: INTRUDER_POLICY }),
+  'get /v1/spaces/{space}/policies:history': () => undefined,
+  'put /v1/spaces/{space}/policies:settings': () => ({ timeZone: 'Pacific/Kiritimati' }),
+  'post /v1/spaces/{space}/policies:evaluate': () => ({
+    petitioners: [INTRUDER],
+    resources: [{ kind: 'customer', id: 'planted' }],
+  }),
+  'get /v1/spaces/{space}/policies/{policy}': () => undefined,
+  'put /v1/spaces/{space}/policies/{policy}': () => ({ text: INTRUDER_POLICY }),
+  'delete /v1/spaces/{space}/policies/{policy}': () => undefined,
+  'get /v1/spaces/{space}/webhooks': () => undefined,
+  'post /v1/spaces/{space}/webhooks': () => ({
+    webhook: { name: 'intruder', url: 'http://127.0.0.1:9/intruder', handler: { type: 'applyUpdate' } },
+  }),
+  'get /v1/spaces/{space}/webhooks/{webhook}': () => undefined,
+  'patch /v1/spaces/{space}/webhooks/{webhook}': () => ({ webhook: { url: 'http://127.0.0.1:9/intruder' } }),
+  'delete /v1/spaces/{space}/webhooks/{webhook}': () => undefined,
+  'get /v1/spaces/{space}/webhooks/{webhook}/deliveries': () => undefined,
+  'get /v1/spaces/{space}/deliveries': () => undefined,
+  'post /v1/spaces/{space}/deliveries/{delivery}:retry': () => ({}),
+  'put /v1/spaces/{space}/resources:pullUpdate': () => ({}),
 }
+
+/** A policy that would let anyone in: what an intruder would save. */
+const INTRUDER_POLICY = 'permit(principal, action, resource);'
 
 const INTRUDER = { kind: 'user', id: 'intruder@example.com', email: 'intruder@example.com' }
 
@@ -90,6 +118,11 @@ const VIEWER_MAY = new Set([
   'get /v1/spaces/{space}/petitions',
   'get /v1/spaces/{space}/approvalRules',
   'get /v1/spaces/{space}/approvalRules/{rule}',
+  'get /v1/spaces/{space}/policies',
+  'get /v1/spaces/{space}/policies:history',
+  'get /v1/spaces/{space}/policies/{policy}',
+  // Explains a hypothetical request; it writes nothing.
+  'post /v1/spaces/{space}/policies:evaluate',
 ])
 
 /** A viewer sees only the petitions it asked for (or may review): someone else's does not exist for it. */
@@ -124,6 +157,9 @@ function requestsFor(t: Target): SpaceRequest[] {
       .replace('{claim}', t.claim)
       .replace('{rule}', t.rule)
       .replace('{auditInput}', t.auditInput)
+      .replace('{policy}', t.policy)
+      .replace('{webhook}', t.webhook)
+      .replace('{delivery}', t.delivery)
     expect(path, route).not.toContain('{')
     return { route, method: r.method.toUpperCase(), path, body: body?.(t) }
   })
@@ -159,6 +195,15 @@ describe.each(ENGINES)('security on %s', (engine) => {
    */
   async function decided(space: string, token: string | undefined, reviewer: string) {
     const base = `/v1/spaces/${space}`
+    // A receiver nobody listens on: the grant below queues a delivery to it (the worker is not running).
+    await created(
+      s.call('POST', `${base}/webhooks`, {
+        token,
+        body: {
+          webhook: { name: 'receiver', url: 'http://127.0.0.1:9/hook', handler: { type: 'applyUpdate' } },
+        },
+      }),
+    )
     const petition = await created<{ name: string }>(
       s.call('POST', `${base}/petitions`, {
         token,
@@ -185,7 +230,29 @@ describe.each(ENGINES)('security on %s', (engine) => {
       }),
     )
     await created(s.call('POST', `${base}/auditInputs`, { token, body: { name: 'browser' } }))
-    return { petition: petition.name, claim: claim.id, rule: 'guarded', auditInput: 'browser' }
+    await created(
+      s.call('POST', `${base}/policies`, {
+        token,
+        body: {
+          id: 'guarded-policy',
+          text: 'forbid(principal, action, resource) when { context.hour < 6 };',
+        },
+      }),
+    )
+    const { deliveries } = await created<{ deliveries: { name: string }[] }>(
+      s.call('GET', `${base}/webhooks/receiver/deliveries`, { token }),
+      200,
+    )
+    expect(deliveries.length).toBeGreaterThan(0)
+    return {
+      petition: petition.name,
+      claim: claim.id,
+      rule: 'guarded',
+      auditInput: 'browser',
+      policy: 'guarded-policy',
+      webhook: 'receiver',
+      delivery: (deliveries[0] as { name: string }).name,
+    }
   }
 
   beforeAll(async () => {

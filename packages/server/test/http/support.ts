@@ -90,6 +90,7 @@ export interface SpaceState {
   petitions: unknown[]
   approvalRules: unknown[]
   auditInputs: unknown[]
+  policies: unknown
   auditHead: unknown
 }
 
@@ -112,6 +113,7 @@ export async function spaceState(
     petitions: await all(s, `${base}/petitions`, 'petitions', token),
     approvalRules: await all(s, `${base}/approvalRules`, 'approvalRules', token),
     auditInputs: await all(s, `${base}/auditInputs`, 'auditInputs', token),
+    policies: await getJson(s, `${base}/policies`, token),
     auditHead: await s.rt.store.audit.head(await spaceId(s, space)),
   }
 }

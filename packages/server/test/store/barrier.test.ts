@@ -16,7 +16,13 @@ import { ACKS_CHANNEL, AckBarrier, LISTENER_NAME_PREFIX } from '../../src/store/
 import { ChangeListener } from '../../src/store/postgres/listener.js'
 import type { Database } from '../../src/store/schema.js'
 import { type BarrierTicket, type CommitBarrier, Store } from '../../src/store/store.js'
-import { createTestDatabase, ENGINES, PG_ADMIN_URL, type TestDatabase } from '../helpers/databases.js'
+import {
+  createTestDatabase,
+  ENGINES,
+  PG_ADMIN_URL,
+  POSTGRES_AVAILABLE,
+  type TestDatabase,
+} from '../helpers/databases.js'
 import { openTestStore, T0, type TestStore } from './support.js'
 
 const silent = pino({ level: 'silent' })
@@ -108,7 +114,7 @@ describe('which commits the store holds back (both engines)', () => {
   })
 })
 
-describe('the acknowledgement barrier on PostgreSQL', () => {
+describe.skipIf(!POSTGRES_AVAILABLE)('the acknowledgement barrier on PostgreSQL', () => {
   let database: TestDatabase
   let a: Runtime
   let b: Runtime
@@ -221,7 +227,7 @@ describe('the acknowledgement barrier on PostgreSQL', () => {
   })
 })
 
-describe('the acknowledgement barrier of an instance alone', () => {
+describe.skipIf(!POSTGRES_AVAILABLE)('the acknowledgement barrier of an instance alone', () => {
   let database: TestDatabase
   beforeAll(async () => {
     database = await createTestDatabase('postgres')

@@ -8,7 +8,7 @@ import { encodeAnnouncement } from '../../src/store/announcement.js'
 import { CHANGES_CHANNEL } from '../../src/store/postgres/adapter.js'
 import { ACKS_CHANNEL } from '../../src/store/postgres/barrier.js'
 import { ChangeListener } from '../../src/store/postgres/listener.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
+import { createTestDatabase, POSTGRES_AVAILABLE, type TestDatabase } from '../helpers/databases.js'
 import { T0 } from './support.js'
 
 /**
@@ -66,7 +66,7 @@ async function until(what: string, probe: () => boolean, guardMs = 20_000): Prom
   }
 }
 
-describe('the PostgreSQL change listener', () => {
+describe.skipIf(!POSTGRES_AVAILABLE)('the PostgreSQL change listener', () => {
   let database: TestDatabase
   let gate: Gate
   let gatedUrl: string

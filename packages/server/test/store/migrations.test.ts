@@ -29,6 +29,9 @@ const TABLES: (keyof Database)[] = [
   'outbox',
   'deliveries',
   'job_leases',
+  'policy_sets',
+  'policies',
+  'policy_versions',
   'slack_messages',
   'slack_replays',
   'petition_notices',
@@ -42,6 +45,7 @@ const ALL = [
   '0006_indent_phases',
   '0007_audit_inputs',
   '0009_outbox',
+  '0010_policies',
   '0012_slack',
 ]
 
@@ -133,6 +137,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
       '0006_indent_phases',
       '0007_audit_inputs',
       '0009_outbox',
+      '0010_policies',
       '0012_slack',
     ])
     const grant = await db.selectFrom('grants').select('petitioner_key').executeTakeFirstOrThrow()

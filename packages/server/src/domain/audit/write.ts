@@ -18,6 +18,7 @@ export const RESERVED_EVENT_PREFIXES = [
   'petition/',
   'auth/',
   'auditInput/',
+  'policy/',
 ] as const
 
 export function isReservedEventName(name: string): boolean {

@@ -21,7 +21,13 @@ export interface CheckDeps extends PetitionDeps {
 }
 
 export type CheckResult =
-  | { status: 'granted'; petitionName: string; expireTime?: number }
+  | {
+      status: 'granted'
+      petitionName: string
+      expireTime?: number
+      /** The petition, when this call opened it and a policy granted it: no need to read it again. */
+      petition?: PetitionRecord
+    }
   | { status: 'waiting'; petition: PetitionRecord }
   | { status: 'denied'; petition: PetitionRecord; reason?: string }
 
@@ -37,10 +43,9 @@ export async function checkApproval(
   input: CheckInput,
 ): Promise<CheckResult> {
   const petitioners = petitionersFor(access, input.petitioners)
-  const first = (await evaluate(deps, access, { ...input, petitioners })) ?? {
-    status: 'waiting',
-    petition: (await openPetition(deps, access, { ...input, petitioners })).petition,
-  }
+  const first =
+    (await evaluate(deps, access, { ...input, petitioners })) ??
+    (await opened(deps, access, { ...input, petitioners }))
   // Later reads never open a petition: one closed meanwhile (cancelled, say) leaves the answer waiting.
   return holdUntilSettled(deps, access.space.id, first, {
     waitMs: input.waitMs,
@@ -48,6 +53,16 @@ export async function checkApproval(
     read: async (previous) => (await evaluate(deps, access, { ...input, petitioners })) ?? previous,
     settled: (r) => r.status !== 'waiting',
   })
+}
+
+/** Opens a petition; one that a policy decided at once answers granted or denied in this same call. */
+async function opened(deps: CheckDeps, access: SpaceAccess, input: CheckInput): Promise<CheckResult> {
+  const { petition } = await openPetition(deps, access, input)
+  if (petition.phase === 'open') return { status: 'waiting', petition }
+  const decided = (await evaluate(deps, access, input)) ?? { status: 'waiting', petition }
+  return decided.status === 'granted' && decided.petitionName === petition.name
+    ? { ...decided, petition }
+    : decided
 }
 
 async function evaluate(

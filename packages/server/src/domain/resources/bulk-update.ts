@@ -3,9 +3,17 @@ import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { invalid } from '../errors.js'
 import { newId } from '../ids.js'
-import { resourceEvent } from './events.js'
+import { reevaluateOpenPetitions } from '../petitions/lifecycle/reevaluate.js'
+import { asEventResource, resourceEvent } from './events.js'
 import { lastWins, toContent } from './input.js'
 import type { ResourceRecord } from './types.js'
+
+export interface BulkUpdateResult {
+  /** Every resource sent, as stored (a (kind, id) sent twice, once: the last one). */
+  resources: ResourceRecord[]
+  /** How many of them were stored already exactly as sent, so that uploaders can say so. */
+  unchanged: number
+}
 
 /**
  * Upserts resources by `(kind, id)`, all or nothing. Re-sending the same resources changes only their
@@ -15,7 +23,7 @@ export async function bulkUpdateResources(
   ctx: Ctx,
   access: SpaceAccess,
   inputs: ResourceInput[],
-): Promise<ResourceRecord[]> {
+): Promise<BulkUpdateResult> {
   requireRole(access, 'editor')
   if (inputs.length > BULK_UPDATE_MAX) {
     throw invalid(
@@ -24,15 +32,18 @@ export async function bulkUpdateResources(
     )
   }
   const items = lastWins(inputs.map(toContent))
-  if (items.length === 0) return []
+  if (items.length === 0) return { resources: [], unchanged: 0 }
   const now = ctx.clock.now()
-  return ctx.store.transaction(async (tx) => {
-    const { resources, changed } = await tx.resources.upsert(access.space.id, items, now, newId('w'))
-    if (changed.length > 0) {
+  const { resources, changed } = await ctx.store.transaction(async (tx) => {
+    const written = await tx.resources.upsert(access.space.id, items, now, newId('w'))
+    if (written.changed.length > 0) {
       await tx.audit.append(access.space.id, [
-        resourceEvent(EVENT_NAMES.resourceUpdate, access, changed, now),
+        resourceEvent(EVENT_NAMES.resourceUpdate, access, written.changed, now),
       ])
     }
-    return resources
+    return written
   })
+  // New labels can change what the policies say about open petitions.
+  await reevaluateOpenPetitions(ctx, access.space.id, changed.map(asEventResource))
+  return { resources, unchanged: resources.length - changed.length }
 }

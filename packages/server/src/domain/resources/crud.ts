@@ -3,7 +3,8 @@ import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { alreadyExists, invalid, notFound } from '../errors.js'
 import { newId } from '../ids.js'
-import { resourceEvent } from './events.js'
+import { reevaluateOpenPetitions } from '../petitions/lifecycle/reevaluate.js'
+import { asEventResource, resourceEvent } from './events.js'
 import { toContent } from './input.js'
 import { type ResourceRecord, resourceName } from './types.js'
 
@@ -46,14 +47,16 @@ export async function updateResource(
     )
   }
   const now = ctx.clock.now()
-  return ctx.store.transaction(async (tx) => {
-    const updated = await tx.resources.replace(access.space.id, name, toContent(input), now)
-    if (!updated) throw notFound(`resource "${name}"`)
+  const updated = await ctx.store.transaction(async (tx) => {
+    const replaced = await tx.resources.replace(access.space.id, name, toContent(input), now)
+    if (!replaced) throw notFound(`resource "${name}"`)
     await tx.audit.append(access.space.id, [
-      resourceEvent(EVENT_NAMES.resourceUpdate, access, [updated], now),
+      resourceEvent(EVENT_NAMES.resourceUpdate, access, [replaced], now),
     ])
-    return updated
+    return replaced
   })
+  await reevaluateOpenPetitions(ctx, access.space.id, [asEventResource(updated)])
+  return updated
 }
 
 export async function deleteResources(

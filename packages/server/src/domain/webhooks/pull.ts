@@ -54,7 +54,7 @@ export async function pullUpdate(
     }
     pulled.push(...reply.data.resources)
   }
-  return bulkUpdateResources(ctx, access, pulled)
+  return (await bulkUpdateResources(ctx, access, pulled)).resources
 }
 
 function parseJson(text: string): unknown {

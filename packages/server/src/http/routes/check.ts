@@ -42,7 +42,7 @@ export const checkRoutes: RouteDef[] = [
       const space = access.space.name
       switch (result.status) {
         case 'granted': {
-          const petition = await getPetition(deps, access, result.petitionName)
+          const petition = result.petition ?? (await getPetition(deps, access, result.petitionName))
           const answer: CheckApprovalResponse = {
             status: result.status,
             petition: wirePetition(space, await petitionDetails(deps, petition)),

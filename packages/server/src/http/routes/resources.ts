@@ -38,8 +38,8 @@ const bulkUpdate = (method: 'put' | 'post') =>
     bodyLimit: 'bulk',
     response: BulkUpdateResponse,
     handler: async ({ deps, access, body }) => {
-      const stored = await bulkUpdateResources(deps, access, body.resources)
-      return { resources: stored.map((r) => wireResource(access.space.name, r)) }
+      const { resources, unchanged } = await bulkUpdateResources(deps, access, body.resources)
+      return { resources: resources.map((r) => wireResource(access.space.name, r)), unchanged }
     },
   })
 

@@ -9,6 +9,7 @@ import type { UnitOfWork } from '../../unit-of-work.js'
 import type { PetitionRecord } from '../types.js'
 import { approvedDuration, quorumDuration } from './durations.js'
 import { durationLabels, grantAll, revokeGrants } from './grants.js'
+import { requiredApprovals } from './policy.js'
 import { allows, notAllowed, stepLocked } from './table.js'
 
 export interface DecisionInput {
@@ -84,17 +85,18 @@ async function approve(d: Decision): Promise<Event> {
   const { added, approvals } = await tx.petitions.addApproval(p.spaceId, p.name, me, ms, now)
   // A reviewer approving again changes nothing: the petition keeps their first approval and its event.
   if (!added) return earlierApproval(tx, p, me)
+  const required = requiredApprovals(p.labels, policy)
   const labels = {
     ...claim.labels,
     ...durationLabels(ms, now),
     [OPENINDENT_LABELS.approvals]: String(approvals.length),
-    [OPENINDENT_LABELS.approvalsRequired]: String(policy.minApprovals),
+    [OPENINDENT_LABELS.approvalsRequired]: String(required),
   }
   const [stored] = await tx.audit.append(p.spaceId, [
     claimEvent(EVENT_NAMES.accessApprove, access, p, claim.reason, labels, now),
   ])
   tx.emit({ kind: 'petition', type: 'approved', spaceId: p.spaceId, petition: p.name, at: now })
-  if (approvals.length >= policy.minApprovals) {
+  if (approvals.length >= required) {
     await stepLocked(tx, p, 'grant', now, claim.reason)
     // A quorum grants for as long as its most cautious approval allowed.
     await grantAll(tx, p, access.actor, quorumDuration(approvals), now)

@@ -18,6 +18,17 @@ export async function grantAll(
   ms: number | null,
   now: number,
 ): Promise<void> {
+  await tx.audit.append(p.spaceId, await insertGrants(tx, p, actor, ms, now))
+}
+
+/** Inserts the grants of `grantAll` and returns their `access/grant` events, for the caller to append. */
+export async function insertGrants(
+  tx: UnitOfWork,
+  p: PetitionRecord,
+  actor: EventResource,
+  ms: number | null,
+  now: number,
+): Promise<NewEvent[]> {
   const grants: GrantRecord[] = p.petitioners.flatMap((petitioner) =>
     p.resources.map((resource) => ({
       id: newId('grt'),
@@ -29,17 +40,14 @@ export async function grantAll(
     })),
   )
   await tx.petitions.insertGrants(p.spaceId, grants)
-  await tx.audit.append(
-    p.spaceId,
-    grants.map((g) => ({
-      event: EVENT_NAMES.accessGrant,
-      actor,
-      resources: [g.petitioner, g.resource],
-      timestamp: now,
-      petition: p.name,
-      labels: durationLabels(ms, now),
-    })),
-  )
+  return grants.map((g) => ({
+    event: EVENT_NAMES.accessGrant,
+    actor,
+    resources: [g.petitioner, g.resource],
+    timestamp: now,
+    petition: p.name,
+    labels: durationLabels(ms, now),
+  }))
 }
 
 /** Revokes a petition's live grants, with an `access/revoke` event for each. */

@@ -1,10 +1,12 @@
 import { EVENT_NAMES, type EventResource, formatGoDuration, LABELS } from '@openindent/contract'
+import type { NewEvent } from '../../audit/types.js'
 import { requireRole, type SpaceAccess } from '../../auth/principal.js'
 import type { Ctx } from '../../context.js'
 import { invalid } from '../../errors.js'
 import { authorizePetitioners, callerIdentity } from '../../identity.js'
 import { policyFor } from '../../rules/policy.js'
 import { type PetitionRecord, petitionName, requestKey } from '../types.js'
+import { applyPolicyOutcome, evaluateForPetition, POLICY_LABELS } from './policy.js'
 
 export interface PetitionInput {
   petitioners: EventResource[]
@@ -63,6 +65,14 @@ export async function openPetition(
     }
   }
   const now = ctx.clock.now()
+  // Cedar policies decide before any person is asked; without policies nothing is read here.
+  const outcome = await evaluateForPetition(
+    ctx.store,
+    spaceId,
+    { petitioners, resources: input.resources, reason, durationMs: input.durationMs },
+    policy,
+    now,
+  )
   const petition: PetitionRecord = {
     spaceId,
     name: petitionName(),
@@ -77,11 +87,14 @@ export async function openPetition(
   }
   if (reason) petition.reason = reason
   if (input.durationMs !== undefined) petition.durationMs = input.durationMs
+  // Only a policy sets how many approvals it asks for, never the caller.
+  delete petition.labels[POLICY_LABELS.approvals]
+  if (outcome?.approvals) petition.labels[POLICY_LABELS.approvals] = String(outcome.approvals.count)
 
   const created = await ctx.store.transaction(async (tx) => {
-    if (!(await tx.petitions.insertOpen(petition))) return false
+    if (!(await tx.petitions.insertOpen(petition))) return undefined
     tx.emit({ kind: 'petition', type: 'opened', spaceId, petition: petition.name, at: now })
-    await tx.audit.append(spaceId, [
+    const requested: NewEvent[] = [
       {
         event: EVENT_NAMES.accessRequest,
         actor: access.actor,
@@ -93,10 +106,12 @@ export async function openPetition(
           ? { labels: { 'indent.com/petition/duration': formatGoDuration(input.durationMs) } }
           : {}),
       },
-    ])
-    return true
+    ]
+    if (outcome) return applyPolicyOutcome(tx, petition, outcome, policy, now, requested)
+    await tx.audit.append(spaceId, requested)
+    return petition
   })
-  if (created) return { petition, created: true }
+  if (created) return { petition: created, created: true }
   const winner = await ctx.store.petitions.openFor(spaceId, key)
   if (winner) return { petition: winner, created: false }
   // The winner was decided between our insert and this read: ask again, it will find the new state.

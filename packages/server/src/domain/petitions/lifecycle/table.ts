@@ -36,7 +36,7 @@ export function notAllowed(p: PetitionRecord, t: Transition): DomainError {
   const step = TRANSITIONS[t]
   return new DomainError(
     'CONFLICT',
-    `petition ${p.name} is ${p.phase}; only ${step.from.join(' or ')} petitions can be ${step.verb}`,
+    `petition ${p.name} is ${p.phase}${p.outcome && p.phase === 'closed' ? ` (${p.outcome})` : ''}; only ${step.from.join(' or ')} petitions can be ${step.verb}`,
   )
 }
 

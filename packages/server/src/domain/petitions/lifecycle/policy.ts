@@ -1,0 +1,138 @@
+import { EVENT_NAMES, type EventResource } from '@openindent/contract'
+import type { NewEvent } from '../../audit/types.js'
+import { POLICY_EVENTS } from '../../policies/crud.js'
+import type { PartOutcome, PolicyOutcome } from '../../policies/decide.js'
+import { decideRequests } from '../../policies/decide.js'
+import { preparedSet } from '../../policies/engine.js'
+import { gatherRequests } from '../../policies/gather.js'
+import type { Policy } from '../../rules/policy.js'
+import type { Repositories, UnitOfWork } from '../../unit-of-work.js'
+import type { PetitionRecord } from '../types.js'
+import { durationLabels, insertGrants } from './grants.js'
+import { step } from './table.js'
+
+/** Who decides when a policy does: the audit log's actor for every policy decision. */
+export const POLICY_ACTOR: EventResource = { kind: 'policy', id: 'policy', displayName: 'Cedar policy' }
+
+/** Labels that name the deciding policies and the set version on a policy's audit event. */
+export const POLICY_LABELS = {
+  policies: 'openindent.dev/policies',
+  version: 'openindent.dev/policy-set-version',
+  decision: 'openindent.dev/policy-decision',
+  /** On a petition: the approvals an `@approvals` policy asks for (see decide.ts, `requiredApprovals`). */
+  approvals: 'openindent.dev/policy-approvals',
+} as const
+
+/** The space's policies on a request; undefined when the space has none (nothing is read then). */
+export async function evaluateForPetition(
+  store: Pick<Repositories, 'policies' | 'resources'>,
+  spaceId: string,
+  p: Pick<PetitionRecord, 'petitioners' | 'resources' | 'reason' | 'durationMs'>,
+  rules: Policy,
+  at: number,
+  openPetition = false,
+): Promise<PolicyOutcome | undefined> {
+  const set = await preparedSet(store, spaceId)
+  if (set.parts.size === 0) return undefined
+  const requests = await gatherRequests(store, set, {
+    petitioners: p.petitioners,
+    resources: p.resources,
+    reason: p.reason,
+    durationMs: p.durationMs ?? rules.defaultMs,
+    at,
+    openPetition,
+  })
+  return decideRequests(set, requests)
+}
+
+/** The approvals a petition needs: its rules', or more when an `@approvals` policy asked for more. */
+export function requiredApprovals(petitionLabels: Record<string, string>, rules: Policy): number {
+  const asked = Number(petitionLabels[POLICY_LABELS.approvals] ?? 0)
+  return Math.max(rules.minApprovals, Number.isInteger(asked) ? asked : 0)
+}
+
+function policyEvent(
+  event: string,
+  p: PetitionRecord,
+  part: PartOutcome,
+  version: number,
+  now: number,
+  extra: Record<string, string> = {},
+  reason?: string,
+): NewEvent {
+  return {
+    event,
+    actor: POLICY_ACTOR,
+    resources: [
+      ...p.petitioners,
+      ...p.resources,
+      ...part.policies.map((id) => ({ kind: 'openindent.v1.Policy', id })),
+    ],
+    ...(reason ? { reason } : {}),
+    timestamp: now,
+    petition: p.name,
+    labels: {
+      [POLICY_LABELS.policies]: part.policies.join(','),
+      [POLICY_LABELS.version]: String(version),
+      [POLICY_LABELS.decision]: part.decision,
+      ...extra,
+    },
+  }
+}
+
+/**
+ * Applies the policies' decision to an open petition in the caller's transaction: a forbid denies it,
+ * a permit grants it (for the requested or default duration, capped by `@duration` and the rules'
+ * maximum), each with an audit event by the actor `policy` naming the deciding policies. What shadow
+ * policies would have done is logged and nothing more. Returns the petition as it now stands.
+ */
+export async function applyPolicyOutcome(
+  tx: UnitOfWork,
+  p: PetitionRecord,
+  outcome: PolicyOutcome,
+  rules: Policy,
+  now: number,
+  /** Events of the same transaction to append first (the request's own), so the log is written once. */
+  before: NewEvent[] = [],
+): Promise<PetitionRecord> {
+  const events: NewEvent[] = [...before]
+  if (outcome.shadow && outcome.shadow.decision !== 'none') {
+    events.push(
+      policyEvent(POLICY_EVENTS.shadow, p, outcome.shadow, outcome.version, now, {
+        'openindent.dev/policy-mode': 'shadow',
+      }),
+    )
+  }
+  const { enforced } = outcome
+  let result = p
+  if (enforced.decision === 'forbid') {
+    const reason = `denied by policy ${enforced.policies.join(', ')}`
+    const updated = await step(tx, p, 'deny', now, reason)
+    if (updated) {
+      events.push(policyEvent(EVENT_NAMES.accessDeny, p, enforced, outcome.version, now, {}, reason))
+      result = updated
+    }
+  } else if (enforced.decision === 'permit') {
+    const wanted = Math.min(p.durationMs ?? rules.defaultMs, rules.maxMs)
+    const ms = Math.min(wanted, outcome.durationMs ?? wanted)
+    const reason = `approved by policy ${enforced.policies.join(', ')}`
+    const updated = await step(tx, p, 'grant', now, reason)
+    if (updated) {
+      events.push(
+        policyEvent(
+          EVENT_NAMES.accessApprove,
+          p,
+          enforced,
+          outcome.version,
+          now,
+          durationLabels(ms, now),
+          reason,
+        ),
+      )
+      events.push(...(await insertGrants(tx, p, POLICY_ACTOR, ms, now)))
+      result = updated
+    }
+  }
+  if (events.length) await tx.audit.append(p.spaceId, events)
+  return result
+}
