@@ -296,6 +296,32 @@ describe.each(ENGINES)('Slack messages from the outbox, on %s', (engine) => {
     expect(slack.of('chat.postMessage')).toHaveLength(1)
   })
 
+  it('posts nothing for a request a policy grants as it is filed, nor for its later revoke', async () => {
+    const up = await s.call('PUT', `${base}/resources:bulkUpdate`, {
+      body: { resources: [{ kind: 'database', id: 'auto', labels: { plan: 'auto' } }] },
+    })
+    expect(up.status).toBe(200)
+    const text =
+      'permit(principal, action, resource) when { resource.hasTag("plan") && resource.getTag("plan") == "auto" };'
+    const policy = await s.call('POST', `${base}/policies`, {
+      body: { id: 'auto-db', text, mode: 'enforce' },
+    })
+    expect(policy.status).toBe(201)
+    const res = await s.call('POST', `${base}/approvals:check`, {
+      body: { petitioners: [alice], resources: [{ kind: 'database', id: 'auto' }], reason: 'auto' },
+    })
+    const answer = (await res.json()) as { petition: { name: string; state: { status: { phase: string } } } }
+    expect(answer.petition.state.status.phase).toBe('granted')
+    await s.rt.outbox.drain()
+    const closed = await s.call('DELETE', `${base}/petitions/${answer.petition.name}`)
+    expect(closed.status).toBe(200)
+    await s.rt.outbox.drain()
+    expect(slack.calls).toHaveLength(0)
+    expect(await s.rt.store.slack.postedTargets(await spaceId(s, 'default'), answer.petition.name)).toEqual(
+      [],
+    )
+  })
+
   // Last: it moves the clock a day on, which closes every petition still open.
   it('shows a petition closed for want of a decision (pending timeout) in place', async () => {
     const petition = await open('prod', 'nobody answers')
