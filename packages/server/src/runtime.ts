@@ -174,6 +174,7 @@ export async function openRuntime(
         slack: config.slack !== undefined,
       },
       logger,
+      instanceId,
     )
     const targets: CheckpointTarget[] = []
     if (config.checkpointFile) targets.push(fileTarget(config.checkpointFile))

@@ -1,5 +1,7 @@
+import { pino } from 'pino'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { emailSignInLink } from '../../src/domain/auth/sign-in-email.js'
+import { openRuntime } from '../../src/runtime.js'
 import { ENGINES } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
 import { readable, startSmtp } from '../helpers/smtp.js'
@@ -154,6 +156,38 @@ describe.each(ENGINES)('reviewer reach rules and requester notices, on %s', (eng
     expect(subjects()).toEqual([`boss@example.com: Waiting for 31m: alice@example.com asks for Thing ${seq}`])
     expect(readable(smtp.mails[0]?.raw ?? '')).toContain(`https://access.example.com/petitions/${petition}`)
     expect((await s.rt.reach.runOnce()).escalated).toBe(0)
+  })
+
+  it('with two instances on one database, a request waiting too long is escalated and mailed once', async () => {
+    const other = await openRuntime(s.rt.config, { clock: s.clock, logger: pino({ level: 'silent' }) })
+    // Several instances share PostgreSQL; SQLite has one writer process, so there they take turns.
+    const both = async <T>(a: () => Promise<T>, b: () => Promise<T>): Promise<T[]> =>
+      engine === 'postgres' ? Promise.all([a(), b()]) : [await a(), await b()]
+    try {
+      await open('vault')
+      await s.rt.outbox.drain()
+      smtp.mails.length = 0
+      s.clock.advance(31 * MIN)
+      const reports = await both(
+        () => s.rt.reach.runOnce(),
+        () => other.reach.runOnce(),
+      )
+      expect(reports.reduce((n, r) => n + r.escalated, 0)).toBe(1)
+      // The lease ran out: both look again, and the notice already recorded stops a second email.
+      s.clock.advance(MIN)
+      const again = await both(
+        () => other.reach.runOnce(),
+        () => s.rt.reach.runOnce(),
+      )
+      expect(again.reduce((n, r) => n + r.escalated, 0)).toBe(0)
+      await both(
+        () => s.rt.outbox.drain(),
+        () => other.outbox.drain(),
+      )
+      expect(subjects().filter((m) => m.startsWith('boss@example.com'))).toHaveLength(1)
+    } finally {
+      await other.close()
+    }
   })
 
   it('refuses a rule with a pendingTimeout or escalateAfter that is not a positive duration, saving nothing', async () => {
