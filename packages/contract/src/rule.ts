@@ -2,6 +2,20 @@ import { z } from 'zod'
 import { GoDurationText, Meta, Name } from './common.js'
 import { Role } from './space.js'
 
+/**
+ * Where a rule's requests are announced: Slack channels (names such as `#access` or ids), reviewers
+ * in Slack by email, and
+ * escalation reviewers (emails) told when a request waits `escalateAfter` without a decision.
+ */
+export const RuleNotify = z.strictObject({
+  slackChannels: z.array(z.string().min(1).max(80)).max(20).optional(),
+  /** Reviewers (emails) sent the message directly in Slack; petitioners and the filer are skipped. */
+  slackUsers: z.array(z.string().min(3).max(320)).max(50).optional(),
+  escalateAfter: GoDurationText.optional(),
+  escalateTo: z.array(z.string().max(320)).max(100).optional(),
+})
+export type RuleNotify = z.infer<typeof RuleNotify>
+
 /** Who may approve requests that a rule selects, and how. */
 export const ApprovalRuleInput = z.strictObject({
   displayName: z.string().max(256).optional(),
@@ -35,6 +49,10 @@ export const ApprovalRuleInput = z.strictObject({
   reasonRequired: z.boolean().default(false),
   /** Lower first; the catch-all default has the highest. */
   priority: z.number().int().min(0).max(1_000_000).default(100),
+  /** Who else hears of the rule's requests (an OpenIndent addition; Indent has no such field). */
+  notify: RuleNotify.optional(),
+  /** An open petition still undecided after this long closes (Go duration; default 24h). */
+  pendingTimeout: GoDurationText.optional(),
 })
 export type ApprovalRuleInput = z.infer<typeof ApprovalRuleInput>
 
@@ -54,6 +72,15 @@ export const ApprovalRule = z.object({
   allowIndefinite: z.boolean(),
   reasonRequired: z.boolean(),
   priority: z.number().int(),
+  notify: z
+    .object({
+      slackChannels: z.array(z.string()).optional(),
+      slackUsers: z.array(z.string()).optional(),
+      escalateAfter: z.string().optional(),
+      escalateTo: z.array(z.string()).optional(),
+    })
+    .optional(),
+  pendingTimeout: z.string().optional(),
   meta: Meta,
 })
 export type ApprovalRule = z.infer<typeof ApprovalRule>

@@ -54,8 +54,8 @@ export const DeliveryStatus = z.enum(['pending', 'delivered', 'dead'])
 /** One delivery of one outbox message to one webhook; `name` is stable across attempts. */
 export const Delivery = z.object({
   name: z.string(),
-  /** `webhook`, or `email` (then `webhook` is the recipient's address). */
-  channel: z.enum(['webhook', 'email']),
+  /** `webhook`, `email` (then `webhook` is the recipient's address) or `slack` (then it is the channel). */
+  channel: z.enum(['webhook', 'email', 'slack']),
   webhook: z.string(),
   status: DeliveryStatus,
   attempts: z.number().int(),

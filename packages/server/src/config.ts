@@ -57,6 +57,16 @@ export interface Config {
   smtpFrom: string
   /** Dashboard single sign-on through an OpenID provider; undefined when not configured. */
   oidc: OidcConfig | undefined
+  /** The Slack app, when its bot token and signing secret are set (see README "Slack"). */
+  slack: SlackConfig | undefined
+}
+
+export interface SlackConfig {
+  botToken: string
+  /** Verifies that interactivity requests come from Slack. */
+  signingSecret: string
+  /** Slack's Web API base, ending in `/api/`; another only for tests. */
+  apiUrl: string
 }
 
 export interface OutboxConfig {
@@ -174,6 +184,13 @@ const Schema = z.object({
     )
     .optional(),
   smtpFrom: z.string().min(3).max(320).default('OpenIndent <openindent@localhost>'),
+  slackBotToken: z.string().min(10).max(500).optional(),
+  slackSigningSecret: z.string().min(16).max(500).optional(),
+  slackApiUrl: z
+    .string()
+    .refine(isHttpUrl, 'must be an http:// or https:// URL')
+    .transform((v) => (v.endsWith('/') ? v : `${v}/`))
+    .default('https://slack.com/api/'),
   webhookAllowMetadata: z.enum(['true', 'false', '1', '0']).default('false'),
   webhookTimeout: z
     .string()
@@ -274,6 +291,9 @@ export const ENV_VARS = {
   oidcClientId: 'OPENINDENT_OIDC_CLIENT_ID',
   oidcClientSecret: 'OPENINDENT_OIDC_CLIENT_SECRET',
   oidcDefaultRole: 'OPENINDENT_OIDC_DEFAULT_ROLE',
+  slackBotToken: 'OPENINDENT_SLACK_BOT_TOKEN',
+  slackSigningSecret: 'OPENINDENT_SLACK_SIGNING_SECRET',
+  slackApiUrl: 'OPENINDENT_SLACK_API_URL',
 } as const
 
 export class ConfigError extends Error {}
@@ -318,6 +338,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     oidcClientId,
     oidcClientSecret,
     oidcDefaultRole,
+    slackBotToken,
+    slackSigningSecret,
+    slackApiUrl,
     ...rest
   } = c
   const requestTimeoutMs = parseGoDuration(requestTimeout) ?? 0
@@ -345,9 +368,17 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     throw new ConfigError(
       `invalid setting ${ENV_VARS.outboxLease}: must be longer than ${ENV_VARS.webhookTimeout} (${webhookTimeout})`,
     )
+  // Posting without verifying the clicks (or the reverse) would be half an app: both or neither.
+  if ((slackBotToken === undefined) !== (slackSigningSecret === undefined))
+    throw new ConfigError(`set both ${ENV_VARS.slackBotToken} and ${ENV_VARS.slackSigningSecret}, or neither`)
+  const slack =
+    slackBotToken && slackSigningSecret
+      ? { botToken: slackBotToken, signingSecret: slackSigningSecret, apiUrl: slackApiUrl }
+      : undefined
   return Object.freeze({
     ...rest,
     outbox,
+    slack,
     smtpUrl: c.smtpUrl,
     denialWindowMs: parseGoDuration(denialWindow) ?? 0,
     maxCheckWaitMs,

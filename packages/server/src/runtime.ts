@@ -7,6 +7,7 @@ import { type Clock, systemClock } from './domain/clock.js'
 import { type DomainEvent, LocalEventFeed } from './domain/events.js'
 import { newId } from './domain/ids.js'
 import { WatchHub } from './domain/petitions/watch.js'
+import { deliverSlack } from './domain/slack/deliver.js'
 import { outboxWriter } from './domain/webhooks/enqueue.js'
 import type { AppDeps } from './http/deps.js'
 import type { JsonText } from './http/json-text.js'
@@ -16,6 +17,8 @@ import { IdempotencySweepJob } from './jobs/idempotency-sweep.js'
 import { OutboxJob } from './jobs/outbox.js'
 import { OutboxSweepJob } from './jobs/outbox-sweep.js'
 import { PullJob } from './jobs/pull.js'
+import { ReachJob } from './jobs/reach.js'
+import { WebSlackApi } from './jobs/slack-api.js'
 import { SmtpMailer } from './jobs/smtp-mailer.js'
 import { HttpWebhookCaller } from './jobs/webhook-caller.js'
 import { currentSigningKey, openSigner } from './signing.js'
@@ -42,6 +45,8 @@ export interface Runtime extends AppDeps {
   outboxSweep: OutboxSweepJob
   /** Calls pullUpdate webhooks on a schedule; only when OPENINDENT_PULL_EVERY is not 0. */
   pulls: PullJob | undefined
+  /** Reviewer reach rules: pending timeout, escalation, expiring notices. */
+  reach: ReachJob
   /** Starts the background jobs (the server does; one-shot CLI commands do not). */
   startJobs(): void
   close(): Promise<void>
@@ -83,7 +88,12 @@ export async function openRuntime(
     const store = new Store(handle.db, handle.adapter, instanceId)
     store.onCommit(changed)
     // Deliveries are written in the transaction of the change they report.
-    store.beforeCommit(outboxWriter(config.smtpUrl ? { email: { publicUrl: config.publicUrl } } : {}))
+    store.beforeCommit(
+      outboxWriter({
+        ...(config.smtpUrl ? { email: { publicUrl: config.publicUrl } } : {}),
+        slack: config.slack !== undefined,
+      }),
+    )
     if (handle.engine === 'postgres' && config.databaseUrl) {
       const barrier = new AckBarrier(handle.db, instanceId, logger)
       listener = await ChangeListener.start(
@@ -129,9 +139,16 @@ export async function openRuntime(
     const mailer = config.smtpUrl
       ? new SmtpMailer(config.smtpUrl, config.smtpFrom, config.outbox.callTimeoutMs)
       : undefined
+    const slackApi = config.slack
+      ? new WebSlackApi(config.slack.botToken, config.slack.apiUrl, config.outbox.callTimeoutMs)
+      : undefined
     const outbox = new OutboxJob(
       ctx,
-      { webhooks: webhookCaller, mailer },
+      {
+        webhooks: webhookCaller,
+        mailer,
+        slack: slackApi && ((d) => deliverSlack(ctx, slackApi, config.publicUrl, d)),
+      },
       {
         owner: instanceId,
         leaseMs: config.outbox.leaseMs,
@@ -152,6 +169,15 @@ export async function openRuntime(
       config.outbox.pullEveryMs > 0
         ? new PullJob({ ...ctx, webhookCaller }, logger, config.outbox.pullEveryMs, instanceId)
         : undefined
+    const reach = new ReachJob(
+      ctx,
+      {
+        ...(config.smtpUrl ? { email: { publicUrl: config.publicUrl } } : {}),
+        slack: config.slack !== undefined,
+      },
+      logger,
+      instanceId,
+    )
     const targets: CheckpointTarget[] = []
     if (config.checkpointFile) targets.push(fileTarget(config.checkpointFile))
     if (config.checkpointUrl) targets.push(urlTarget(config.checkpointUrl))
@@ -188,8 +214,10 @@ export async function openRuntime(
       outbox,
       outboxSweep,
       pulls,
+      reach,
       webhookCaller,
       webhookSettings,
+      slack: slackApi && config.slack && { api: slackApi, signingSecret: config.slack.signingSecret },
       options: {
         maxBodyBytes: config.maxBodyBytes,
         maxBulkBodyBytes: config.maxBulkBodyBytes,
@@ -207,6 +235,7 @@ export async function openRuntime(
         outbox.start()
         outboxSweep.start()
         pulls?.start()
+        reach.start()
       },
       async close() {
         watch.close()
@@ -215,6 +244,7 @@ export async function openRuntime(
         await idempotencySweep.stop()
         await checkpoints?.stop()
         await pulls?.stop()
+        await reach.stop()
         await outboxSweep.stop()
         await outbox.stop()
         mailer?.close()

@@ -42,6 +42,11 @@ interface CreateOpts extends ApiFlags {
   allowIndefinite?: boolean
   reasonRequired?: boolean
   priority?: number
+  slackChannel?: string[]
+  slackUser?: string[]
+  escalateAfter?: string
+  escalateTo?: string[]
+  pendingTimeout?: string
 }
 
 interface ListPage {
@@ -66,6 +71,12 @@ function ruleName(value: string): string {
 function approverEmail(value: string, previous: string[] = []): string[] {
   const problem = emailProblem(normalizeEmailAddress(value))
   if (problem) throw new UsageError(`expected an email address: it ${problem}`)
+  return [...previous, value]
+}
+
+function slackChannel(value: string, previous: string[] = []): string[] {
+  if (value.length === 0 || value.length > 80)
+    throw new UsageError('expected a Slack channel such as #access')
   return [...previous, value]
 }
 
@@ -129,7 +140,22 @@ function ruleInput(o: CreateOpts): z.input<typeof ApprovalRuleInput> {
     ...(o.allowIndefinite ? { allowIndefinite: true } : {}),
     ...(o.reasonRequired ? { reasonRequired: true } : {}),
     ...(o.priority === undefined ? {} : { priority: o.priority }),
+    ...(o.pendingTimeout === undefined ? {} : { pendingTimeout: o.pendingTimeout }),
+    ...(notifyInput(o) ?? {}),
   }
+}
+
+/** The `notify` part, only when a flag names something to notify. */
+function notifyInput(
+  o: CreateOpts,
+): { notify: NonNullable<z.input<typeof ApprovalRuleInput>['notify']> } | undefined {
+  const notify = {
+    ...(o.slackChannel?.length ? { slackChannels: o.slackChannel } : {}),
+    ...(o.slackUser?.length ? { slackUsers: o.slackUser } : {}),
+    ...(o.escalateAfter === undefined ? {} : { escalateAfter: o.escalateAfter }),
+    ...(o.escalateTo?.length ? { escalateTo: o.escalateTo } : {}),
+  }
+  return Object.keys(notify).length > 0 ? { notify } : undefined
 }
 
 /** Refuses, before anything is sent, a rule the server would refuse for its flags. */
@@ -221,6 +247,19 @@ export function registerRuleCommands(program: Command): void {
       '--priority <n>',
       `lower is tried first, 0 to ${MAX_PRIORITY} (default 100)`,
       wholeNumber(0, MAX_PRIORITY),
+    )
+    .option('--slack-channel <channel>', 'post its requests to this Slack channel (repeatable)', slackChannel)
+    .option('--slack-user <email>', 'send its requests to this reviewer in Slack (repeatable)', approverEmail)
+    .option(
+      '--escalate-after <duration>',
+      'Go duration a request waits before the --escalate-to reviewers are told',
+      positiveGoDuration,
+    )
+    .option('--escalate-to <email>', 'an escalation reviewer (repeatable)', approverEmail)
+    .option(
+      '--pending-timeout <duration>',
+      'Go duration after which an undecided request closes (default 24h)',
+      positiveGoDuration,
     )
     .action(async (name: string, o: CreateOpts, cmd: Command) => {
       const rule = ruleInput(o)

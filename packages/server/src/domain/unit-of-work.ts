@@ -2,11 +2,13 @@ import type { AuditInputRepository } from './audit/inputs-ports.js'
 import type { AuditLog } from './audit/ports.js'
 import type { DomainEvent } from './events.js'
 import type { IdempotencyKeys } from './idempotency.js'
+import type { NoticeRepository } from './notify/ports.js'
 import type { PetitionRepository } from './petitions/ports.js'
 import type { PolicyRepository } from './policies/ports.js'
 import type { ResourceRepository } from './resources/ports.js'
 import type { RuleRepository } from './rules/ports.js'
 import type { SessionRepository } from './sessions/ports.js'
+import type { SlackRepository } from './slack/ports.js'
 import type { PrincipalRepository, SpaceRepository } from './spaces/ports.js'
 import type { TokenRepository } from './tokens/ports.js'
 import type { JobLeaseRepository, OutboxRepository, WebhookRepository } from './webhooks/ports.js'
@@ -27,6 +29,8 @@ export interface Repositories {
   readonly jobLeases: JobLeaseRepository
   readonly policies: PolicyRepository
   readonly sessions: SessionRepository
+  readonly slack: SlackRepository
+  readonly notices: NoticeRepository
 }
 
 /** One transaction: the repositories bound to it, and the events it will announce if it commits. */

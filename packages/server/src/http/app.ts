@@ -17,6 +17,7 @@ import { petitionRoutes } from './routes/petitions.js'
 import { policyRoutes } from './routes/policies.js'
 import { resourceRoutes } from './routes/resources.js'
 import { ruleRoutes } from './routes/rules.js'
+import { mountSlack } from './routes/slack.js'
 import { spaceRoutes } from './routes/spaces.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { mountWatch } from './routes/watch.js'
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/v1/openapi.json', (c) => c.json(openapi))
   mountWatch(app, deps)
   mount(app, deps, apiRoutes)
+  mountSlack(app, deps)
   refuseOtherMethods(app, apiRoutes)
   // The reviewer dashboard: pages, their assets and events, outside /v1.
   app.route('/', dashboardApp(deps) as unknown as Hono<AppEnv>)

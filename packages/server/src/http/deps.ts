@@ -6,6 +6,7 @@ import type { Caches, FreshCache } from '../domain/cache.js'
 import type { Clock } from '../domain/clock.js'
 import type { EventFeed } from '../domain/events.js'
 import type { WatchHub } from '../domain/petitions/watch.js'
+import type { SlackApi } from '../domain/slack/ports.js'
 import type { DataStore } from '../domain/unit-of-work.js'
 import type { WebhookSettings } from '../domain/webhooks/crud.js'
 import type { WebhookCaller } from '../domain/webhooks/ports.js'
@@ -31,6 +32,8 @@ export interface AppDeps {
   /** Signs and sends webhook calls (pullUpdate on demand). */
   webhookCaller: WebhookCaller
   webhookSettings: WebhookSettings
+  /** The Slack app, when configured: its Web API and the secret its interactivity requests are signed with. */
+  slack?: { api: SlackApi; signingSecret: string } | undefined
 }
 
 export interface AppOptions {

@@ -14,6 +14,7 @@ import {
 } from '@openindent/contract'
 import type { AuditInputRecord } from '../domain/audit/inputs-ports.js'
 import { toIso } from '../domain/clock.js'
+import { shownBody } from '../domain/notify/withhold.js'
 import type { PetitionDetails } from '../domain/petitions/queries.js'
 import type { GrantRecord } from '../domain/petitions/types.js'
 import type { ResourceRecord } from '../domain/resources/types.js'
@@ -135,6 +136,8 @@ export function wireRule(space: string, r: RuleRecord): ApprovalRule {
     meta: { name: r.name, space, createTime: toIso(r.createTime), updateTime: toIso(r.updateTime) },
   }
   if (spec.displayName !== undefined) out.displayName = spec.displayName
+  if (spec.notify !== undefined) out.notify = spec.notify
+  if (spec.pendingTimeout !== undefined) out.pendingTimeout = spec.pendingTimeout
   return out
 }
 
@@ -178,6 +181,6 @@ export function wireDelivery(d: DeliveryRecord): Delivery {
     createTime: toIso(d.createTime),
     updateTime: toIso(d.updateTime),
     ...(d.deliverTime === undefined ? {} : { deliverTime: toIso(d.deliverTime) }),
-    body: d.body,
+    body: shownBody(d),
   }
 }

@@ -4,7 +4,7 @@ import type { Ctx } from '../domain/context.js'
 import type { Mailer, MailMessage } from '../domain/notify/ports.js'
 import type { WebhookCaller } from '../domain/webhooks/ports.js'
 import { afterAttempt, type RetryPolicy } from '../domain/webhooks/retries.js'
-import type { AttemptResult, ClaimedDelivery } from '../domain/webhooks/types.js'
+import type { AttemptResult, ClaimedDelivery, DeliveryRecord } from '../domain/webhooks/types.js'
 
 export interface OutboxOptions {
   /** This instance's id: it holds the leases it takes. */
@@ -34,7 +34,12 @@ export class OutboxJob {
 
   constructor(
     private readonly ctx: Ctx,
-    private readonly senders: { webhooks: WebhookCaller; mailer?: Mailer | undefined },
+    private readonly senders: {
+      webhooks: WebhookCaller
+      mailer?: Mailer | undefined
+      /** Posts or updates a petition's Slack message (see domain/slack/deliver.ts). */
+      slack?: ((delivery: DeliveryRecord) => Promise<void>) | undefined
+    },
     private readonly opts: OutboxOptions,
     private readonly logger: Logger,
   ) {}
@@ -119,7 +124,12 @@ export class OutboxJob {
 
   private async attempt(c: ClaimedDelivery): Promise<void> {
     const { delivery, attempt, webhook } = c
-    const result = delivery.channel === 'email' ? await this.mail(c) : await this.call(c)
+    const result =
+      delivery.channel === 'email'
+        ? await this.mail(c)
+        : delivery.channel === 'slack'
+          ? await this.slack(c)
+          : await this.call(c)
     const now = this.ctx.clock.now()
     // A deleted webhook will not come back: no point retrying.
     const gone = delivery.channel === 'webhook' && !webhook
@@ -153,6 +163,19 @@ export class OutboxJob {
             latencyMs: res.latencyMs,
             error: `HTTP ${res.status}: ${res.body.slice(0, 300)}`,
           }
+    } catch (err) {
+      return { ok: false, latencyMs: performance.now() - started, error: (err as Error).message }
+    }
+  }
+
+  private async slack({ delivery }: ClaimedDelivery): Promise<AttemptResult> {
+    const send = this.senders.slack
+    if (!send)
+      return { ok: false, latencyMs: 0, error: 'Slack is not configured (OPENINDENT_SLACK_BOT_TOKEN)' }
+    const started = performance.now()
+    try {
+      await send(delivery)
+      return { ok: true, latencyMs: performance.now() - started }
     } catch (err) {
       return { ok: false, latencyMs: performance.now() - started, error: (err as Error).message }
     }

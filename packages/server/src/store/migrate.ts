@@ -9,6 +9,7 @@ import { auditInputs } from './migrations/0007_audit_inputs.js'
 import { dashboard } from './migrations/0008_dashboard.js'
 import { outbox } from './migrations/0009_outbox.js'
 import { policies } from './migrations/0010_policies.js'
+import { slack } from './migrations/0012_slack.js'
 import type { Database, Engine } from './schema.js'
 
 function provider(engine: Engine): MigrationProvider {
@@ -25,6 +26,7 @@ function provider(engine: Engine): MigrationProvider {
         '0008_dashboard': dashboard(engine),
         '0009_outbox': outbox(engine),
         '0010_policies': policies(engine),
+        '0012_slack': slack(engine),
       }
     },
   }

@@ -282,6 +282,27 @@ export interface DashboardSessionsTable {
   revoke_time: Millis | null
 }
 
+export interface SlackMessagesTable {
+  space_id: string
+  petition: string
+  channel: string
+  channel_id: string
+  ts: string
+  create_time: Millis
+}
+
+export interface SlackReplaysTable {
+  signature: string
+  expire_time: Millis
+}
+
+export interface PetitionNoticesTable {
+  space_id: string
+  petition: string
+  kind: string
+  create_time: Millis
+}
+
 export interface Database {
   spaces: SpacesTable
   users: UsersTable
@@ -300,6 +321,9 @@ export interface Database {
   petition_approvals: PetitionApprovalsTable
   grants: GrantsTable
   approval_rules: ApprovalRulesTable
+  slack_messages: SlackMessagesTable
+  slack_replays: SlackReplaysTable
+  petition_notices: PetitionNoticesTable
   audit_inputs: AuditInputsTable
   webhooks: WebhooksTable
   outbox: OutboxTable

@@ -7,6 +7,7 @@ import { AuditRepo } from './repos/audit.js'
 import { AuditInputRepo } from './repos/audit-inputs.js'
 import { IdempotencyRepo } from './repos/idempotency.js'
 import { JobLeaseRepo } from './repos/job-leases.js'
+import { NoticeRepo } from './repos/notices.js'
 import { OutboxRepo } from './repos/outbox.js'
 import { PetitionRepo } from './repos/petitions.js'
 import { PolicyRepo } from './repos/policies.js'
@@ -15,6 +16,7 @@ import { ResourceRepo } from './repos/resources.js'
 import { RuleRepo } from './repos/rules.js'
 import { SessionRepo } from './repos/sessions.js'
 import { SettingsRepo } from './repos/settings.js'
+import { SlackRepo } from './repos/slack.js'
 import { SpaceRepo } from './repos/spaces.js'
 import { TokenRepo } from './repos/tokens.js'
 import { WebhookRepo } from './repos/webhooks.js'
@@ -64,6 +66,8 @@ class Repos implements Repositories {
   readonly jobLeases: JobLeaseRepo
   readonly policies: PolicyRepo
   readonly sessions: SessionRepo
+  readonly slack: SlackRepo
+  readonly notices: NoticeRepo
 
   constructor(
     readonly db: Kysely<Database>,
@@ -84,6 +88,8 @@ class Repos implements Repositories {
     this.jobLeases = new JobLeaseRepo(db)
     this.policies = new PolicyRepo(db)
     this.sessions = new SessionRepo(db)
+    this.slack = new SlackRepo(db)
+    this.notices = new NoticeRepo(db)
   }
 
   get engine(): Engine {

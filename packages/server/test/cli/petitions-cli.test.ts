@@ -318,6 +318,45 @@ describe.each(CLI_ENGINES)('openindent petitions and rules (the built CLI, over 
       ).approvalRules.map((r) => r.name),
     ).toEqual(['default'])
   })
+
+  it('rules create: Slack channels and reviewers, escalation and the pending timeout', async () => {
+    const created = await openindent(
+      'rules',
+      'create',
+      'on-call',
+      '--kind',
+      'database',
+      '--approver-role',
+      'editor',
+      '--slack-channel',
+      '#access',
+      '--slack-channel',
+      '#db',
+      '--slack-user',
+      'dave@example.com',
+      '--escalate-after',
+      '30m',
+      '--escalate-to',
+      'lead@example.com',
+      '--pending-timeout',
+      '8h',
+    )
+    expect(created).toEqual({ code: 0, stdout: 'created rule on-call\n', stderr: '' })
+    const json = await openindent('rules', 'list', '--json')
+    const rule = lines(json)
+      .map((l) => JSON.parse(l) as ApprovalRule)
+      .find((r) => r.name === 'on-call')
+    expect(rule).toMatchObject({
+      notify: {
+        slackChannels: ['#access', '#db'],
+        slackUsers: ['dave@example.com'],
+        escalateAfter: '30m',
+        escalateTo: ['lead@example.com'],
+      },
+      pendingTimeout: '8h',
+    })
+    expect((await openindent('rules', 'delete', 'on-call')).code).toBe(0)
+  })
 })
 
 describe('openindent petitions and rules: usage errors, refused before any request', () => {

@@ -33,6 +33,9 @@ const TABLES: (keyof Database)[] = [
   'policy_sets',
   'policies',
   'policy_versions',
+  'slack_messages',
+  'slack_replays',
+  'petition_notices',
 ]
 const ALL = [
   '0001_initial',
@@ -45,6 +48,7 @@ const ALL = [
   '0008_dashboard',
   '0009_outbox',
   '0010_policies',
+  '0012_slack',
 ]
 
 async function tableNames(handle: DatabaseHandle): Promise<string[]> {
@@ -137,6 +141,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
       '0008_dashboard',
       '0009_outbox',
       '0010_policies',
+      '0012_slack',
     ])
     const grant = await db.selectFrom('grants').select('petitioner_key').executeTakeFirstOrThrow()
     expect(grant.petitioner_key).toBe('user/jane@example.com')

@@ -302,6 +302,34 @@ describe('loadConfig', () => {
     ).toContain('OPENINDENT_SMTP_URL')
   })
 
+  it('reads the Slack app (token and signing secret together; API URL ends in a slash), and never echoes them', () => {
+    expect(loadConfig({}, {}).slack).toBeUndefined()
+    const c = loadConfig(
+      {},
+      {
+        OPENINDENT_SLACK_BOT_TOKEN: 'xoxb-1-2-secret',
+        OPENINDENT_SLACK_SIGNING_SECRET: 'signing-secret-0123456789',
+        OPENINDENT_SLACK_API_URL: 'http://127.0.0.1:9/api',
+      },
+    )
+    expect(c.slack).toEqual({
+      botToken: 'xoxb-1-2-secret',
+      signingSecret: 'signing-secret-0123456789',
+      apiUrl: 'http://127.0.0.1:9/api/',
+    })
+    const half = configError(() => loadConfig({}, { OPENINDENT_SLACK_BOT_TOKEN: 'xoxb-1-2-secret' }))
+    expect(half.message).toContain('OPENINDENT_SLACK_SIGNING_SECRET')
+    expect(half.message).not.toContain('xoxb-1-2-secret')
+    const short = configError(() =>
+      loadConfig(
+        {},
+        { OPENINDENT_SLACK_BOT_TOKEN: 'xoxb-1-2-secret', OPENINDENT_SLACK_SIGNING_SECRET: 'short' },
+      ),
+    )
+    expect(short.message).toContain('OPENINDENT_SLACK_SIGNING_SECRET')
+    expect(short.message).not.toContain('short:')
+  })
+
   it('returns a frozen object', () => {
     const c = loadConfig({}, {})
     expect(Object.isFrozen(c)).toBe(true)

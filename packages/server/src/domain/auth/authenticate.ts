@@ -101,7 +101,12 @@ export async function accessSpace(
   return access
 }
 
-async function rolesIn(store: AuthDeps['store'], p: Principal, spaceId: string): Promise<Role[] | undefined> {
+/** A principal's roles in a space; undefined when it is not a member. */
+export async function rolesIn(
+  store: AuthDeps['store'],
+  p: Principal,
+  spaceId: string,
+): Promise<Role[] | undefined> {
   switch (p.type) {
     case 'serviceAccount':
       return p.token.spaceId === spaceId ? p.token.serviceAccount.roles : undefined

@@ -11,6 +11,10 @@ const describe = (rs: EventResource[]) => rs.map(nameOf).join(', ')
 export const petitionLink = (publicUrl: string, p: Pick<PetitionRecord, 'name'>) =>
   `${publicUrl}/petitions/${encodeURIComponent(p.name)}`
 
+/** Where a sign-in link lands: the dashboard trades the code for a session (the lead may move the path). */
+export const signInLink = (publicUrl: string, code: string) =>
+  `${publicUrl}/sign-in?code=${encodeURIComponent(code)}`
+
 /** Plain text and the same as simple HTML; no images, no tracking. */
 function message(to: string, subject: string, lines: string[], link: string): MailMessage {
   const text = `${lines.join('\n')}\n\n${link}\n`
@@ -47,4 +51,81 @@ export function decidedEmail(
     [`Your request for ${what} was ${verb}.`, ...(p.decideReason ? [`Reason: ${p.decideReason}`] : [])],
     petitionLink(publicUrl, p),
   )
+}
+
+/** To a requester: their access ends in a few minutes. */
+export function expiringEmail(
+  to: string,
+  p: PetitionRecord,
+  expireTime: number,
+  publicUrl: string,
+): MailMessage {
+  const what = describe(p.resources)
+  return message(
+    to,
+    `Access expiring soon: ${what}`,
+    [
+      `Your access to ${what} expires at ${new Date(expireTime).toISOString()}.`,
+      'Ask again from the request page if you still need it:',
+    ],
+    petitionLink(publicUrl, p),
+  )
+}
+
+/** To a requester: their access has expired. */
+export function expiredEmail(to: string, p: PetitionRecord, publicUrl: string): MailMessage {
+  const what = describe(p.resources)
+  return message(
+    to,
+    `Access expired: ${what}`,
+    [`Your access to ${what} has expired.`],
+    petitionLink(publicUrl, p),
+  )
+}
+
+/** To a requester: nobody decided in time, so the request was closed. */
+export function timedOutEmail(to: string, p: PetitionRecord, waited: string, publicUrl: string): MailMessage {
+  const what = describe(p.resources)
+  return message(
+    to,
+    `Access request closed without a decision: ${what}`,
+    [`Your request for ${what} was not decided within ${waited} and was closed.`, 'You can ask again:'],
+    petitionLink(publicUrl, p),
+  )
+}
+
+/** To an escalation reviewer: a request has waited too long. */
+export function escalationEmail(
+  to: string,
+  p: PetitionRecord,
+  waited: string,
+  publicUrl: string,
+): MailMessage {
+  const who = describe(p.petitioners)
+  const what = describe(p.resources)
+  return message(
+    to,
+    `Waiting for ${waited}: ${who} asks for ${what}`,
+    [
+      `${who} asked for access to ${what} ${waited} ago and nobody has decided yet.`,
+      `Reason: ${p.reason || '(none given)'}`,
+      'Review it here:',
+    ],
+    petitionLink(publicUrl, p),
+  )
+}
+
+/** A one-time sign-in link. */
+export function signInEmail(to: string, link: string, validFor: string): MailMessage {
+  return {
+    ...message(
+      to,
+      'Your OpenIndent sign-in link',
+      [
+        `Open this link to sign in. It works once, for ${validFor}. If you did not ask for it, ignore this email.`,
+      ],
+      link,
+    ),
+    credential: true,
+  }
 }

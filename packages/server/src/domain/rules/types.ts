@@ -43,6 +43,15 @@ export function compileRule(
   if (maxMs === undefined || maxMs <= 0)
     throw invalid('maxDuration: a positive Go duration such as "24h"', 'rule.maxDuration')
   if (defaultMs > maxMs) throw invalid('defaultDuration is longer than maxDuration', 'rule.defaultDuration')
+  for (const [field, text] of [
+    ['pendingTimeout', spec.pendingTimeout],
+    ['notify.escalateAfter', spec.notify?.escalateAfter],
+  ] as const) {
+    if (text === undefined) continue
+    const ms = parseGoDuration(text)
+    if (ms === undefined || ms <= 0)
+      throw invalid(`${field}: a positive Go duration such as "4h"`, `rule.${field}`)
+  }
   return { name, spec, selector, defaultMs, maxMs, ...times }
 }
 

@@ -2,6 +2,7 @@ import { EVENT_NAMES, type Event } from '@openindent/contract'
 import type { PetitionEvent, PetitionEventType } from '../events.js'
 import { newId } from '../ids.js'
 import { emailMessage } from '../notify/enqueue.js'
+import { slackMessage } from '../slack/enqueue.js'
 import type { BeforeCommit, UnitOfWork } from '../unit-of-work.js'
 import type { OutboxMessage } from './ports.js'
 import type { WebhookRecord } from './types.js'
@@ -20,6 +21,8 @@ const APPLY: Partial<Record<PetitionEventType, 'grant' | 'revoke'>> = {
 export interface OutboxSettings {
   /** Set when email is configured: where links in emails point. */
   email?: { publicUrl: string } | undefined
+  /** Set when a Slack bot token is configured: rules' channels hear of their petitions. */
+  slack?: boolean | undefined
 }
 
 /**
@@ -29,6 +32,18 @@ export interface OutboxSettings {
 export function outboxWriter(settings: OutboxSettings = {}): BeforeCommit {
   return async (tx, events) => {
     await queueWebhooks(tx, events)
+    if (settings.slack) {
+      // One update per petition and transaction is enough: it shows the state as sent, not as queued.
+      const updated = new Set<string>()
+      for (const e of events) {
+        const key = `${e.spaceId}\u0000${e.petition}`
+        if (e.type !== 'opened' && updated.has(key)) continue
+        const message = await slackMessage(tx, e)
+        if (!message) continue
+        await tx.outbox.enqueue(message)
+        if (e.type !== 'opened') updated.add(key)
+      }
+    }
     const { email } = settings
     if (!email) return
     for (const e of events) {

@@ -18,8 +18,8 @@ export interface WebhookRecord {
   updateTime: number
 }
 
-/** How a delivery travels: a signed webhook call, or an email through SMTP. */
-export type Channel = 'webhook' | 'email'
+/** How a delivery travels: a signed webhook call, an email through SMTP, or a Slack message. */
+export type Channel = 'webhook' | 'email' | 'slack'
 
 /** Where a delivery stands: waiting (or being attempted), done, or given up on after the retry limit. */
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const

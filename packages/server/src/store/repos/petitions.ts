@@ -372,7 +372,7 @@ function toRow(p: PetitionRecord): PetitionsTable {
   }
 }
 
-function fromRow(row: PetitionsTable): PetitionRecord {
+export function fromRow(row: PetitionsTable): PetitionRecord {
   const p: PetitionRecord = {
     spaceId: row.space_id,
     name: row.name,
