@@ -229,8 +229,12 @@ describe.each(ENGINES)('reviewer reach rules and requester notices, on %s', (eng
     await s.rt.outbox.drain()
     expect(smtp.mails.map((m) => m.to)).toEqual([[s.boot.adminEmail]])
     const text = readable(smtp.mails[0]?.raw ?? '')
-    const code = /https:\/\/access\.example\.com\/sign-in\?code=([A-Za-z0-9_%.-]+)/.exec(text)?.[1]
+    const code = /https:\/\/access\.example\.com\/signin\?code=([A-Za-z0-9_%.-]+)/.exec(text)?.[1]
     expect(code).toBeDefined()
+    // The link opens the dashboard's sign-in page with the code filled in (a click spends it).
+    const page = await s.call('GET', `/signin?code=${code}`, { token: null })
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain(decodeURIComponent(code ?? 'missing'))
     const listed = await s.call('GET', `${base}/deliveries`)
     expect(await listed.text()).not.toContain(code ?? 'missing')
 

@@ -11,9 +11,9 @@ const describe = (rs: EventResource[]) => rs.map(nameOf).join(', ')
 export const petitionLink = (publicUrl: string, p: Pick<PetitionRecord, 'name'>) =>
   `${publicUrl}/petitions/${encodeURIComponent(p.name)}`
 
-/** Where a sign-in link lands: the dashboard trades the code for a session (the lead may move the path). */
+/** Where a sign-in link lands: the dashboard's sign-in page, the code filled in (as `openindent signin-link` prints it). */
 export const signInLink = (publicUrl: string, code: string) =>
-  `${publicUrl}/sign-in?code=${encodeURIComponent(code)}`
+  `${publicUrl}/signin?code=${encodeURIComponent(code)}`
 
 /** Plain text and the same as simple HTML; no images, no tracking. */
 function message(to: string, subject: string, lines: string[], link: string): MailMessage {
