@@ -186,6 +186,7 @@ export async function openRuntime(
       pulls,
       webhookCaller,
       webhookSettings,
+      decisionTimeoutMs: config.outbox.decisionTimeoutMs,
       options: {
         maxBodyBytes: config.maxBodyBytes,
         maxBulkBodyBytes: config.maxBulkBodyBytes,

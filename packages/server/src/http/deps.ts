@@ -28,6 +28,8 @@ export interface AppDeps {
   /** Signs and sends webhook calls (pullUpdate on demand). */
   webhookCaller: WebhookCaller
   webhookSettings: WebhookSettings
+  /** How long a petition's creation waits for decision webhooks, in ms (OPENINDENT_DECISION_TIMEOUT). */
+  decisionTimeoutMs: number
 }
 
 export interface AppOptions {
