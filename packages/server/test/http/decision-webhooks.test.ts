@@ -52,7 +52,13 @@ describe.each(ENGINES)('decision webhooks on %s', (engine) => {
     expect(res.status, await res.clone().text()).toBe(201)
     secret = ((await res.json()) as { secret: string }).secret
     const up = await s.call('PUT', `${base}/resources:bulkUpdate`, {
-      body: { resources: [{ kind: 'customer', id: 'cus_ent', labels: { plan: 'enterprise' } }] },
+      body: {
+        resources: [
+          { kind: 'customer', id: 'cus_ent', labels: { plan: 'enterprise' } },
+          { kind: 'customer', id: 'cus_team', labels: { plan: 'team' } },
+          { kind: 'customer', id: 'cus_team2', labels: { plan: 'team' } },
+        ],
+      },
     })
     expect(up.status).toBe(200)
     const policy = await s.call('POST', `${base}/policies`, {
@@ -63,6 +69,14 @@ describe.each(ENGINES)('decision webhooks on %s', (engine) => {
       },
     })
     expect(policy.status, await policy.clone().text()).toBe(201)
+    const two = await s.call('POST', `${base}/policies`, {
+      body: {
+        id: 'team-two',
+        text: '@approvals("2")\npermit(principal, action, resource) when { resource.hasTag("plan") && resource.getTag("plan") == "team" };',
+        mode: 'enforce',
+      },
+    })
+    expect(two.status, await two.clone().text()).toBe(201)
   })
   afterAll(async () => {
     await s.close()
@@ -217,6 +231,53 @@ describe.each(ENGINES)('decision webhooks on %s', (engine) => {
     expect((ignored as { reason?: string })?.reason).toMatch(
       /answered approve after the petition was already denied/,
     )
+  })
+
+  it('a policy asking for two approvals by people is not cut short by an approve; a deny still applies', async () => {
+    receiver.respond = () => approve('1h')
+    const waiting = await check('cus_team')
+    expect(waiting.status).toBe('waiting')
+    const ignored = (await eventsOf(waiting.petition.name)).find(
+      (e) => e.event === 'webhook/decision/ignored',
+    )
+    expect((ignored as { reason?: string })?.reason).toMatch(/a policy asks for 2 approvals by people/)
+    receiver.respond = () => ({ status: 200, body: { claims: [{ event: 'access/deny', reason: 'no' }] } })
+    expect((await check('cus_team2')).status).toBe('denied')
+  })
+
+  it('with several decision webhooks, a denial by one wins over an approval by another', async () => {
+    const other = await startReceiver()
+    try {
+      const res = await s.call('POST', `${base}/webhooks`, {
+        body: {
+          webhook: {
+            name: 'projects',
+            url: other.url,
+            handler: { type: 'decision', resourceKinds: ['project'] },
+          },
+        },
+      })
+      expect(res.status).toBe(201)
+      receiver.respond = () => approve('1h')
+      other.respond = () => ({ status: 200, body: { claims: [{ event: 'access/deny', reason: 'frozen' }] } })
+      const both = await s.call('POST', `${base}/approvals:check`, {
+        body: {
+          petitioners: [alice],
+          resources: [
+            { kind: 'customer', id: `cus_${++n}` },
+            { kind: 'project', id: 'apollo' },
+          ],
+        },
+      })
+      const answer = (await both.json()) as CheckAnswer
+      expect(answer.status).toBe('denied')
+      expect(answer.reason).toBe('frozen')
+      expect(receiver.calls).toHaveLength(1)
+      expect(other.calls).toHaveLength(1)
+    } finally {
+      expect((await s.call('DELETE', `${base}/webhooks/projects`)).status).toBeLessThan(300)
+      await other.close()
+    }
   })
 
   it('refuses a decision webhook at a cloud metadata address', async () => {
