@@ -288,6 +288,39 @@ describe.each(ENGINES)('decision webhooks on %s', (engine) => {
     })
     expect((await expectError(res, 400, 'INVALID_ARGUMENT')).message).toMatch(/metadata/)
   })
+
+  it('a stored decision webhook at a metadata address (saved while allowed) is refused at call time, recorded', async () => {
+    const space = await s.rt.store.spaces.byName('default')
+    if (!space) throw new Error('no space')
+    const now = s.clock.now()
+    expect(
+      await s.rt.store.webhooks.insert({
+        spaceId: space.id,
+        name: 'imds',
+        url: 'http://169.254.169.254/latest/',
+        method: 'POST',
+        secret: 'whsec_0123456789abcdef',
+        handlerType: 'decision',
+        resourceKinds: ['customer'],
+        dryRun: false,
+        createTime: now,
+        updateTime: now,
+      }),
+    ).toBe(true)
+    try {
+      receiver.respond = () => ({ status: 200, body: { claims: [] } })
+      const answer = await check()
+      expect(answer.status).toBe('waiting')
+      const failed = (await eventsOf(answer.petition.name)).find(
+        (e) => e.event === 'webhook/decision/failed' && e.actor?.id === 'imds',
+      )
+      expect((failed as { reason?: string })?.reason).toMatch(
+        /refused: 169\.254\.169\.254 is a cloud metadata address/,
+      )
+    } finally {
+      await s.rt.store.webhooks.delete(space.id, 'imds')
+    }
+  })
 })
 
 function hasPetition(e: { meta?: { labels?: Record<string, string> } }, petition: string): boolean {
