@@ -75,7 +75,8 @@ export function readAnswer(hook: WebhookRecord, text: string): DecisionAnswer {
     return {
       hook,
       kind: 'failed',
-      error: `answered status code ${status.code}: ${status.message ?? ''}`.trim(),
+      // The receiver's message goes into the audit log: kept short.
+      error: `answered status code ${status.code}: ${(status.message ?? '').slice(0, 256)}`.trim(),
     }
   }
   const unknown = claims.find(
