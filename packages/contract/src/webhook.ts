@@ -94,3 +94,17 @@ export const PullUpdateReply = z.object({
   resources: z.array(ResourceInput).default([]),
   status: z.object({ code: z.number().int().optional(), message: z.string().optional() }).optional(),
 })
+
+/** One claim a decision receiver answers: Indent's `access/approve` or `access/deny` event. */
+export const DecisionClaim = z.object({
+  event: z.string().max(256),
+  reason: z.string().max(4096).optional(),
+  meta: z.object({ labels: z.record(z.string().max(256), z.string().max(1024)).optional() }).optional(),
+})
+
+/** What a decision (GetDecision) receiver answers; no claims: people decide. */
+export const DecisionReply = z.object({
+  claims: z.array(DecisionClaim).max(100).default([]),
+  status: z.object({ code: z.number().int().optional(), message: z.string().optional() }).optional(),
+})
+export type DecisionReply = z.infer<typeof DecisionReply>

@@ -85,6 +85,8 @@ export interface OutboxConfig {
   pullEveryMs: number
   /** How long delivered deliveries are kept (listed) before they are forgotten. */
   retentionMs: number
+  /** The longest a decision webhook may take at petition creation before people decide instead, in ms. */
+  decisionTimeoutMs: number
 }
 
 export interface OidcConfig {
@@ -222,6 +224,11 @@ const Schema = z.object({
     .string()
     .default('1h')
     .refine((v) => wholeMs(v, 0, Number.MAX_SAFE_INTEGER), 'must be a Go duration such as 1h (0s: never)'),
+  // Decision webhooks hold the request that creates the petition: kept short.
+  decisionTimeout: z
+    .string()
+    .default('3s')
+    .refine((v) => wholeMs(v, 10, 60_000), 'must be a Go duration from 10ms to 1m'),
   trustProxy: z
     .string()
     .regex(/^(true|false|\d{1,2})$/, 'must be false, true, or the number of proxies in front (0 to 99)')
@@ -287,6 +294,7 @@ export const ENV_VARS = {
   outboxPoll: 'OPENINDENT_OUTBOX_POLL',
   pullEvery: 'OPENINDENT_PULL_EVERY',
   outboxRetention: 'OPENINDENT_OUTBOX_RETENTION',
+  decisionTimeout: 'OPENINDENT_DECISION_TIMEOUT',
   oidcIssuer: 'OPENINDENT_OIDC_ISSUER',
   oidcClientId: 'OPENINDENT_OIDC_CLIENT_ID',
   oidcClientSecret: 'OPENINDENT_OIDC_CLIENT_SECRET',
@@ -334,6 +342,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     outboxPoll,
     pullEvery,
     outboxRetention,
+    decisionTimeout,
     oidcIssuer,
     oidcClientId,
     oidcClientSecret,
@@ -362,6 +371,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     pollMs: parseGoDuration(outboxPoll) ?? 0,
     pullEveryMs: parseGoDuration(pullEvery) ?? 0,
     retentionMs: parseGoDuration(outboxRetention) ?? 0,
+    decisionTimeoutMs: parseGoDuration(decisionTimeout) ?? 0,
   }
   // A lease shorter than a call would let a second instance take over a delivery still in flight.
   if (outbox.leaseMs <= outbox.callTimeoutMs)

@@ -218,6 +218,7 @@ export async function openRuntime(
       webhookCaller,
       webhookSettings,
       slack: slackApi && config.slack && { api: slackApi, signingSecret: config.slack.signingSecret },
+      decisionTimeoutMs: config.outbox.decisionTimeoutMs,
       options: {
         maxBodyBytes: config.maxBodyBytes,
         maxBulkBodyBytes: config.maxBulkBodyBytes,

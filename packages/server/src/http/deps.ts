@@ -34,6 +34,8 @@ export interface AppDeps {
   webhookSettings: WebhookSettings
   /** The Slack app, when configured: its Web API and the secret its interactivity requests are signed with. */
   slack?: { api: SlackApi; signingSecret: string } | undefined
+  /** How long a petition's creation waits for decision webhooks, in ms (OPENINDENT_DECISION_TIMEOUT). */
+  decisionTimeoutMs: number
 }
 
 export interface AppOptions {

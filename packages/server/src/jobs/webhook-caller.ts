@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { signatureHeaders } from '@openindent/webhook'
-import type { CallResult, WebhookCaller } from '../domain/webhooks/ports.js'
+import type { CallResult, CallOptions as PerCall, WebhookCaller } from '../domain/webhooks/ports.js'
 import type { WebhookRecord } from '../domain/webhooks/types.js'
 import { isMetadataAddress, metadataHostIn } from '../domain/webhooks/url-guard.js'
 
@@ -42,7 +42,13 @@ export class HttpWebhookCaller implements WebhookCaller {
     }
   }
 
-  call(hook: WebhookRecord, body: string, delivery?: { id: string; attempt: number }): Promise<CallResult> {
+  call(
+    hook: WebhookRecord,
+    body: string,
+    delivery?: { id: string; attempt: number },
+    perCall: PerCall = {},
+  ): Promise<CallResult> {
+    const timeoutMs = perCall.timeoutMs ?? this.opts.timeoutMs
     const url = new URL(hook.url)
     const host = metadataHostIn(url)
     if (host && !this.opts.allowMetadataUrls) {
@@ -65,8 +71,8 @@ export class HttpWebhookCaller implements WebhookCaller {
           method: hook.method,
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
           lookup: this.guardedLookup,
-          timeout: this.opts.timeoutMs,
-          signal: AbortSignal.timeout(this.opts.timeoutMs),
+          timeout: timeoutMs,
+          signal: AbortSignal.timeout(timeoutMs),
         },
         (res) => {
           const chunks: Buffer[] = []
@@ -89,9 +95,9 @@ export class HttpWebhookCaller implements WebhookCaller {
           res.on('error', reject)
         },
       )
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.opts.timeoutMs} ms`)))
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
       req.on('error', (err) =>
-        reject(err.name === 'AbortError' ? new Error(`no answer within ${this.opts.timeoutMs} ms`) : err),
+        reject(err.name === 'AbortError' ? new Error(`no answer within ${timeoutMs} ms`) : err),
       )
       req.end(body)
     })

@@ -266,6 +266,7 @@ describe('loadConfig', () => {
       pollMs: 500,
       pullEveryMs: 3_600_000,
       retentionMs: 720 * 3_600_000,
+      decisionTimeoutMs: 3000,
     })
     const c = loadConfig(
       {},
@@ -282,6 +283,11 @@ describe('loadConfig', () => {
       retryBaseMs: 250,
       pullEveryMs: 0,
     })
+    expect(c.outbox.decisionTimeoutMs).toBe(3000)
+    expect(loadConfig({}, { OPENINDENT_DECISION_TIMEOUT: '250ms' }).outbox.decisionTimeoutMs).toBe(250)
+    expect(configError(() => loadConfig({}, { OPENINDENT_DECISION_TIMEOUT: '2m' })).message).toContain(
+      'OPENINDENT_DECISION_TIMEOUT',
+    )
     const err = configError(() => loadConfig({}, { OPENINDENT_OUTBOX_LEASE: '5s' }))
     expect(err.message).toContain('OPENINDENT_OUTBOX_LEASE')
     expect(err.message).toContain('OPENINDENT_WEBHOOK_TIMEOUT')

@@ -1,7 +1,11 @@
 import type { Ctx } from '../context.js'
 import type { EventFeed } from '../events.js'
+import type { DecisionDeps } from '../webhooks/decision.js'
 
-/** What petition use cases need: the store and clock, and the feed that tells waiters of decisions. */
-export interface PetitionDeps extends Ctx {
+/**
+ * What petition use cases need: the store and clock, the feed that tells waiters of decisions, and
+ * (when wired) what asks decision webhooks at creation.
+ */
+export interface PetitionDeps extends Ctx, Partial<DecisionDeps> {
   feed: EventFeed
 }

@@ -103,9 +103,20 @@ export interface CallResult {
   latencyMs: number
 }
 
+/** Per-call settings; a decision webhook waits less than a delivery. */
+export interface CallOptions {
+  /** Overrides the caller's timeout for this call, in ms. */
+  timeoutMs?: number
+}
+
 /** Calls webhooks: signs, sends, refuses metadata addresses; throws on a network failure or timeout. */
 export interface WebhookCaller {
-  call(hook: WebhookRecord, body: string, delivery?: { id: string; attempt: number }): Promise<CallResult>
+  call(
+    hook: WebhookRecord,
+    body: string,
+    delivery?: { id: string; attempt: number },
+    options?: CallOptions,
+  ): Promise<CallResult>
 }
 
 /** Lets one instance of several run a scheduled round. */

@@ -1,4 +1,4 @@
-/** What a webhook is called for, in Indent's names (`decision` is stored but not called yet). */
+/** What a webhook is called for, in Indent's names (`decision`: at petition creation, see decision.ts). */
 export const HANDLER_TYPES = ['applyUpdate', 'pullUpdate', 'decision'] as const
 export type HandlerType = (typeof HANDLER_TYPES)[number]
 

@@ -5,8 +5,10 @@ import type { Ctx } from '../../context.js'
 import { invalid } from '../../errors.js'
 import { authorizePetitioners, callerIdentity } from '../../identity.js'
 import { policyFor } from '../../rules/policy.js'
+import type { DecisionDeps } from '../../webhooks/decision.js'
 import { type PetitionRecord, petitionName, requestKey } from '../types.js'
 import { applyPolicyOutcome, evaluateForPetition, POLICY_LABELS } from './policy.js'
+import { askDecisionWebhooksFor } from './webhook-decision.js'
 
 export interface PetitionInput {
   petitioners: EventResource[]
@@ -32,7 +34,7 @@ export function petitionersFor(access: SpaceAccess, petitioners: EventResource[]
  * index decides between concurrent identical requests, so exactly one petition is created.
  */
 export async function openPetition(
-  ctx: Ctx,
+  ctx: Ctx & Partial<DecisionDeps>,
   access: SpaceAccess,
   input: PetitionInput,
 ): Promise<{ petition: PetitionRecord; created: boolean }> {
@@ -112,9 +114,19 @@ export async function openPetition(
     await tx.audit.append(spaceId, requested)
     return petition
   })
-  if (created) return { petition: created, created: true }
+  if (created) return { petition: await afterCreate(ctx, created), created: true }
   const winner = await ctx.store.petitions.openFor(spaceId, key)
   if (winner) return { petition: winner, created: false }
   // The winner was decided between our insert and this read: ask again, it will find the new state.
   return openPetition(ctx, access, { ...input, petitioners })
+}
+
+/** Decision webhooks are asked after the creating transaction committed, only when policies left it open. */
+function afterCreate(
+  ctx: Ctx & Partial<DecisionDeps>,
+  p: PetitionRecord,
+): Promise<PetitionRecord> | PetitionRecord {
+  const { webhookCaller, decisionTimeoutMs } = ctx
+  if (p.phase !== 'open' || !webhookCaller || !decisionTimeoutMs) return p
+  return askDecisionWebhooksFor({ ...ctx, webhookCaller, decisionTimeoutMs }, p)
 }
