@@ -31,6 +31,16 @@ describe.each(ENGINES)('reserved event names after Unicode normalization on %s',
     expect(await s.rt.store.audit.head(id)).toEqual(head)
   })
 
+  it.each([
+    'webhook/decision/failed',
+    'webhook/delivery/retry',
+    'policy/create',
+    'auditInput/create',
+    'rule/delete',
+  ])('the OpenIndent event family of %s is refused too', async (event) => {
+    await expectError(await write(event), 400, 'INVALID_ARGUMENT', 'events.0.event')
+  })
+
   it('names that merely look unusual, but are not reserved, are still accepted', async () => {
     for (const event of ['app/ａｃｃｅｓｓ-report', 'café/opened', 'x/access/grant']) {
       expect((await write(event)).status).toBe(200)

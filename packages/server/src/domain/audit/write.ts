@@ -1,4 +1,10 @@
-import { type AuditEvent, type EventResource, LABELS, type WriteEventsRequest } from '@openindent/contract'
+import {
+  type AuditEvent,
+  EVENT_NAMES,
+  type EventResource,
+  LABELS,
+  type WriteEventsRequest,
+} from '@openindent/contract'
 import type { z } from 'zod'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
@@ -6,20 +12,18 @@ import { invalid } from '../errors.js'
 import { parseRfc3339, toAuditEvent } from './query.js'
 import type { NewEvent } from './types.js'
 
-/** Event names under these prefixes are OpenIndent's own: apps cannot write them, or forge a grant. */
-export const RESERVED_EVENT_PREFIXES = [
-  'access/',
-  'resource/',
-  'token/',
-  'serviceAccount/',
-  'member/',
-  'space/',
-  'rule/',
-  'petition/',
-  'auth/',
-  'auditInput/',
-  'policy/',
-] as const
+/**
+ * Event names under these prefixes are OpenIndent's own: apps cannot write them, or forge a grant.
+ * Every family in EVENT_NAMES is reserved as it is added (a new one cannot be forgotten here), plus the
+ * families written under names built at run time.
+ */
+export const RESERVED_EVENT_PREFIXES: readonly string[] = [
+  ...new Set([
+    ...Object.values(EVENT_NAMES).map((n) => n.slice(0, n.indexOf('/') + 1)),
+    'policy/',
+    'webhook/',
+  ]),
+]
 
 export function isReservedEventName(name: string): boolean {
   const n = comparableEventName(name)
