@@ -412,6 +412,10 @@ describe.each(ENGINES)('bad input on %s', (engine) => {
       )
       const wrong = await rejects('GET', '/v1/nope', {}, 404, 'NOT_FOUND')
       expect(wrong.message).toBe('no route for GET /v1/nope')
+      // The same path without a bearer token is the dashboard's page: a browser is sent to sign in.
+      const browser = await s.call('GET', '/spaces/default/resources', { token: null })
+      expect(browser.status).toBe(303)
+      expect(browser.headers.get('location')).toMatch(/^\/signin/)
     })
 
     it('a path that exists answers a method it does not take with 405 and the methods it takes', async () => {

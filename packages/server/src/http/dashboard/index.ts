@@ -37,6 +37,9 @@ export function dashboardApp(deps: AppDeps): Hono<DashEnv> {
   // Scoped to the dashboard's own paths: mounted at `/`, unscoped middleware would also run for the
   // API's unknown paths.
   for (const path of DASHBOARD_PATHS) {
+    // The pages share paths with the API minus `/v1` (`/spaces/…`): a request with a bearer token is an
+    // API client whose base URL lacks `/v1`, so it gets the API's 404 that says so, not the sign-in page.
+    app.use(path, async (c, next) => (c.req.header('authorization') ? c.notFound() : next()))
     app.use(path, securityHeaders(deps.options.trustProxy))
     app.use(
       path,
