@@ -24,18 +24,22 @@ export async function signOut() {
 }
 
 /**
- * The "Request Access" button. The approval check holds the request open up to `WAIT` seconds, so a
- * decision taken meanwhile comes back at once; the page calls again while the answer is "waiting".
+ * The "Request Access" button. With `mode` 'now' it files the petition and answers at once; with 'hold'
+ * the approval check holds the request open up to `WAIT` seconds, so a decision taken meanwhile comes
+ * back at once. The page calls again while the answer is "waiting".
  */
 const WAIT = 25
 
-export async function requestAccess(customerId, reason) {
+export async function requestAccess(customerId, reason, mode) {
   if (typeof customerId !== 'string' || !(await db.customers.get(customerId))) {
     return { ok: false, status: 'unknown' }
   }
   const why = typeof reason === 'string' ? reason.trim().slice(0, 1000) : ''
   try {
-    return await requestCustomerAccess({ reason: why || undefined, wait: WAIT }, customerId)
+    return await requestCustomerAccess(
+      { reason: why || undefined, wait: mode === 'hold' ? WAIT : 0 },
+      customerId,
+    )
   } catch {
     return { ok: false, status: 'unknown' }
   }

@@ -10,21 +10,24 @@ const MIN_GAP_MS = 3000
 export function RequestAccess({ customerId }) {
   const router = useRouter()
   const [state, setState] = useState({ status: 'idle' })
-  const [reason, setReason] = useState('')
+  // Until React has hydrated, a click would submit the form as a plain GET: keep the button off till then.
+  const [ready, setReady] = useState(false)
   const alive = useRef(true)
   useEffect(() => {
     alive.current = true
+    setReady(true)
     return () => {
       alive.current = false
     }
   }, [])
 
-  async function ask() {
-    setState({ status: 'waiting' })
-    // Each call is held open by OpenIndent until a decision or its wait runs out: a calm loop.
-    while (alive.current) {
+  async function ask(reason) {
+    setState({ status: 'sending' })
+    // The first call files the petition and answers at once; each later one is held open by OpenIndent
+    // until a decision or its wait runs out: a calm loop, not polling.
+    for (let first = true; alive.current; first = false) {
       const started = Date.now()
-      const result = await requestAccess(customerId, reason)
+      const result = await requestAccess(customerId, reason, first ? 'now' : 'hold')
       if (!alive.current) return
       if (result.ok) {
         setState({ status: 'granted' })
@@ -35,11 +38,15 @@ export function RequestAccess({ customerId }) {
         setState({ status: result.status, reason: result.reason })
         return
       }
+      if (first) setState({ status: 'waiting' })
       const gap = MIN_GAP_MS - (Date.now() - started)
       if (gap > 0) await new Promise((r) => setTimeout(r, gap))
     }
   }
 
+  if (state.status === 'sending') {
+    return <p role="status">Sending the request…</p>
+  }
   if (state.status === 'waiting') {
     return (
       <p className="waiting" role="status">
@@ -59,7 +66,7 @@ export function RequestAccess({ customerId }) {
       className="stack"
       onSubmit={(e) => {
         e.preventDefault()
-        ask()
+        ask(String(new FormData(e.currentTarget).get('reason') ?? ''))
       }}
     >
       {state.status === 'denied' && (
@@ -75,9 +82,11 @@ export function RequestAccess({ customerId }) {
       <p>This customer's details need an approved access request.</p>
       <label>
         Reason (optional)
-        <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} />
+        <input name="reason" maxLength={1000} />
       </label>
-      <button type="submit">Request Access</button>
+      <button type="submit" disabled={!ready}>
+        Request Access
+      </button>
     </form>
   )
 }
