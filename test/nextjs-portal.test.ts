@@ -297,6 +297,41 @@ describe.each(ENGINES)('the Next.js admin portal against OpenIndent on %s', (eng
     expect(await staffPage.getByTestId('time-left').textContent()).toMatch(/^(1 h 0|59) min left$/)
     await shot(staffPage, '5-granted')
 
+    // The grant is Sam's: another member of staff gets the button, and a cookie naming Sam that the
+    // portal did not sign gets the sign-in page.
+    const other = await browser.newContext()
+    try {
+      const otherPage = await other.newPage()
+      await otherPage.goto(`${portal.url}/signin`)
+      await otherPage.getByLabel('Name').fill('Olive Other')
+      await otherPage.getByLabel('Work email').fill('olive@example.com')
+      await otherPage.getByRole('button', { name: 'Sign in' }).click()
+      await otherPage.getByRole('heading', { name: 'Customers' }).waitFor()
+      await otherPage.goto(`${portal.url}/customers/${APPROVED.id}`)
+      await otherPage.getByRole('button', { name: 'Request Access' }).waitFor()
+      expect(await otherPage.getByText(APPROVED.contact).count()).toBe(0)
+
+      const [cookie] = await other.cookies(portal.url)
+      const [, mac] = (cookie?.value ?? '').split('.')
+      expect(mac).toBeTruthy()
+      const genuine = await fetch(`${portal.url}/customers/${APPROVED.id}`, {
+        headers: { cookie: `portal_session=${cookie?.value}` },
+        redirect: 'manual',
+      })
+      expect(genuine.status).toBe(200)
+      const forged = Buffer.from(
+        JSON.stringify({ name: STAFF.name, email: STAFF.email, exp: Math.floor(Date.now() / 1000) + 3600 }),
+      ).toString('base64url')
+      const r = await fetch(`${portal.url}/customers/${APPROVED.id}`, {
+        headers: { cookie: `portal_session=${forged}.${mac}` },
+        redirect: 'manual',
+      })
+      expect(r.status).toBe(307)
+      expect(r.headers.get('location')).toMatch(/\/signin$/)
+    } finally {
+      await other.close()
+    }
+
     // The petition was filed by the portal for the staff member, and approved by the reviewer.
     const { petitions } = await api.petition.list({ petitioner: STAFF.email })
     const petition = petitions.find((p) => p.resources.some((r) => r.id === APPROVED.id))
