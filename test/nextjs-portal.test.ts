@@ -362,6 +362,42 @@ describe.each(ENGINES)('the Next.js admin portal against OpenIndent on %s', (eng
     await shot(staffPage, '6-revoked')
   }, 120_000)
 
+  it('hides the details again once a short grant has expired', async () => {
+    const [, , EXPIRING] = CUSTOMERS.filter((c) => c.plan === 'enterprise')
+    if (!EXPIRING) throw new Error('the example database needs three enterprise customers')
+    await staffPage.goto(`${portal.url}/customers/${EXPIRING.id}`)
+    await staffPage.getByRole('button', { name: 'Request Access' }).click()
+    await staffPage.getByText('Waiting for approval').waitFor()
+
+    // A reviewer through the API: the dashboard offers 15 minutes at least, too long to wait for here.
+    const token = cli(
+      'token',
+      'create',
+      '--space',
+      'default',
+      '--user',
+      'rita@example.com',
+      '--role',
+      'editor',
+    )
+    const rita = new IndentAPI({ baseURL: server.apiUrl, spaceName: 'default', apiToken: token })
+    const { petitions } = await rita.petition.list({ phase: 'open', petitioner: STAFF.email })
+    const open = petitions.find((p) => p.resources.some((r) => r.id === EXPIRING.id))
+    expect(open).toBeDefined()
+    await rita.petition.approve({ petitionName: open?.name ?? '', duration: '10s' })
+    await staffPage.getByText(EXPIRING.contact).waitFor({ timeout: 30_000 })
+
+    // Long enough to outlast a busy machine's page load; then the server's expiry job closes it.
+    const deadline = Date.now() + 25_000
+    while ((await rita.petition.get({ petitionName: open?.name ?? '' })).state.status.phase !== 'closed') {
+      expect(Date.now()).toBeLessThan(deadline)
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    await staffPage.reload()
+    await staffPage.getByRole('button', { name: 'Request Access' }).waitFor()
+    expect(await staffPage.getByText(EXPIRING.contact).count()).toBe(0)
+  }, 90_000)
+
   it('shows the reviewer’s reason when the request is denied', async () => {
     await staffPage.goto(`${portal.url}/customers/${DENIED.id}`)
     await staffPage.getByRole('button', { name: 'Request Access' }).click()
