@@ -6,7 +6,7 @@ import { IndentAPI } from '@openindent/api'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, ENGINES, type TestDatabase } from '../packages/server/test/helpers/databases.js'
-import { launchBrowser } from './support/browser.js'
+import { expectAccessible, launchBrowser } from './support/browser.js'
 import { REPO_ROOT, runCli, type ServerProcess, startServerProcess } from './support/server-process.js'
 
 /**
@@ -264,12 +264,14 @@ describe.each(ENGINES)('the Next.js admin portal against OpenIndent on %s', (eng
     // Signed out: the portal's own sign-in, not OpenIndent's.
     await staffPage.getByRole('heading', { name: 'Staff sign-in' }).waitFor()
     await shot(staffPage, '1-sign-in')
+    await expectAccessible(staffPage)
     await staffPage.getByLabel('Name').fill(STAFF.name)
     await staffPage.getByLabel('Work email').fill(STAFF.email)
     await staffPage.getByRole('button', { name: 'Sign in' }).click()
     await staffPage.getByRole('heading', { name: 'Customers' }).waitFor()
     expect(await staffPage.locator('tbody tr').count()).toBe(CUSTOMERS.length)
     await shot(staffPage, '2-customers')
+    await expectAccessible(staffPage)
 
     await staffPage.getByRole('link', { name: APPROVED.name, exact: true }).click()
     await staffPage.getByRole('button', { name: 'Request Access' }).waitFor()
@@ -296,6 +298,7 @@ describe.each(ENGINES)('the Next.js admin portal against OpenIndent on %s', (eng
     ).toBe(true)
     expect(await staffPage.getByTestId('time-left').textContent()).toMatch(/^(1 h 0|59) min left$/)
     await shot(staffPage, '5-granted')
+    await expectAccessible(staffPage)
 
     // The grant is Sam's: another member of staff gets the button, and a cookie naming Sam that the
     // portal did not sign gets the sign-in page.

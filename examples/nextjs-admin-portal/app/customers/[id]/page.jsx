@@ -22,6 +22,7 @@ export default async function CustomerPage({ params }) {
 
   // Asked on every request, never cached: a revoked or expired grant hides the details at once.
   const grant = await activeGrant(staff.email, customer.id)
+  // Before rendering, and failing the page if it fails: no look at a customer goes unrecorded.
   if (grant) await recordView(staff, customer, grant)
   const now = Date.now()
 
