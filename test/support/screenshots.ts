@@ -20,12 +20,9 @@ export async function maskToken(page: Page): Promise<void> {
   const lines = page.locator('#export-lines')
   const token = /INDENT_API_TOKEN=(\S+)/.exec((await lines.textContent()) ?? '')?.[1]
   if (!token) throw new Error('no token on the page to mask')
-  await lines.evaluate(
-    (el, placeholder) => {
-      el.textContent = (el.textContent ?? '').replace(/(INDENT_API_TOKEN=)\S+/, `$1${placeholder}`)
-    },
-    TOKEN_PLACEHOLDER,
-  )
+  await lines.evaluate((el, placeholder) => {
+    el.textContent = (el.textContent ?? '').replace(/(INDENT_API_TOKEN=)\S+/, `$1${placeholder}`)
+  }, TOKEN_PLACEHOLDER)
   const html = await page.content()
   if (html.includes(token)) throw new Error('the token is still on the page')
 }
