@@ -12,6 +12,7 @@ import type { JsonText } from './http/json-text.js'
 import { CheckpointJob, type CheckpointTarget, fileTarget, urlTarget } from './jobs/checkpoints.js'
 import { ExpiryJob } from './jobs/expiry.js'
 import { IdempotencySweepJob } from './jobs/idempotency-sweep.js'
+import { SessionSweepJob } from './jobs/session-sweep.js'
 import { OutboxJob } from './jobs/outbox.js'
 import { OutboxSweepJob } from './jobs/outbox-sweep.js'
 import { PullJob } from './jobs/pull.js'
@@ -31,6 +32,8 @@ export interface Runtime extends AppDeps {
   store: Store
   expiry: ExpiryJob
   idempotencySweep: IdempotencySweepJob
+  /** Deletes ended dashboard sessions. */
+  sessionSweep: SessionSweepJob
   /** Signs and verifies audit checkpoints with the instance's key. */
   checkpointSigner: CheckpointSigner
   /** Publishes checkpoints; only when a checkpoint file or URL is configured. */
@@ -117,6 +120,7 @@ export async function openRuntime(
     const ctx = { store, clock }
     const expiry = new ExpiryJob(ctx, logger)
     const idempotencySweep = new IdempotencySweepJob(ctx, logger)
+    const sessionSweep = new SessionSweepJob(ctx, logger)
     const webhookCaller = new HttpWebhookCaller({
       timeoutMs: config.outbox.callTimeoutMs,
       allowMetadataUrls: config.outbox.allowMetadataUrls,
@@ -179,6 +183,7 @@ export async function openRuntime(
       },
       expiry,
       idempotencySweep,
+      sessionSweep,
       checkpointSigner,
       checkpoints,
       outbox,
@@ -199,6 +204,7 @@ export async function openRuntime(
       startJobs() {
         expiry.start()
         idempotencySweep.start()
+        sessionSweep.start()
         checkpoints?.start()
         outbox.start()
         outboxSweep.start()
@@ -208,6 +214,7 @@ export async function openRuntime(
         await new Promise<void>((resolve) => logger.flush(() => resolve()))
         await expiry.stop()
         await idempotencySweep.stop()
+        await sessionSweep.stop()
         await checkpoints?.stop()
         await pulls?.stop()
         await outboxSweep.stop()
