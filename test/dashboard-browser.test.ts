@@ -251,7 +251,16 @@ describe.each(ENGINES)('the dashboard in a browser, on %s', (engine) => {
   })
 
   it('passes axe on every page, on a desktop and 375 px wide', async () => {
-    const pages = ['requests', 'grants', 'resources', 'petitions', 'keys', 'audit', 'settings', 'audit/verify']
+    const pages = [
+      'requests',
+      'grants',
+      'resources',
+      'petitions',
+      'keys',
+      'audit',
+      'settings',
+      'audit/verify',
+    ]
     for (const width of [1200, 375]) {
       await page.setViewportSize({ width, height: 900 })
       for (const path of pages) {
