@@ -119,7 +119,9 @@ for (const engine of ENGINES) {
       `${engine.padEnd(8)} ${fmt(PETITIONS)} open petitions, ${fmt(RESOURCES)} resources, ${SAMPLES} samples: ` +
         `inbox p50 ${percentile(inbox, 50).toFixed(2)} ms p99 ${p99.toFixed(2)} ms; ` +
         `JSON list p50 ${percentile(json, 50).toFixed(2)} ms p99 ${percentile(json, 99).toFixed(2)} ms; ` +
-        `ratio ${ratio.toFixed(2)} (target p99 < 50 ms and ratio ≤ 2): ${pass ? 'PASS' : 'MISSED'}`,
+        `ratio ${ratio.toFixed(2)} (target p99 < 50 ms and ratio ≤ 2): ${pass ? 'PASS' : 'MISSED'}; ` +
+        // On a busy machine the p99s are mostly other processes' noise; the p50s' ratio is steadier.
+        `p50 ratio ${(percentile(inbox, 50) / percentile(json, 50)).toFixed(2)}`,
     )
   } finally {
     await rt.close()

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { join } from 'node:path'
 import { IndentAPI } from '@openindent/api'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, ENGINES, type TestDatabase } from '../packages/server/test/helpers/databases.js'
 import { expectAccessible, expectNoSidewaysScroll, launchBrowser } from './support/browser.js'
+import { ARTIFACTS, maskToken, pngSize, SIZES, shoot } from './support/screenshots.js'
 import { REPO_ROOT, runCli, type ServerProcess, startServerProcess } from './support/server-process.js'
 
 const ADMIN = 'admin@example.com'
@@ -249,7 +251,16 @@ describe.each(ENGINES)('the dashboard in a browser, on %s', (engine) => {
   })
 
   it('passes axe on every page, on a desktop and 375 px wide', async () => {
-    const pages = ['requests', 'grants', 'resources', 'keys', 'audit', 'settings', 'audit/verify']
+    const pages = [
+      'requests',
+      'grants',
+      'resources',
+      'petitions',
+      'keys',
+      'audit',
+      'settings',
+      'audit/verify',
+    ]
     for (const width of [1200, 375]) {
       await page.setViewportSize({ width, height: 900 })
       for (const path of pages) {
@@ -274,4 +285,35 @@ describe.each(ENGINES)('the dashboard in a browser, on %s', (engine) => {
     expect(await page.getByRole('button', { name: 'Approve' }).isVisible()).toBe(true)
     await page.setViewportSize({ width: 1200, height: 900 })
   })
+
+  it('pictures every page at desktop and phone size, none wider than its window', async () => {
+    const { name } = await petitionOf('cus_xss')
+    const pages: [string, string][] = [
+      ['inbox', 'inbox'],
+      ['petition', `petitions/${name}`],
+      ['requests', 'requests'],
+      ['grants', 'grants'],
+      ['resources', 'resources'],
+      ['audit', 'audit'],
+      ['keys', 'keys'],
+      ['settings', 'settings'],
+    ]
+    const dir = join(ARTIFACTS, engine)
+    for (const [size, viewport] of Object.entries(SIZES)) {
+      await page.setViewportSize(viewport)
+      for (const [label, path] of pages) {
+        await page.goto(`${server.url}/spaces/default/${path}`)
+        await page.getByRole('heading', { level: 1 }).waitFor()
+        if (label === 'keys') {
+          await page.getByRole('button', { name: 'Create access token' }).click()
+          await page.locator('#export-lines').waitFor()
+          await maskToken(page)
+        }
+        const file = await shoot(page, dir, `${label}-${size}`)
+        // A full-page picture is as wide as the page: the window's width means nothing spilled sideways.
+        expect(pngSize(file).width, file).toBe(viewport.width)
+      }
+    }
+    await page.setViewportSize({ width: 1200, height: 900 })
+  }, 90_000)
 })

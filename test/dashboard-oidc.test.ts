@@ -99,10 +99,10 @@ describe.each(ENGINES)('dashboard single sign-on (OIDC) on %s', (engine) => {
   }
 
   /** Through the provider's own login and consent pages, as a person would. */
-  async function signInAs(login: string) {
+  async function signInAs(login: string, start = '/signin') {
     const ctx = await browser.newContext()
     const page = await ctx.newPage()
-    await page.goto(`${server.url}/signin`)
+    await page.goto(`${server.url}${start}`)
     await page.getByRole('link', { name: 'Sign in with single sign-on' }).click()
     await page.locator('input[name="login"]').fill(login)
     await page.locator('input[name="password"]').fill('anything')
@@ -133,4 +133,25 @@ describe.each(ENGINES)('dashboard single sign-on (OIDC) on %s', (engine) => {
       await ctx.close()
     }
   }, 60_000)
+
+  it('returns to the page asked for, a path on this site only', async () => {
+    // A page of the dashboard, signed out: sign-in, through the provider, and back to that page.
+    const asked = await signInAs('returning.person@example.com', '/spaces/default/requests?x=1')
+    try {
+      await asked.page.getByRole('heading', { name: 'My requests' }).waitFor()
+      expect(new URL(asked.page.url()).pathname + new URL(asked.page.url()).search).toBe(
+        '/spaces/default/requests?x=1',
+      )
+    } finally {
+      await asked.ctx.close()
+    }
+    // Another site as the page to return to: ignored, the person lands on their inbox.
+    const offsite = await signInAs('offsite.person@example.com', '/signin?next=//evil.example/steal')
+    try {
+      await offsite.page.getByRole('heading', { name: 'Inbox' }).waitFor()
+      expect(new URL(offsite.page.url()).origin).toBe(server.url)
+    } finally {
+      await offsite.ctx.close()
+    }
+  }, 90_000)
 })

@@ -1,18 +1,19 @@
 /**
  * Takes the README's screenshots of the dashboard: a real server on SQLite with a few requests, seen
  * by a reviewer in Chromium at desktop and phone sizes. Run with `npm run screenshots`; the pictures
- * land in docs/screenshots/ (committed).
+ * land in docs/screenshots/ (committed). The browser tests picture every page at both sizes on their own
+ * (test/.artifacts/screenshots, not committed); these are the few the README shows.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { IndentAPI } from '@openindent/api'
 import { launchBrowser } from './support/browser.js'
+import { maskToken, SIZES } from './support/screenshots.js'
 import { REPO_ROOT, runCli, startServerProcess } from './support/server-process.js'
 
 const OUT = join(REPO_ROOT, 'docs', 'screenshots')
 const REVIEWER = 'riley@example.com'
-const SIZES = { desktop: { width: 1280, height: 860 }, phone: { width: 375, height: 812 } }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'openindent-shots-'))
 const server = await startServerProcess({ dataDir, env: { OPENINDENT_ADMIN_EMAIL: REVIEWER } })
@@ -81,10 +82,8 @@ try {
       if (size === 'desktop') {
         await page.goto(`${server.url}/spaces/default/keys`)
         await page.getByRole('button', { name: 'Create access token' }).click()
-        // The picture shows where the token goes, not a token.
-        await page.locator('#export-lines').evaluate((el) => {
-          el.textContent = (el.textContent ?? '').replace(/(INDENT_API_TOKEN=)\S+/, '$1eyJhbGciOiJFUzI1NiIs…')
-        })
+        // The picture shows where the token goes, not a token (checked: the real one is gone).
+        await maskToken(page)
         await page.screenshot({ path: join(OUT, `keys-${size}.png`) })
       }
       await ctx.close()

@@ -18,6 +18,7 @@ import { OutboxJob } from './jobs/outbox.js'
 import { OutboxSweepJob } from './jobs/outbox-sweep.js'
 import { PullJob } from './jobs/pull.js'
 import { ReachJob } from './jobs/reach.js'
+import { SessionSweepJob } from './jobs/session-sweep.js'
 import { WebSlackApi } from './jobs/slack-api.js'
 import { SmtpMailer } from './jobs/smtp-mailer.js'
 import { HttpWebhookCaller } from './jobs/webhook-caller.js'
@@ -35,6 +36,8 @@ export interface Runtime extends AppDeps {
   store: Store
   expiry: ExpiryJob
   idempotencySweep: IdempotencySweepJob
+  /** Deletes ended dashboard sessions. */
+  sessionSweep: SessionSweepJob
   /** Signs and verifies audit checkpoints with the instance's key. */
   checkpointSigner: CheckpointSigner
   /** Publishes checkpoints; only when a checkpoint file or URL is configured. */
@@ -129,6 +132,7 @@ export async function openRuntime(
     const ctx = { store, clock }
     const expiry = new ExpiryJob(ctx, logger)
     const idempotencySweep = new IdempotencySweepJob(ctx, logger)
+    const sessionSweep = new SessionSweepJob(ctx, logger)
     const webhookCaller = new HttpWebhookCaller({
       timeoutMs: config.outbox.callTimeoutMs,
       allowMetadataUrls: config.outbox.allowMetadataUrls,
@@ -209,6 +213,7 @@ export async function openRuntime(
       },
       expiry,
       idempotencySweep,
+      sessionSweep,
       checkpointSigner,
       checkpoints,
       outbox,
@@ -232,6 +237,7 @@ export async function openRuntime(
       startJobs() {
         expiry.start()
         idempotencySweep.start()
+        sessionSweep.start()
         checkpoints?.start()
         outbox.start()
         outboxSweep.start()
@@ -243,6 +249,7 @@ export async function openRuntime(
         await new Promise<void>((resolve) => logger.flush(() => resolve()))
         await expiry.stop()
         await idempotencySweep.stop()
+        await sessionSweep.stop()
         await checkpoints?.stop()
         await pulls?.stop()
         await reach.stop()

@@ -1,8 +1,8 @@
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
-import type { AuditEvent } from '@openindent/contract'
 import { type Command, Option } from 'commander'
+import { CSV_COLUMNS, csvLine } from '../domain/audit/csv.js'
 import { eventFilter, parseRfc3339, streamChain } from '../domain/audit/query.js'
 import { invalid } from '../domain/errors.js'
 import { plural } from './api-client.js'
@@ -21,17 +21,6 @@ interface ExportOpts extends ChainFlags {
   until?: string
   output?: string
 }
-
-export const CSV_COLUMNS = [
-  'seq',
-  'timestamp',
-  'event',
-  'actor_kind',
-  'actor_id',
-  'resources',
-  'reason',
-  'hash',
-] as const
 
 export function registerAuditCommands(program: Command): void {
   const audit = program
@@ -128,29 +117,4 @@ function stdoutEndingQuietly(): Writable {
 /** Writes and waits when the stream is full, so a large export streams instead of piling up in memory. */
 async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain')
-}
-
-/** One CSV row (RFC 4180). */
-export function csvLine(e: AuditEvent): string {
-  const resources = (e.resources ?? []).map((r) => `${r.kind ?? ''}/${r.id ?? ''}`).join(';')
-  const fields = [
-    String(e.seq),
-    e.timestamp ?? '',
-    e.event,
-    e.actor?.kind ?? '',
-    e.actor?.id ?? e.actor?.email ?? '',
-    resources,
-    e.reason ?? '',
-    e.hash,
-  ]
-  return `${fields.map(csvField).join(',')}\n`
-}
-
-/**
- * Quotes a field when it needs it. A field a spreadsheet would run as a formula (=, +, -, @, tab,
- * CR first) gets a leading apostrophe: event text comes from users and apps.
- */
-function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
-  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
 }

@@ -1,4 +1,5 @@
 import type { Principal, SpaceAccess } from './auth/principal.js'
+import type { SignedIn } from './sessions/ports.js'
 
 /**
  * Tells whether values read earlier from the database are still current. Every committed write bumps
@@ -153,10 +154,17 @@ export interface Caches {
   principals: FreshCache<Principal>
   /** Principal and space → standing in the space. */
   access: FreshCache<SpaceAccess>
+  /** Dashboard session secret hash → the live session and its person. */
+  sessions: FreshCache<SignedIn>
 }
 
 export function createCaches(freshness: Freshness): Caches {
-  return { freshness, principals: new FreshCache(freshness), access: new FreshCache(freshness) }
+  return {
+    freshness,
+    principals: new FreshCache(freshness),
+    access: new FreshCache(freshness),
+    sessions: new FreshCache(freshness),
+  }
 }
 
 /** The tag of one petition: its events drop the cached check answers its grants stand behind. */

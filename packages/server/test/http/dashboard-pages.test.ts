@@ -74,6 +74,23 @@ describe.each(ENGINES)('dashboard requests, grants, resources, audit and setting
     expect(bad.status).toBe(400)
   })
 
+  it('links each resource to its grants and its petitions; a viewer sees only their own petitions', async () => {
+    const mine = await filePetition(s, STAFF, { kind: 'customer', id: 'cus_big' }, 'big again')
+    const theirs = await filePetition(s, 'someone@example.com', { kind: 'customer', id: 'cus_big' }, 'theirs')
+    const small = await filePetition(s, 'someone@example.com', { kind: 'customer', id: 'cus_small' }, 'other')
+    const html = await admin.page('/spaces/default/resources?kind=customer')
+    expect(html).toContain('href="/spaces/default/grants?resource=customer%2Fcus_big"')
+    expect(html).toContain('href="/spaces/default/petitions?resource=customer%2Fcus_big"')
+    const all = await admin.page('/spaces/default/petitions?resource=customer%2Fcus_big')
+    expect(all).toContain(mine)
+    expect(all).toContain(theirs)
+    expect(all).not.toContain(small)
+    const own = await staff.page('/spaces/default/petitions?resource=customer%2Fcus_big')
+    expect(own).toContain(mine)
+    expect(own).not.toContain(theirs)
+    expect((await admin.get('/spaces/default/petitions?phase=nonsense')).status).toBe(400)
+  })
+
   it('reads the audit log with filters and paging, exports NDJSON and CSV, verifies the chain; editors only', async () => {
     const html = await admin.page('/spaces/default/audit?event=access%2Fapprove')
     expect(html).toContain('access/approve')

@@ -1,16 +1,27 @@
+import { EVENT_NAMES } from '@openindent/contract'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
+import { identityOf } from '../identity.js'
 import { decodePageToken, encodePageToken } from '../pagination.js'
 import { readsOnce } from '../reads-once.js'
 import { describeTargets } from '../resources/describe.js'
 import type { ResourceRecord } from '../resources/types.js'
-import { withDetails } from './queries.js'
-import { allowedActions, approversOf, type PetitionReview, policyCache } from './review.js'
+import type { Policy } from '../rules/policy.js'
+import { type AllowedActions, allowedActions, policyCache } from './review.js'
 import type { PetitionRecord } from './types.js'
 
 const BATCH = 100
 /** Open petitions looked at for one page: bounds the work when few of many are the caller's to decide. */
 const SCAN_MAX = 2000
+
+/** A petition as the inbox shows it: what a card needs, without the history a petition's page reads. */
+export interface InboxItem {
+  petition: PetitionRecord
+  policy: Policy
+  /** Identities of the people who approved so far (once each). */
+  approvedBy: string[]
+  actions: AllowedActions
+}
 
 const isCursor = (v: unknown): v is [number, string] =>
   Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string'
@@ -24,13 +35,15 @@ export async function inbox(
   ctx: Ctx,
   access: SpaceAccess,
   opts: { pageSize: number; pageToken?: string | undefined },
-): Promise<{ items: PetitionReview[]; nextPageToken?: string; targets: Map<string, ResourceRecord> }> {
+): Promise<{ items: InboxItem[]; nextPageToken?: string; targets: Map<string, ResourceRecord> }> {
   requireRole(access, 'viewer')
   const start = decodePageToken(opts.pageToken, isCursor)
   let after = start && { time: start[0], name: start[1] }
   const reads = readsOnce(ctx.store)
   const policyOf = policyCache(reads)
-  const items: PetitionReview[] = []
+  // Read alongside the first rows rather than after them; the policies need it.
+  void reads.rules.all(access.space.id).catch(() => undefined)
+  const items: InboxItem[] = []
   let scanned = 0
   let last: PetitionRecord | undefined
   for (;;) {
@@ -41,17 +54,21 @@ export async function inbox(
       // Most pages fill from the first rows: read no more than a page until some turn out not ours.
       limit: scanned === 0 ? opts.pageSize : BATCH,
     })
-    await reads.prefetch(
-      access.space.id,
-      rows.flatMap((r) => r.resources),
-    )
-    for (const d of await withDetails(ctx, rows)) {
-      last = d.petition
-      const policy = await policyOf(d.petition)
-      const approvedBy = approversOf(d)
-      const actions = allowedActions(d.petition, policy, access, approvedBy)
+    // A card needs who approved, not the whole history: the approvals alone, beside the targets.
+    const [approvals] = await Promise.all([
+      approvalsOf(ctx, access.space.id, rows),
+      reads.prefetch(
+        access.space.id,
+        rows.flatMap((r) => r.resources),
+      ),
+    ])
+    for (const petition of rows) {
+      last = petition
+      const policy = await policyOf(petition)
+      const approvedBy = approvals.get(petition.name) ?? []
+      const actions = allowedActions(petition, policy, access, approvedBy)
       // Approvable, not merely deniable: a reviewer's own request or one they approved already waits for others.
-      if (actions.approve) items.push({ ...d, policy, approvedBy, actions })
+      if (actions.approve) items.push({ petition, policy, approvedBy, actions })
       if (items.length === opts.pageSize) break
     }
     const asked = scanned === 0 ? opts.pageSize : BATCH
@@ -68,4 +85,25 @@ export async function inbox(
     return { items, targets, nextPageToken: encodePageToken([last.createTime, last.name]) }
   }
   return { items, targets }
+}
+
+/** Who approved each petition so far, each once: the same answer approversOf gives from a full history. */
+async function approvalsOf(
+  ctx: Ctx,
+  spaceId: string,
+  rows: PetitionRecord[],
+): Promise<Map<string, string[]>> {
+  const events = await ctx.store.audit.petitionEvents(
+    spaceId,
+    rows.map((r) => r.name),
+    { only: [EVENT_NAMES.accessApprove] },
+  )
+  const out = new Map<string, Set<string>>()
+  for (const e of events) {
+    if (e.petition === undefined || !e.event.actor) continue
+    const set = out.get(e.petition) ?? new Set<string>()
+    set.add(identityOf(e.event.actor))
+    out.set(e.petition, set)
+  }
+  return new Map([...out].map(([name, set]) => [name, [...set]]))
 }

@@ -26,6 +26,13 @@ export async function getPetition(ctx: Ctx, access: SpaceAccess, name: string): 
   return p
 }
 
+/** Whether the caller may see the named petition, as getPetition decides, without throwing when not. */
+export async function maySeePetition(ctx: Ctx, access: SpaceAccess, name: string): Promise<boolean> {
+  if (hasRole(access.roles, 'petitionAdmin')) return true
+  const p = await ctx.store.petitions.get(access.space.id, name)
+  return p !== undefined && (await maySee(ctx, access, p))
+}
+
 async function maySee(ctx: Ctx, access: SpaceAccess, p: PetitionRecord): Promise<boolean> {
   if (hasRole(access.roles, 'petitionAdmin') || isPetitionerOrFiler(p, access)) return true
   return mayReview(await policyFor(ctx.store, p.spaceId, p.resources), access)

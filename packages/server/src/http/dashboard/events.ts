@@ -1,6 +1,10 @@
 import type { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
+import { accessSpace } from '../../domain/auth/authenticate.js'
+import type { SpaceAccess } from '../../domain/auth/principal.js'
 import type { DomainEvent } from '../../domain/events.js'
+import { maySeePetition } from '../../domain/petitions/queries.js'
+import { sessionUser } from '../../domain/sessions/sessions.js'
 import type { AppDeps } from '../deps.js'
 import type { DashEnv } from './env.js'
 
@@ -9,12 +13,15 @@ const HEARTBEAT_MS = 25_000
 
 /**
  * Server-sent events for one space: the name of each petition that was opened or changed, on this
- * instance or another (the feed carries other instances' commits too). Only names travel: the page
- * reloads what it shows through the same access checks as any page load.
+ * instance or another (the feed carries other instances' commits too), and only of petitions the
+ * member may see (as the petition's page decides). Only names travel: the page reloads what it shows
+ * through the same access checks as any page load.
  */
 export function mountEvents(app: Hono<DashEnv>, deps: AppDeps): void {
   app.get('/spaces/:space/events', (c) => {
     const spaceId = c.get('access').space.id
+    const spaceName = c.get('access').space.name
+    const secret = c.get('sessionSecret')
     return streamSSE(c, async (stream) => {
       const queue: string[] = []
       let wake: (() => void) | undefined
@@ -41,12 +48,24 @@ export function mountEvents(app: Hono<DashEnv>, deps: AppDeps): void {
             await stream.write(': keep-alive\n\n')
             continue
           }
-          for (const name of new Set(queue.splice(0)))
-            await stream.writeSSE({ event: 'petition', data: name })
+          // Who is watching now, not when the stream opened: a signed-out session or a member removed
+          // from the space ends the stream (both answers are cached, so this costs no query as a rule).
+          const access = await currentAccess(deps, secret, spaceName)
+          if (!access) break
+          for (const name of new Set(queue.splice(0))) {
+            if (await maySeePetition(deps, access, name))
+              await stream.writeSSE({ event: 'petition', data: name })
+          }
         }
       } finally {
         unsubscribe()
       }
     })
   })
+}
+
+async function currentAccess(deps: AppDeps, secret: string, space: string): Promise<SpaceAccess | undefined> {
+  const signedIn = await sessionUser(deps, secret)
+  if (!signedIn) return undefined
+  return accessSpace(deps, { type: 'user', user: signedIn.user }, space).catch(() => undefined)
 }

@@ -1,9 +1,19 @@
 import { formatGoDuration } from '@openindent/contract'
 
+// A page shows the same few durations (each rule's default and maximum) on every card.
+const durations = new Map<number, string>()
+
 /** "2h", "1h30m", "45m": Go's format without its zero parts, for people. */
 export function humanDuration(ms: number): string {
-  const go = formatGoDuration(ms)
-  return go.replace(/(\d)h0m0s$/, '$1h').replace(/(\d)m0s$/, '$1m')
+  let text = durations.get(ms)
+  if (text === undefined) {
+    text = formatGoDuration(ms)
+      .replace(/(\d)h0m0s$/, '$1h')
+      .replace(/(\d)m0s$/, '$1m')
+    if (durations.size >= 1000) durations.clear()
+    durations.set(ms, text)
+  }
+  return text
 }
 
 /** "5 min ago", "in 2 h": coarse on purpose; the exact time is in the element's title. */

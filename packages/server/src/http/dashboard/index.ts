@@ -11,6 +11,7 @@ import { mountInbox } from './pages/inbox.js'
 import { mountKeys } from './pages/keys.js'
 import { mountOidc } from './pages/oidc.js'
 import { mountPetition, mountPetitionLink } from './pages/petition.js'
+import { mountPetitions } from './pages/petitions.js'
 import { mountRequests } from './pages/requests.js'
 import { mountResources } from './pages/resources.js'
 import { mountSettings } from './pages/settings.js'
@@ -63,6 +64,7 @@ export function dashboardApp(deps: AppDeps): Hono<DashEnv> {
   mountInbox(spaces, deps)
   mountEvents(spaces, deps)
   mountPetition(spaces, deps)
+  mountPetitions(spaces, deps)
   mountKeys(spaces, deps)
   mountRequests(spaces, deps)
   mountGrants(spaces, deps)

@@ -2,7 +2,6 @@
 import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 import { hasRole, type SpaceAccess } from '../../domain/auth/principal.js'
-import { iso, relative } from './format.js'
 import { CSRF_FIELD } from './session.js'
 
 /** What every signed-in page knows about who is looking. */
@@ -111,11 +110,4 @@ export function CsrfField({ viewer }: { viewer: Viewer }) {
   return <input type="hidden" name={CSRF_FIELD} value={viewer.csrf} />
 }
 
-/** A time as "5 min ago", the exact UTC time on hover and for assistive technology. */
-export function When({ at, now }: { at: number; now: number }) {
-  return (
-    <time datetime={iso(at)} title={iso(at)}>
-      {relative(at, now)}
-    </time>
-  )
-}
+export { When } from './petition-card.js'

@@ -2,7 +2,7 @@
 import { ListEventsQuery } from '@openindent/contract'
 import type { Context, Hono } from 'hono'
 import { stream } from 'hono/streaming'
-import { CSV_COLUMNS, csvLine } from '../../../cli/audit.js'
+import { CSV_COLUMNS, csvLine } from '../../../domain/audit/csv.js'
 import { exportEvents, verifySpaceChain } from '../../../domain/audit/export.js'
 import { listEvents } from '../../../domain/audit/query.js'
 import type { AppDeps } from '../../deps.js'

@@ -8,7 +8,7 @@ import type { AppDeps } from '../../deps.js'
 import type { DashEnv } from '../env.js'
 import { Layout } from '../layout.js'
 import { cookieOptions } from '../security.js'
-import { SESSION_COOKIE } from '../session.js'
+import { SESSION_COOKIE, safeNext } from '../session.js'
 
 /** The PKCE verifier, state and nonce of one sign-in in flight, for ten minutes. */
 const FLIGHT_COOKIE = 'oi_oidc'
@@ -18,6 +18,8 @@ interface Flight {
   verifier: string
   state: string
   nonce: string
+  /** The page asked for before signing in: a path on this site (checked again on the way back). */
+  next: string
 }
 
 function readFlight(value: string | undefined): Flight | undefined {
@@ -25,7 +27,7 @@ function readFlight(value: string | undefined): Flight | undefined {
   try {
     const f = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<Flight>
     if (typeof f.verifier === 'string' && typeof f.state === 'string' && typeof f.nonce === 'string') {
-      return { verifier: f.verifier, state: f.state, nonce: f.nonce }
+      return { verifier: f.verifier, state: f.state, nonce: f.nonce, next: safeNext(f.next) }
     }
   } catch {
     // an unreadable cookie is a sign-in that did not start here
@@ -68,6 +70,7 @@ export function mountOidc(app: Hono<DashEnv>, deps: AppDeps): void {
       verifier: oidc.randomPKCECodeVerifier(),
       state: oidc.randomState(),
       nonce: oidc.randomNonce(),
+      next: safeNext(c.req.query('next')),
     }
     const encoded = Buffer.from(JSON.stringify(flight)).toString('base64url')
     setCookie(c, FLIGHT_COOKIE, encoded, cookieOptions(c, trust, FLIGHT_SECONDS))
@@ -130,6 +133,6 @@ export function mountOidc(app: Hono<DashEnv>, deps: AppDeps): void {
       getCookie(c, SESSION_COOKIE),
     )
     setCookie(c, SESSION_COOKIE, session.secret, cookieOptions(c, trust, SESSION_TTL_MS / 1000))
-    return c.redirect('/', 303)
+    return c.redirect(flight.next, 303)
   })
 }

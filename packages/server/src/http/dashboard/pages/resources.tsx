@@ -64,7 +64,8 @@ export function mountResources(app: Hono<DashEnv>, deps: AppDeps): void {
                       {k}: {v}
                     </code>
                   ))}{' '}
-                  <a href={`/spaces/${space}/grants?resource=${target}`}>grants</a>
+                  <a href={`/spaces/${space}/grants?resource=${target}`}>grants</a>{' '}
+                  <a href={`/spaces/${space}/petitions?resource=${target}`}>petitions</a>
                 </li>
               )
             })}

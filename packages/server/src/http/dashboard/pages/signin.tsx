@@ -44,7 +44,11 @@ function SignInPage(props: { code: string; token: string; sso: boolean; next: st
       </form>
       {props.sso ? (
         <p>
-          <a href="/signin/oidc">Sign in with single sign-on</a>
+          <a
+            href={props.next === '/' ? '/signin/oidc' : `/signin/oidc?next=${encodeURIComponent(props.next)}`}
+          >
+            Sign in with single sign-on
+          </a>
         </p>
       ) : null}
     </Layout>
