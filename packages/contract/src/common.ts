@@ -11,8 +11,12 @@ export const LABEL_KEY_MAX = 317
 export const LABEL_VALUE_MAX = 1024
 /** Most labels on one resource, petition, event or claim. */
 export const LABELS_PER_OBJECT_MAX = 64
-/** Most labels in one request body, all objects together (a full bulkUpdate averages 20 a resource). */
-export const LABELS_PER_REQUEST_MAX = 100_000
+/**
+ * Most labels in one request body, all objects together: ten a resource on average for a full
+ * bulkUpdate (`BULK_UPDATE_MAX` resources), which Indent's SDK sends in one request. Each object's own
+ * limit is checked first, so one huge label map is refused before this total matters.
+ */
+export const LABELS_PER_REQUEST_MAX = 1_000_000
 
 /** Label maps are string → string, as in Indent and Kubernetes; as a client sends them, within limits. */
 export const Labels = z

@@ -1,4 +1,4 @@
-import { LABELS_PER_REQUEST_MAX } from '@openindent/contract'
+import { LABELS_PER_OBJECT_MAX, LABELS_PER_REQUEST_MAX } from '@openindent/contract'
 import { httpError } from './errors.js'
 
 /**
@@ -51,9 +51,10 @@ export function refuseUnsafeJson(text: string, value: unknown): void {
 }
 
 /**
- * Bounds the labels one request carries, all objects together (`LABELS_PER_REQUEST_MAX`), before any
- * schema looks at them: validating and storing hundreds of thousands of labels stalls the server for
- * everyone. Each object's own limit is the contract's (`Labels`). Counts the members of every object
+ * Bounds the labels one request carries, per object (`LABELS_PER_OBJECT_MAX`) and all objects together
+ * (`LABELS_PER_REQUEST_MAX`), before any schema looks at them: validating one map of hundreds of
+ * thousands of labels stalls the server for everyone, so the per-object limit (the contract's `Labels`
+ * one, repeated here) is enforced on the count alone. Counts the members of every object
  * held under a `labels` key; bodies that cannot contain one (neither the word nor an escape) are not
  * walked. Iterative, like `refuseUnsafeJson`.
  */
@@ -66,7 +67,15 @@ export function refuseTooManyLabels(text: string, value: unknown, max = LABELS_P
     if (v === null || typeof v !== 'object') continue
     if (!Array.isArray(v) && (path === 'labels' || path.endsWith('.labels'))) {
       // A label map holds strings: counted, not walked (a wrong value type is the schema's to report).
-      total += Object.keys(v).length
+      const count = Object.keys(v).length
+      if (count > LABELS_PER_OBJECT_MAX) {
+        throw httpError(
+          'INVALID_ARGUMENT',
+          `${path}: at most ${LABELS_PER_OBJECT_MAX} labels per object`,
+          path,
+        )
+      }
+      total += count
       if (total > max) {
         throw httpError(
           'INVALID_ARGUMENT',

@@ -49,14 +49,19 @@ describe.each(ENGINES)('label limits on %s', (engine) => {
     )
   })
 
-  it('300,000 labels on one resource are refused before any is validated or stored', async () => {
-    const message = await refused(
-      'PUT',
-      bulk,
-      { resources: [resource(1, labels(300_000))] },
-      'resources.0.labels',
-    )
-    expect(message).toContain(String(LABELS_PER_REQUEST_MAX))
+  it('300,000 labels on one resource are refused on their count, before any schema runs', async () => {
+    // No kind: the schema would report that first, so a refusal on the labels is the early count's.
+    const huge = { id: 'cus_1', labels: labels(300_000) }
+    const message = await refused('PUT', bulk, { resources: [huge] }, 'resources.0.labels')
+    expect(message).toContain(`at most ${LABELS_PER_OBJECT_MAX} labels per object`)
+  })
+
+  it('100,000 resources with three labels each pass the label limits (Indent SDK bulk size)', async () => {
+    // The last resource lacks its kind, so the schema refuses it after the label walk let all 300,000
+    // labels through: the request limit no longer stops a full upload, and nothing is stored.
+    const list: object[] = Array.from({ length: 100_000 }, (_, i) => resource(i, labels(3)))
+    list[99_999] = { id: 'cus_99999', labels: labels(3) }
+    await refused('PUT', bulk, { resources: list }, 'resources.99999.kind')
   })
 
   it(`more than ${LABELS_PER_REQUEST_MAX} labels in one request is 400 at the resource that passes the limit`, async () => {
@@ -139,4 +144,23 @@ describe.each(ENGINES)('label limits on %s', (engine) => {
     const [stored] = ((await res.json()) as { resources: { labels: Record<string, string> }[] }).resources
     expect(stored?.labels).toEqual(full)
   })
+})
+
+describe.each(ENGINES)('a full-size upload on %s', (engine) => {
+  let s: TestServer
+  beforeAll(async () => {
+    s = await startTestServer(engine)
+  })
+  afterAll(() => s.close())
+
+  it('more than 100,000 labels across resources are stored when each resource is within its limit', async () => {
+    const count = 35_000
+    const res = await s.call('PUT', bulk, {
+      body: { resources: Array.from({ length: count }, (_, i) => resource(i, labels(3, 'u'))) },
+    })
+    expect(res.status).toBe(200)
+    const out = (await res.json()) as { resources: { id: string; labels: Record<string, string> }[] }
+    expect(out.resources).toHaveLength(count)
+    expect(out.resources[count - 1]?.labels).toEqual(labels(3, 'u'))
+  }, 120_000)
 })

@@ -47,6 +47,18 @@ export interface PetitionRepository {
     outcome?: { outcome: Outcome; reason?: string | undefined },
   ): Promise<PetitionRecord | undefined>
   /**
+   * `transition` for many petitions of one space in one set-based update; returns the names of those
+   * that were in a `from` phase and moved.
+   */
+  transitionMany(
+    spaceId: string,
+    names: readonly string[],
+    from: readonly Phase[],
+    to: Phase,
+    now: number,
+    outcome: { outcome: Outcome; reason?: string | undefined },
+  ): Promise<string[]>
+  /**
    * Records a reviewer's approval once (`added` is false when they had approved already) and returns
    * every approval the petition holds, one per reviewer identity.
    */
@@ -69,7 +81,10 @@ export interface PetitionRepository {
   ): Promise<LiveGrant[]>
   /** Revokes a petition's live grants; returns the ones this call revoked. */
   revokeGrantsOf(spaceId: string, petition: string, now: number, reason: string): Promise<GrantRecord[]>
-  /** Claims expired grants across all spaces; each is claimed by exactly one caller. */
+  /**
+   * Claims expired grants across all spaces; each is claimed by exactly one caller, and concurrent
+   * callers claim disjoint batches rather than queueing for the same rows.
+   */
   revokeExpired(now: number, limit: number): Promise<(GrantRecord & { spaceId: string })[]>
   liveGrantCount(spaceId: string, petition: string): Promise<number>
   /** Which of these petitions still have a live grant (one query for many). */

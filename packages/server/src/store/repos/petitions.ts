@@ -176,6 +176,35 @@ export class PetitionRepo implements PetitionRepository {
     return row && fromRow(row)
   }
 
+  async transitionMany(
+    spaceId: string,
+    names: readonly string[],
+    from: readonly Phase[],
+    to: Phase,
+    now: number,
+    outcome: { outcome: Outcome; reason?: string | undefined },
+  ): Promise<string[]> {
+    const moved: string[] = []
+    for (const part of chunks([...names], 1000)) {
+      const rows = await this.db
+        .updateTable('petitions')
+        .set({
+          phase: to,
+          update_time: now,
+          decide_time: now,
+          outcome: outcome.outcome,
+          decide_reason: outcome.reason ?? null,
+        })
+        .where('space_id', '=', spaceId)
+        .where('name', 'in', part)
+        .where('phase', 'in', [...from])
+        .returning('name')
+        .execute()
+      for (const r of rows) moved.push(r.name)
+    }
+    return moved
+  }
+
   async addApproval(
     spaceId: string,
     petition: string,
@@ -294,16 +323,19 @@ export class PetitionRepo implements PetitionRepository {
 
   /**
    * Claims expired grants, across all spaces, in one conditional update: of two instances running
-   * this at once, each grant is revoked by exactly one (the other's WHERE no longer matches it).
+   * this at once, each grant is revoked by exactly one (the other's WHERE no longer matches it). On
+   * PostgreSQL the due rows are locked with SKIP LOCKED, so a second instance takes the next batch
+   * instead of waiting for the first's rows and then finding them gone (SQLite has one writer).
    */
   async revokeExpired(now: number, limit: number): Promise<(GrantRecord & { spaceId: string })[]> {
-    const due = this.db
+    let due = this.db
       .selectFrom('grants')
       .select(['space_id', 'id'])
       .where('revoke_time', 'is', null)
       .where('expire_time', '<=', now)
       .orderBy('expire_time')
       .limit(limit)
+    if (this.adapter.engine === 'postgres') due = due.forUpdate().skipLocked()
     const rows = await this.db
       .updateTable('grants')
       .set({ revoke_time: now, revoke_reason: 'expired' })

@@ -58,9 +58,17 @@ export class ResourceRepo implements ResourceRepository {
     for (const chunk of chunks(items)) {
       const rows = chunk.map((r) => toRow(spaceId, r, now, writeId))
       const { rows: returned } = await this.db.executeQuery(this.compiledUpsert(rows))
-      const byKey = new Map(returned.map((r) => [`${r.kind}\u0000${r.id}`, r]))
+      // Both engines return the rows in VALUES order in practice, but neither promises it: each row is
+      // checked, and a keyed lookup is built only if one is out of place.
+      let byKey: Map<string, UpsertReturn> | undefined
+      const returnedFor = (item: ResourceContent, i: number) => {
+        const at = returned[i]
+        if (at && at.kind === item.kind && at.id === item.id) return at
+        byKey ??= new Map(returned.map((r) => [`${r.kind}\u0000${r.id}`, r]))
+        return byKey.get(`${item.kind}\u0000${item.id}`)
+      }
       chunk.forEach((item, i) => {
-        const row = byKey.get(`${item.kind}\u0000${item.id}`)
+        const row = returnedFor(item, i)
         const record: ResourceRecord = {
           ...item,
           name: rows[i]?.name ?? resourceName(item.kind, item.id),

@@ -1,12 +1,12 @@
 import { SYSTEM_ACTOR } from '../../auth/principal.js'
 import type { Ctx } from '../../context.js'
 import { revokeEvent } from './grants.js'
-import { step } from './table.js'
+import { stepMany } from './table.js'
 
 /**
  * Revokes grants whose time is up, at most `batch` of them. The database says what is due (so expiry
- * survives restarts), and a conditional update claims each grant, so with several instances each grant
- * is revoked exactly once. Each revoke writes `access/revoke` with the system as actor; a petition with
+ * survives restarts), and a conditional update claims each grant (skipping rows another instance has
+ * claimed), so with several instances each grant is revoked exactly once. Each revoke writes `access/revoke` with the system as actor; a petition with
  * no live grant left expires. Returns how many grants this call revoked.
  */
 export async function expireDue(ctx: Ctx, batch: number): Promise<number> {
@@ -36,9 +36,8 @@ export async function expireDue(ctx: Ctx, batch: number): Promise<number> {
         ),
       )
       const live = await tx.petitions.withLiveGrants(spaceId, [...petitions.keys()])
-      for (const name of petitions.keys()) {
-        if (!live.has(name)) await step(tx, { spaceId, name }, 'expire', now, 'expired')
-      }
+      const ended = [...petitions.keys()].filter((name) => !live.has(name))
+      await stepMany(tx, spaceId, ended, 'expire', now, 'expired')
     }
     return due.length
   })

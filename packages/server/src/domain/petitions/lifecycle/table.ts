@@ -76,3 +76,25 @@ export async function stepLocked(
   if (!updated) throw notAllowed(p, t)
   return updated
 }
+
+/**
+ * `step` for many petitions of one space in one set-based update (thousands of grants can expire in
+ * the same second); queues the step's event for each petition that moved, in the order given.
+ */
+export async function stepMany(
+  tx: UnitOfWork,
+  spaceId: string,
+  names: readonly string[],
+  t: Transition,
+  now: number,
+  reason?: string | undefined,
+): Promise<string[]> {
+  if (names.length === 0) return []
+  const s = TRANSITIONS[t]
+  const moved = new Set(
+    await tx.petitions.transitionMany(spaceId, names, s.from, s.to, now, { outcome: s.outcome, reason }),
+  )
+  const ordered = names.filter((name) => moved.has(name))
+  for (const petition of ordered) tx.emit({ kind: 'petition', type: s.event, spaceId, petition, at: now })
+  return ordered
+}
