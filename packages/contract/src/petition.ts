@@ -124,21 +124,39 @@ export const ListPetitionsResponse = z.object({
   nextPageToken: z.string().optional(),
 })
 
+/**
+ * Fields a caller may reasonably put on a claim to set its duration, where Indent reads none: they would
+ * be ignored and the grant would get the default length, so they are refused with the right place named.
+ */
+const MISPLACED_DURATION_FIELDS = ['duration', 'expires', 'expireTime', 'indefinite'] as const
+
 export const CreateClaimRequest = z.strictObject({
-  claim: z.looseObject({
-    event: ClaimEventName,
-    reason: z.string().max(4096).optional(),
-    resources: z.array(EventResource).max(200).optional(),
-    actor: EventResource.optional(),
-    meta: z
-      .looseObject({ labels: Labels.optional() })
-      .optional()
-      // The approved duration travels as a label; it obeys the same granularity as every duration.
-      .refine((meta) => !isFinerThanGranularity(meta?.labels?.[LABELS.duration] ?? ''), {
-        message: `${LABELS.duration}: durations are whole milliseconds: a finer part (such as 1ns or 1.5ms) is not accepted`,
-        path: ['labels'],
-      }),
-  }),
+  claim: z
+    .looseObject({
+      event: ClaimEventName,
+      reason: z.string().max(4096).optional(),
+      resources: z.array(EventResource).max(200).optional(),
+      actor: EventResource.optional(),
+      meta: z
+        .looseObject({ labels: Labels.optional() })
+        .optional()
+        // The approved duration travels as a label; it obeys the same granularity as every duration.
+        .refine((meta) => !isFinerThanGranularity(meta?.labels?.[LABELS.duration] ?? ''), {
+          message: `${LABELS.duration}: durations are whole milliseconds: a finer part (such as 1ns or 1.5ms) is not accepted`,
+          path: ['labels'],
+        }),
+    })
+    .superRefine((claim, ctx) => {
+      for (const field of MISPLACED_DURATION_FIELDS) {
+        if (field in claim) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `a claim has no "${field}" field: set meta.labels["${LABELS.duration}"] (a Go duration such as "2h") or meta.labels["${LABELS.indefinite}"]: "true"`,
+          })
+        }
+      }
+    }),
 })
 export type CreateClaimRequest = z.infer<typeof CreateClaimRequest>
 

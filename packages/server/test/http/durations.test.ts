@@ -71,6 +71,29 @@ describe.each(ENGINES)('duration granularity on %s', (engine) => {
     expect(((await got.json()) as { state: { status: { phase: string } } }).state.status.phase).toBe('open')
   })
 
+  it.each([
+    ['duration', '2h'],
+    ['expires', '2030-01-01T00:00:00Z'],
+    ['indefinite', true],
+  ])(
+    'a duration put on the claim itself (%s) is 400 naming it, and the petition stays open',
+    async (field, value) => {
+      const petition = await openPetition(`cus_misplaced_${field}`)
+      const body = await expectError(
+        await s.call('POST', `${base}/petitions/${petition}/claims`, {
+          token: await userToken(s, s.boot.adminEmail),
+          body: { claim: { event: 'access/approve', [field]: value } },
+        }),
+        400,
+        'INVALID_ARGUMENT',
+        `claim.${field}`,
+      )
+      expect(body.message).toContain(LABELS.duration)
+      const got = await s.call('GET', `${base}/petitions/${petition}`)
+      expect(((await got.json()) as { state: { status: { phase: string } } }).state.status.phase).toBe('open')
+    },
+  )
+
   it('-1ns still grants until revoked', async () => {
     const petition = await openPetition('cus_forever')
     const res = await approve(petition, '-1ns')
