@@ -61,6 +61,8 @@ export function openApiDocument(routes: RouteDef[], version: string): Json {
     if (r.auth !== 'none') op.security = [{ bearer: [] }]
     paths[r.path] = { ...paths[r.path], [r.method]: op }
   }
+  for (const [path, ops] of Object.entries(STREAM_AND_CALLBACK_PATHS))
+    paths[path] = { ...paths[path], ...ops }
   return {
     openapi: '3.1.0',
     info: {
@@ -72,4 +74,62 @@ export function openApiDocument(routes: RouteDef[], version: string): Json {
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     paths,
   }
+}
+
+const spaceParam: Json = { name: 'space', in: 'path', required: true, schema: { type: 'string' } }
+const errorResponse: Json = {
+  description: 'Error',
+  content: { 'application/json': { schema: ErrorEnvelope } },
+}
+
+/**
+ * The two paths that are not JSON request/response routes, described by hand so that the document
+ * still lists every path the server answers: the watch stream (server-sent events) and Slack's
+ * interactivity callback (a form post signed by Slack, not a bearer token).
+ */
+const STREAM_AND_CALLBACK_PATHS: Record<string, Record<string, Json>> = {
+  '/v1/spaces/{space}/approvals:watch': {
+    get: {
+      summary:
+        'Stream changes to petitions (server-sent events: ready, ping, petition, end) so a client can keep cached approval answers true',
+      tags: ['approvals'],
+      operationId: 'getV1SpacesSpaceApprovalsWatch',
+      parameters: [spaceParam],
+      security: [{ bearer: [] }],
+      responses: {
+        '200': {
+          description:
+            'An event stream: `ready` {now}, `ping` {now} every 250 ms, `petition` {type, petition, petitioners, resources, at}, `end` {reason}',
+          content: { 'text/event-stream': { schema: { type: 'string' } } },
+        },
+        default: errorResponse,
+      },
+    },
+  },
+  '/slack/interactivity': {
+    post: {
+      summary: "Slack's interactivity callback: approve or deny buttons pressed on a petition message",
+      tags: ['slack'],
+      operationId: 'postSlackInteractivity',
+      parameters: [
+        { name: 'x-slack-signature', in: 'header', required: true, schema: { type: 'string' } },
+        { name: 'x-slack-request-timestamp', in: 'header', required: true, schema: { type: 'string' } },
+      ],
+      requestBody: {
+        required: true,
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: {
+              type: 'object',
+              required: ['payload'],
+              properties: {
+                payload: { type: 'string', description: "Slack's block_actions payload, as JSON" },
+              },
+            },
+          },
+        },
+      },
+      responses: { '200': { description: 'Handled; Slack shows nothing more' }, default: errorResponse },
+    },
+  },
 }

@@ -389,7 +389,20 @@ describe.each(ENGINES)('spaces, members and sign-in on %s', (engine) => {
       }
       expect(ids.size).toBe(apiRoutes.length)
       const operations = Object.values(doc.paths).reduce((n, ops) => n + Object.keys(ops).length, 0)
-      expect(operations).toBe(apiRoutes.length)
+      // Beyond the JSON routes: the watch stream and Slack's callback, described by hand.
+      expect(operations).toBe(apiRoutes.length + 2)
+      const watch = doc.paths['/v1/spaces/{space}/approvals:watch']?.get
+      expect(watch?.security).toBeDefined()
+      expect(watch?.responses['200']).toHaveProperty(['content', 'text/event-stream'])
+      const slack = doc.paths['/slack/interactivity']?.post
+      expect(slack?.security).toBeUndefined()
+      expect(slack?.requestBody).toHaveProperty(['content', 'application/x-www-form-urlencoded'])
+      // Both are really answered: the stream wants a token, Slack's callback says it is not set up here.
+      expect((await s.call('GET', '/v1/spaces/default/approvals:watch', { token: null })).status).toBe(401)
+      const unconfigured = await s.call('POST', '/slack/interactivity', { token: null, body: {} })
+      expect(((await unconfigured.json()) as { error: { message: string } }).error.message).toMatch(
+        /Slack is not configured/,
+      )
       expect(Object.keys(doc.paths['/v1/spaces/{space}/resources:bulkUpdate'] ?? {}).sort()).toEqual([
         'post',
         'put',
