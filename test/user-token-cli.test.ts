@@ -182,4 +182,14 @@ describe.each(ENGINES)('user tokens minted by the host CLI on %s', (engine) => {
     const list = ((await members.json()) as { members: { email?: string }[] }).members
     expect(list.map((m) => m.email)).not.toContain('../../admin@localhost')
   })
+
+  it('without --space, token commands use the space the server created (default), like the other host commands', async () => {
+    const secret = await cli('token', 'create', '--service-account', 'nospace', '--role', 'viewer')
+    expect((await api('/spaces/default/resources', secret)).status).toBe(200)
+    const listed = await cli('token', 'list', '--service-account', 'nospace')
+    const [id] = listed.split('\t')
+    expect(listed).toContain('\tnospace\t')
+    expect(await cli('token', 'revoke', id ?? '')).toBe(`revoked ${id}`)
+    expect((await api('/spaces/default/resources', secret)).status).toBe(401)
+  })
 })

@@ -14,7 +14,7 @@ import { cliAccess, type DbFlags, dbFlags, withRuntime } from './context.js'
 const collect = (v: string, all: string[] = []) => [...all, v]
 
 interface CreateOpts {
-  space: string
+  space?: string
   serviceAccount?: string
   user?: string
   role?: string[]
@@ -31,13 +31,16 @@ function wholeSeconds(value: string): number {
   return d.ms / 1000
 }
 
+/** Like the other host commands: the space `serve` creates unless another is named. */
+const SPACE_HELP = 'space (default: env OPENINDENT_SPACE, else "default")'
+
 export function registerTokenCommands(program: Command): void {
   const token = program.command('token').description('create, list and revoke tokens (on this host)')
 
   token
     .command('create')
     .description('print a new token, and nothing else, on stdout')
-    .requiredOption('--space <name>', 'space of the token')
+    .option('--space <name>', SPACE_HELP)
     .addOption(
       new Option(
         '--service-account <name>',
@@ -61,7 +64,8 @@ export function registerTokenCommands(program: Command): void {
       if (!o.serviceAccount && !o.user) throw invalid('pass --service-account NAME or --user EMAIL')
       const roles = (o.role ?? []).map((r) => RoleSchema.parse(r)) as Role[]
       await withRuntime(dbFlags(cmd.optsWithGlobals<DbFlags>()), async (rt) => {
-        const access = await cliAccess(rt, o.space)
+        const space = o.space ?? rt.config.space
+        const access = await cliAccess(rt, space)
         const now = rt.clock.now()
         if (o.user) {
           const email = normalizeEmail(o.user, '--user')
@@ -79,7 +83,7 @@ export function registerTokenCommands(program: Command): void {
             !user ||
             (!user.isAdmin && !(await rt.store.principals.memberRoles(access.space.id, user.id)))
           ) {
-            throw invalid(`${email} is not a member of ${o.space}: pass --role to add them`)
+            throw invalid(`${email} is not a member of ${space}: pass --role to add them`)
           }
           const signer = await signerForServer(rt.config, rt.store.settings, rt.signer)
           process.stdout.write(`${await mintUserToken(rt, signer, access, user, ttlSeconds)}\n`)
@@ -112,12 +116,13 @@ export function registerTokenCommands(program: Command): void {
   token
     .command('list')
     .description('list active tokens (never their secrets)')
-    .requiredOption('--space <name>', 'space')
+    .option('--space <name>', SPACE_HELP)
     .option('--service-account <name>', 'only this account')
     .option('--show-revoked', 'include revoked tokens')
-    .action(async (o: { space: string; serviceAccount?: string; showRevoked?: boolean }, cmd: Command) => {
+    .action(async (o: { space?: string; serviceAccount?: string; showRevoked?: boolean }, cmd: Command) => {
       await withRuntime(dbFlags(cmd.optsWithGlobals<DbFlags>()), async (rt) => {
-        const access = await cliAccess(rt, o.space)
+        const space = o.space ?? rt.config.space
+        const access = await cliAccess(rt, space)
         let pageToken: string | undefined
         do {
           const page = await listTokens(rt, access, {
@@ -144,13 +149,14 @@ export function registerTokenCommands(program: Command): void {
   token
     .command('revoke <id>')
     .description('revoke a token; it stops working at once')
-    .requiredOption('--space <name>', 'space')
-    .action(async (id: string, o: { space: string }, cmd: Command) => {
+    .option('--space <name>', SPACE_HELP)
+    .action(async (id: string, o: { space?: string }, cmd: Command) => {
       await withRuntime(dbFlags(cmd.optsWithGlobals<DbFlags>()), async (rt) => {
-        const access = await cliAccess(rt, o.space)
+        const space = o.space ?? rt.config.space
+        const access = await cliAccess(rt, space)
         const t = await revokeToken(rt, access, id).catch((err: unknown) => {
           throw (err as { code?: string }).code === 'NOT_FOUND'
-            ? notFound(`active token "${id}" in ${o.space}`)
+            ? notFound(`active token "${id}" in ${space}`)
             : err
         })
         process.stdout.write(`revoked ${t.id}\n`)
