@@ -22,6 +22,8 @@ class Gate {
   private readonly live = new Set<Socket>()
   private readonly server: Server
 
+  private readonly pipes: [Socket, Socket][] = []
+
   constructor(target: { host: string; port: number }) {
     this.server = createServer((client) => {
       this.attempts++
@@ -32,6 +34,7 @@ class Gate {
         [upstream, client],
       ] as const) {
         this.live.add(from)
+        this.pipes.push([from, to])
         from.pipe(to)
         from.on('error', () => to.destroy())
         from.on('close', () => {
@@ -45,6 +48,17 @@ class Gate {
   async listen(): Promise<number> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
     return (this.server.address() as { port: number }).port
+  }
+
+  /**
+   * Stops carrying bytes on the connections open now, without closing them: a peer that vanished
+   * without a word (a dropped NAT entry). New connections still pass.
+   */
+  freeze(): void {
+    for (const [from, to] of this.pipes.splice(0)) {
+      from.unpipe(to)
+      from.pause()
+    }
   }
 
   /** Drops every connection through the gate. */
@@ -192,6 +206,54 @@ describe.skipIf(!POSTGRES_AVAILABLE)('the PostgreSQL change listener', () => {
       // Two set-ups failed, neither was taken for a working connection, the third was.
       expect(log).toEqual(['listening', 'up', 'down', 'listening', 'listening', 'listening', 'up'])
       expect(listener.connected).toBe(true)
+    } finally {
+      await listener.close()
+    }
+  })
+
+  it('notices a connection that went silent without closing, and listens again on a new one', async () => {
+    gate.open = true
+    const log: string[] = []
+    const heard: DomainEvent[][] = []
+    const listener = await ChangeListener.start(
+      gatedUrl,
+      'inst_silent',
+      {
+        remote: (events) => heard.push(events),
+        echoed: () => {},
+        acknowledged: () => {},
+        listening: async () => {},
+        down: () => log.push('down'),
+        up: () => log.push('up'),
+      },
+      pino({ level: 'silent' }),
+      { minMs: 20, maxMs: 80, probeEveryMs: 50, probeTimeoutMs: 150 },
+    )
+    try {
+      expect(log).toEqual(['up'])
+      gate.freeze()
+      // No error, no end: only the unanswered probe can tell.
+      await until('the silence is noticed and a new connection listens', () => log.length === 3, 5_000)
+      expect(log).toEqual(['up', 'down', 'up'])
+      const event: DomainEvent = {
+        kind: 'petition',
+        type: 'revoked',
+        spaceId: 'spc_1',
+        petition: 'p2',
+        at: T0,
+      }
+      const notifier = new pg.Client({ connectionString: database.databaseUrl })
+      await notifier.connect()
+      try {
+        await notifier.query('SELECT pg_notify($1, $2)', [
+          CHANGES_CHANNEL,
+          encodeAnnouncement('inst_other', [event])[0],
+        ])
+      } finally {
+        await notifier.end()
+      }
+      await until('heard on the new connection', () => heard.length > 0)
+      expect(heard).toEqual([[event]])
     } finally {
       await listener.close()
     }

@@ -26,13 +26,20 @@ export interface ListenerHooks {
   up(): void
 }
 
-export interface Backoff {
+export interface ListenerTiming {
   /** The first retry comes after half of this to all of it; each failure doubles it, up to `maxMs`. */
   minMs: number
   maxMs: number
+  /**
+   * How often the connection is asked a trivial query, and how long an answer may take. A connection
+   * whose other end vanished without a word (a dropped NAT entry, a failed-over host) raises no error
+   * and delivers nothing: without asking, the instance would trust its caches forever.
+   */
+  probeEveryMs: number
+  probeTimeoutMs: number
 }
 
-const BACKOFF: Backoff = { minMs: 250, maxMs: 10_000 }
+const TIMING: ListenerTiming = { minMs: 250, maxMs: 10_000, probeEveryMs: 10_000, probeTimeoutMs: 5_000 }
 
 /**
  * One dedicated LISTEN connection per instance, kept up for as long as the instance runs: a lost
@@ -47,13 +54,14 @@ export class ChangeListener {
   private closed = false
   private attempt = 0
   private timer: NodeJS.Timeout | undefined
+  private probeTimer: NodeJS.Timeout | undefined
 
   private constructor(
     private readonly url: string,
     private readonly instanceId: string,
     private readonly hooks: ListenerHooks,
     private readonly logger: Logger,
-    private readonly backoff: Backoff,
+    private readonly timing: ListenerTiming,
   ) {}
 
   /** Connects once (a first failure is an error at start-up), then keeps the connection up. */
@@ -62,9 +70,9 @@ export class ChangeListener {
     instanceId: string,
     hooks: ListenerHooks,
     logger: Logger,
-    backoff: Backoff = BACKOFF,
+    timing: Partial<ListenerTiming> = {},
   ) {
-    const listener = new ChangeListener(url, instanceId, hooks, logger, backoff)
+    const listener = new ChangeListener(url, instanceId, hooks, logger, { ...TIMING, ...timing })
     await listener.connect()
     return listener
   }
@@ -74,7 +82,12 @@ export class ChangeListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url })
+    // TCP keepalive too: the operating system then also ends a connection whose peer is gone.
+    const client = new pg.Client({
+      connectionString: this.url,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    })
     client.on('notification', (msg) => {
       if (msg.payload === undefined) return
       if (msg.channel === ACKS_CHANNEL) return this.hooks.acknowledged(msg.payload)
@@ -114,12 +127,34 @@ export class ChangeListener {
     }
     this.client = client
     this.attempt = 0
+    this.probe(client)
     this.hooks.up()
+  }
+
+  /** Asks the connection a trivial query now and then; no answer in time counts as a lost connection. */
+  private probe(client: pg.Client): void {
+    let asking = false
+    this.probeTimer = setInterval(() => {
+      if (asking || this.client !== client) return
+      asking = true
+      const silence = setTimeout(() => {
+        this.lost(client, new Error(`no answer from PostgreSQL within ${this.timing.probeTimeoutMs} ms`))
+      }, this.timing.probeTimeoutMs)
+      client
+        .query('SELECT 1')
+        .catch(() => {}) // an error also ends the connection: `error`/`end` handle it
+        .finally(() => {
+          clearTimeout(silence)
+          asking = false
+        })
+    }, this.timing.probeEveryMs)
+    this.probeTimer.unref()
   }
 
   private lost(client: pg.Client, err?: unknown): void {
     if (this.client !== client) return
     this.client = undefined
+    clearInterval(this.probeTimer)
     this.hooks.down()
     if (this.closed) return
     this.logger.warn({ err }, 'change listener lost its connection; reconnecting')
@@ -129,7 +164,7 @@ export class ChangeListener {
 
   private retry(): void {
     if (this.closed) return
-    const ceiling = Math.min(this.backoff.maxMs, this.backoff.minMs * 2 ** this.attempt)
+    const ceiling = Math.min(this.timing.maxMs, this.timing.minMs * 2 ** this.attempt)
     this.attempt++
     const delay = ceiling / 2 + Math.random() * (ceiling / 2)
     this.timer = setTimeout(() => {
@@ -144,8 +179,17 @@ export class ChangeListener {
   async close(): Promise<void> {
     this.closed = true
     clearTimeout(this.timer)
+    clearInterval(this.probeTimer)
     const client = this.client
     this.client = undefined
-    await client?.end().catch(() => {})
+    // A connection gone silent would never answer the goodbye: shutdown does not wait on it.
+    let giveUp: NodeJS.Timeout | undefined
+    await Promise.race([
+      client?.end().catch(() => {}),
+      new Promise<void>((resolve) => {
+        giveUp = setTimeout(resolve, this.timing.probeTimeoutMs)
+      }),
+    ])
+    clearTimeout(giveUp)
   }
 }
