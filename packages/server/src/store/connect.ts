@@ -6,7 +6,7 @@ import pg from 'pg'
 import type { EngineAdapter } from './engine.js'
 import { postgresAdapter } from './postgres/adapter.js'
 import type { Database, Engine } from './schema.js'
-import { sqliteAdapter } from './sqlite/adapter.js'
+import { sqliteAdapterOn } from './sqlite/adapter.js'
 import { withStatementCache } from './sqlite/statement-cache.js'
 
 export interface DatabaseOptions {
@@ -62,7 +62,7 @@ function openSqlite(dataDir: string): DatabaseHandle {
   return {
     db,
     engine: 'sqlite',
-    adapter: sqliteAdapter,
+    adapter: sqliteAdapterOn(sqlite),
     location: file,
     dataVersion,
     close: async () => {

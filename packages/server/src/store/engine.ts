@@ -21,4 +21,17 @@ export interface EngineAdapter {
    * commits, never when it rolls back. Engines without a cross-process channel do nothing here.
    */
   announce(trx: Kysely<Database>, payload: string): Promise<void>
+  /**
+   * SQLite only: a prepared statement on the connection Kysely writes through, returning rows as
+   * arrays. For hot loops that run one short statement per row: SQLite runs 1,000 single-row upserts
+   * twice as fast as one 1,000-row VALUES list, and Kysely's per-query cost would eat the gain.
+   * Statements run in whatever transaction the connection is in.
+   */
+  readonly rowStatement?: (sql: string) => RowStatement
+}
+
+/** A prepared statement that takes positional parameters and returns rows as arrays. */
+export interface RowStatement {
+  get(params: readonly unknown[]): unknown[] | undefined
+  run(params: readonly unknown[]): void
 }

@@ -72,12 +72,14 @@ class Repos implements Repositories {
   constructor(
     readonly db: Kysely<Database>,
     readonly adapter: EngineAdapter,
+    /** Bound to one write transaction (not to the pool or shared connection). */
+    transactional = false,
   ) {
     this.spaces = new SpaceRepo(db)
     this.principals = new PrincipalRepo(db)
     this.tokens = new TokenRepo(db)
-    this.resources = new ResourceRepo(db, adapter)
-    this.audit = new AuditRepo(db, adapter)
+    this.resources = new ResourceRepo(db, adapter, transactional)
+    this.audit = new AuditRepo(db, adapter, transactional)
     this.auditInputs = new AuditInputRepo(db)
     this.idempotency = new IdempotencyRepo(db)
     this.settings = new SettingsRepo(db)
@@ -158,7 +160,7 @@ export class Store extends Repos implements DataStore {
     let result: T
     try {
       result = await this.adapter.writeTransaction(this.db, async (trx) => {
-        const tx = new Transaction(trx, this.adapter)
+        const tx = new Transaction(trx, this.adapter, true)
         const value = await fn(tx)
         events = tx.events
         if (events.length > 0) for (const hook of this.beforeCommits) await hook(tx, events)

@@ -58,12 +58,19 @@ describe.each(ENGINES)('resource store on %s', (engine) => {
     })
   })
 
-  describe('upsert', () => {
+  // In a write transaction (as bulkUpdate runs it) SQLite upserts row by row through prepared
+  // statements; directly on the store it takes multi-row statements. Both must agree.
+  describe.each(['in a transaction', 'directly'] as const)('upsert %s', (via) => {
+    const upsert = (...args: Parameters<Store['resources']['upsert']>) =>
+      via === 'directly'
+        ? store.resources.upsert(...args)
+        : store.transaction((tx) => tx.resources.upsert(...args))
+
     it('inserts new resources and reports all of them as changed', async () => {
       const space = await createSpace(store)
       const items = [user('u1', { team: 'a' }), user('u2'), { kind: 'group', id: 'g1', labels: {} }]
 
-      const out = await store.resources.upsert(space, items, T0, 'w1')
+      const out = await upsert(space, items, T0, 'w1')
 
       expect(out.resources.map((r) => r.id)).toEqual(['u1', 'u2', 'g1'])
       expect(names(out.changed)).toEqual(names(out.resources))
@@ -82,9 +89,9 @@ describe.each(ENGINES)('resource store on %s', (engine) => {
     it('reports nothing changed for the same content under a new write id, but moves update_time', async () => {
       const space = await createSpace(store)
       const items = [user('u1', { team: 'a' }), user('u2', { team: 'b' })]
-      await store.resources.upsert(space, items, T0, 'w1')
+      await upsert(space, items, T0, 'w1')
 
-      const again = await store.resources.upsert(space, items, T0 + 5_000, 'w2')
+      const again = await upsert(space, items, T0 + 5_000, 'w2')
 
       expect(again.changed).toEqual([])
       expect(again.resources).toHaveLength(2)
@@ -99,9 +106,9 @@ describe.each(ENGINES)('resource store on %s', (engine) => {
 
     it('reports only the resource whose label changed, and keeps create_time', async () => {
       const space = await createSpace(store)
-      await store.resources.upsert(space, [user('u1', { team: 'a' }), user('u2', { team: 'b' })], T0, 'w1')
+      await upsert(space, [user('u1', { team: 'a' }), user('u2', { team: 'b' })], T0, 'w1')
 
-      const out = await store.resources.upsert(
+      const out = await upsert(
         space,
         [user('u1', { team: 'a' }), user('u2', { team: 'c' })],
         T0 + 1_000,
@@ -118,9 +125,9 @@ describe.each(ENGINES)('resource store on %s', (engine) => {
     it('counts a changed display name, email or alt id as a change, and dropping an email too', async () => {
       const space = await createSpace(store)
       const base = [user('a'), user('b'), user('c'), user('d')]
-      await store.resources.upsert(space, base, T0, 'w1')
+      await upsert(space, base, T0, 'w1')
 
-      const out = await store.resources.upsert(
+      const out = await upsert(
         space,
         [
           { ...user('a'), displayName: 'Renamed' },
@@ -147,14 +154,14 @@ describe.each(ENGINES)('resource store on %s', (engine) => {
         labels: { n: String(i) },
       }))
 
-      const first = await store.resources.upsert(space, items, T0, 'w1')
+      const first = await upsert(space, items, T0, 'w1')
       expect(first.resources).toHaveLength(2_500)
       expect(first.changed).toHaveLength(2_500)
       expect(first.resources.map((r) => r.id)).toEqual(items.map((i) => i.id))
 
       const touched = new Set([0, 999, 1_000, 1_999, 2_000, 2_499])
       const next = items.map((item, i) => (touched.has(i) ? { ...item, labels: { n: 'x' } } : item))
-      const second = await store.resources.upsert(space, next, T0 + 1_000, 'w2')
+      const second = await upsert(space, next, T0 + 1_000, 'w2')
       expect(second.resources).toHaveLength(2_500)
       expect(ids(second.changed)).toEqual([...touched].map((i) => items[i]?.id).sort())
       expect(second.resources.every((r) => r.createTime === T0 && r.updateTime === T0 + 1_000)).toBe(true)

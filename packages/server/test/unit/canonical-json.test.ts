@@ -26,4 +26,29 @@ describe('canonicalJson', () => {
     expect(canonicalJson(true)).toBe('true')
     expect(canonicalJson(null)).toBe('null')
   })
+
+  it('gives the bytes of a sorted copy for input already in key order, partly or wholly', () => {
+    const sorted = { a: [{ x: 1, y: { p: 1, q: 2 } }], b: 'z' }
+    expect(canonicalJson(sorted)).toBe('{"a":[{"x":1,"y":{"p":1,"q":2}}],"b":"z"}')
+    // Sorted on top, unsorted or with undefined deep inside: the inner copy must still be made.
+    expect(canonicalJson({ a: [{ x: 1, y: { q: 2, p: 1 } }], b: 'z' })).toBe(canonicalJson(sorted))
+    expect(canonicalJson({ a: [{ x: 1, y: { p: 1, q: 2, r: undefined } }], b: 'z' })).toBe(
+      canonicalJson(sorted),
+    )
+    expect(canonicalJson({ a: [{ x: 1, y: { p: 1, q: 2 } }, undefined], b: 'z' })).toBe(
+      '{"a":[{"x":1,"y":{"p":1,"q":2}},null],"b":"z"}',
+    )
+  })
+
+  it('serialises objects that are not plain as their own properties, in order or not', () => {
+    expect(canonicalJson({ at: new Date(0) })).toBe('{"at":{}}')
+    expect(canonicalJson({ m: new Map([['a', 1]]) })).toBe('{"m":{}}')
+    const bare = Object.assign(Object.create(null) as Record<string, number>, { b: 2, a: 1 })
+    expect(canonicalJson(bare)).toBe('{"a":1,"b":2}')
+  })
+
+  it('orders numeric-looking keys as a sorted copy would', () => {
+    expect(canonicalJson({ '10': 1, '9': 2, a: 3 })).toBe(JSON.stringify({ '10': 1, '9': 2, a: 3 }))
+    expect(canonicalJson({ '1': 1, a: 2 })).toBe('{"1":1,"a":2}')
+  })
 })

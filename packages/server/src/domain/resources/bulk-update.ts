@@ -4,7 +4,7 @@ import type { Ctx } from '../context.js'
 import { invalid } from '../errors.js'
 import { newId } from '../ids.js'
 import { reevaluateOpenPetitions } from '../petitions/lifecycle/reevaluate.js'
-import { asEventResource, resourceEvent } from './events.js'
+import { resourceEvent } from './events.js'
 import { lastWins, toContent } from './input.js'
 import type { ResourceRecord } from './types.js'
 
@@ -37,14 +37,12 @@ export async function bulkUpdateResources(
   const { resources, changed } = await ctx.store.transaction(async (tx) => {
     tx.narrow()
     const written = await tx.resources.upsert(access.space.id, items, now, newId('w'))
-    if (written.changed.length > 0) {
-      await tx.audit.append(access.space.id, [
-        resourceEvent(EVENT_NAMES.resourceUpdate, access, written.changed, now),
-      ])
-    }
-    return written
+    const event = resourceEvent(EVENT_NAMES.resourceUpdate, access, written.changed, now)
+    if (written.changed.length > 0) await tx.audit.append(access.space.id, [event])
+    // The event's copies serve the policies below too: an upload may change 100,000 resources.
+    return { resources: written.resources, changed: event.resources ?? [] }
   })
   // New labels can change what the policies say about open petitions.
-  await reevaluateOpenPetitions(ctx, access.space.id, changed.map(asEventResource))
+  await reevaluateOpenPetitions(ctx, access.space.id, changed)
   return { resources, unchanged: resources.length - changed.length }
 }

@@ -1,5 +1,5 @@
 import type { Event } from '@openindent/contract'
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type {
   AuditLog,
   ChainHead,
@@ -24,10 +24,16 @@ import type { Database, EventResourcesTable, EventsTable } from '../schema.js'
 import { chainHeads, eventLinks, grantEvents, grantPetitions, grantRows } from './audit-links.js'
 import { queryEvents } from './audit-query.js'
 
+/** SQLite's single-row link insert, columns in `EventResourcesTable` order (space_id, kind, id, seq). */
+let linkSql: string | undefined
+const LINKS_PER_ARRAY_STATEMENT = 10_000
+
 export class AuditRepo implements AuditLog {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly adapter: EngineAdapter,
+    /** Row statements bypass Kysely, so they are all-or-nothing only inside a write transaction. */
+    private readonly transactional = false,
   ) {}
 
   /** Starts a space's chain. Called once, in the transaction that creates the space. */
@@ -84,9 +90,38 @@ export class AuditRepo implements AuditLog {
       stored.push(record)
     }
     for (const part of chunks(rows)) await this.db.insertInto('events').values(part).execute()
-    for (const part of chunks(links)) await this.db.insertInto('event_resources').values(part).execute()
+    await this.insertLinks(spaceId, links)
     await this.db.updateTable('audit_heads').set({ seq, hash }).where('space_id', '=', spaceId).execute()
     return stored
+  }
+
+  /** An upload's event links one row per resource: on SQLite, row statements run them twice as fast. */
+  private async insertLinks(spaceId: string, links: EventResourcesTable[]): Promise<void> {
+    const first = links[0]
+    if (this.transactional && this.adapter.rowStatement && first) {
+      linkSql ??= this.db.insertInto('event_resources').values(first).compile().sql
+      const statement = this.adapter.rowStatement(linkSql)
+      const params: unknown[] = new Array(4)
+      for (const l of links) {
+        params[0] = l.space_id
+        params[1] = l.kind
+        params[2] = l.id
+        params[3] = l.seq
+        statement.run(params)
+      }
+      return
+    }
+    if (this.adapter.engine === 'postgres') {
+      // Three array parameters instead of 4,000 scalars per statement (see resources' unnestUpsert).
+      for (const part of chunks(links, LINKS_PER_ARRAY_STATEMENT)) {
+        await sql`insert into event_resources (space_id, kind, id, seq)
+          select ${spaceId}::text, t.kind, t.id, t.seq
+          from unnest(${part.map((l) => l.kind)}::text[], ${part.map((l) => l.id)}::text[],
+            ${part.map((l) => l.seq)}::bigint[]) as t(kind, id, seq)`.execute(this.db)
+      }
+      return
+    }
+    for (const part of chunks(links)) await this.db.insertInto('event_resources').values(part).execute()
   }
 
   /** Events of a space in chain order, for verification and export. */

@@ -7,7 +7,7 @@ import {
   resourceName,
 } from '../../domain/resources/types.js'
 import { chunks, ROWS_PER_STATEMENT } from '../chunks.js'
-import type { EngineAdapter } from '../engine.js'
+import type { EngineAdapter, RowStatement } from '../engine.js'
 import { parseJson } from '../json.js'
 import { labelFilter } from '../label-filter.js'
 import type { Database, Engine, ResourcesTable } from '../schema.js'
@@ -31,11 +31,16 @@ const ROW_COLUMNS = [
 ] as const satisfies readonly (keyof ResourcesTable)[]
 
 const FULL_CHUNK_SQL = new Map<Engine, string>()
+let oneRowSql: string | undefined
+/** PostgreSQL takes a chunk as arrays, one parameter per column, so it is not bound by parameter limits. */
+const ROWS_PER_ARRAY_STATEMENT = 5000
 
 export class ResourceRepo implements ResourceRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly adapter: EngineAdapter,
+    /** Row statements bypass Kysely, so they are all-or-nothing only inside a write transaction. */
+    private readonly transactional = false,
   ) {}
 
   private get engine(): Engine {
@@ -53,11 +58,40 @@ export class ResourceRepo implements ResourceRepository {
     now: number,
     writeId: string,
   ): Promise<UpsertOutcome> {
+    if (this.transactional && this.adapter.rowStatement) {
+      // Row by row, each row's own RETURNING needs no key to match it by.
+      oneRowSql ??= this.upsertQuery([toRow(spaceId, items[0] ?? EMPTY, now, writeId)])
+        .clearReturning()
+        .returning(['create_time', 'change_id'])
+        .compile().sql
+      return upsertRowByRow(this.adapter.rowStatement(oneRowSql), spaceId, items, now, writeId)
+    }
     const resources: ResourceRecord[] = []
     const changed: ResourceRecord[] = []
-    for (const chunk of chunks(items)) {
-      const rows = chunk.map((r) => toRow(spaceId, r, now, writeId))
-      const { rows: returned } = await this.db.executeQuery(this.compiledUpsert(rows))
+    const size = this.engine === 'postgres' ? ROWS_PER_ARRAY_STATEMENT : ROWS_PER_STATEMENT
+    const statement = (rows: ResourcesTable[]) =>
+      this.engine === 'postgres'
+        ? unnestUpsert(this.db, rows, spaceId, now, writeId)
+        : this.compiledUpsert(rows)
+    const parts = [...chunks(items, size)].map((chunk) => ({ chunk, rows: [] as ResourcesTable[] }))
+    // The next chunk's rows (hashes, JSON) are built while the database runs the current one.
+    const prepare = (part: (typeof parts)[number] | undefined) => {
+      if (!part) return undefined
+      part.rows = part.chunk.map((r) => toRow(spaceId, r, now, writeId))
+      return statement(part.rows)
+    }
+    let next = prepare(parts[0])
+    for (let p = 0; p < parts.length && next; p++) {
+      const { chunk, rows } = parts[p] as (typeof parts)[number]
+      const running = this.db.executeQuery(next)
+      if (p + 1 < parts.length) {
+        // Let the statement reach the database before building the next one: once the microtasks
+        // that send it have run, the two overlap. Its failure is handled by the await below.
+        running.catch(() => {})
+        await new Promise(setImmediate)
+      }
+      next = prepare(parts[p + 1])
+      const { rows: returned } = await running
       // Both engines return the rows in VALUES order in practice, but neither promises it: each row is
       // checked, and a keyed lookup is built only if one is out of place.
       let byKey: Map<string, UpsertReturn> | undefined
@@ -205,6 +239,80 @@ export class ResourceRepo implements ResourceRepository {
     }
     return out
   }
+}
+
+/**
+ * PostgreSQL: the chunk as one array per column, unnested into rows. Eight array parameters instead of
+ * 12,000 scalars: binding and planning that many parameters cost PostgreSQL more than the writes.
+ * The SET clause is `upsertQuery`'s.
+ */
+function unnestUpsert(
+  db: Kysely<Database>,
+  rows: ResourcesTable[],
+  spaceId: string,
+  now: number,
+  writeId: string,
+) {
+  const column = <K extends keyof ResourcesTable>(key: K) => rows.map((r) => r[key])
+  return sql<UpsertReturn>`insert into resources (space_id, kind, id, name, display_name, email, alt_ids,
+      labels, content_hash, create_time, update_time, change_id)
+    select ${spaceId}::text, t.kind, t.id, t.name, t.display_name, t.email, t.alt_ids::jsonb, t.labels::jsonb,
+      t.content_hash, ${now}::bigint, ${now}::bigint, ${writeId}::text
+    from unnest(${column('kind')}::text[], ${column('id')}::text[], ${column('name')}::text[],
+      ${column('display_name')}::text[], ${column('email')}::text[], ${column('alt_ids')}::text[],
+      ${column('labels')}::text[], ${column('content_hash')}::text[])
+      as t(kind, id, name, display_name, email, alt_ids, labels, content_hash)
+    on conflict (space_id, kind, id) do update set
+      display_name = excluded.display_name, email = excluded.email, alt_ids = excluded.alt_ids,
+      labels = excluded.labels, update_time = excluded.update_time,
+      change_id = case when resources.content_hash = excluded.content_hash
+        then resources.change_id else excluded.change_id end,
+      content_hash = excluded.content_hash
+    returning kind, id, create_time, change_id`.compile(db)
+}
+
+const EMPTY: ResourceContent = { kind: '', id: '', labels: {} }
+
+/**
+ * SQLite: one prepared single-row upsert per resource, in the caller's transaction. Its RETURNING row
+ * is `[create_time, change_id]`; its parameters are in `ROW_COLUMNS` order, as `toRow` fills them.
+ */
+function upsertRowByRow(
+  statement: RowStatement,
+  spaceId: string,
+  items: ResourceContent[],
+  now: number,
+  writeId: string,
+): UpsertOutcome {
+  const resources: ResourceRecord[] = new Array(items.length)
+  const changed: ResourceRecord[] = []
+  const params: unknown[] = new Array(ROW_COLUMNS.length)
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as ResourceContent
+    const name = resourceName(item.kind, item.id)
+    params[0] = spaceId
+    params[1] = item.kind
+    params[2] = item.id
+    params[3] = name
+    params[4] = item.displayName ?? null
+    params[5] = item.email ?? null
+    params[6] = item.altIds ? JSON.stringify(item.altIds) : null
+    params[7] = JSON.stringify(item.labels)
+    params[8] = contentHash(item)
+    params[9] = now
+    params[10] = now
+    params[11] = writeId
+    const returned = statement.get(params)
+    const record: ResourceRecord = {
+      ...item,
+      name,
+      createTime: (returned?.[0] as number | undefined) ?? now,
+      updateTime: now,
+    }
+    resources[i] = record
+    if (returned?.[1] === writeId) changed.push(record)
+  }
+  return { resources, changed }
 }
 
 function toRow(spaceId: string, r: ResourceContent, now: number, writeId: string): ResourcesTable {

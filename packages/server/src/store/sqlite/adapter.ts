@@ -1,5 +1,6 @@
+import type BetterSqlite3 from 'better-sqlite3'
 import { sql } from 'kysely'
-import type { EngineAdapter } from '../engine.js'
+import type { EngineAdapter, RowStatement } from '../engine.js'
 
 /**
  * SQLite: one writer at a time. A write transaction starts with BEGIN IMMEDIATE, taking the write lock
@@ -26,4 +27,28 @@ export const sqliteAdapter: EngineAdapter = {
   lockRows: (q) => q,
   label: (column, key) => sql<string | null>`json_extract(${sql.ref(column)}, ${`$."${key}"`})`,
   announce: async () => {},
+}
+
+/** The adapter of one open database, with row statements on its connection (see `rowStatement`). */
+export function sqliteAdapterOn(sqlite: BetterSqlite3.Database): EngineAdapter {
+  const statements = new Map<string, RowStatement>()
+  return {
+    ...sqliteAdapter,
+    rowStatement(text) {
+      let statement = statements.get(text)
+      if (!statement) {
+        const prepared = sqlite.prepare(text)
+        const reader = prepared.reader
+        if (reader) prepared.raw(true)
+        statement = {
+          get: (params) => (reader ? (prepared.get(params) as unknown[] | undefined) : undefined),
+          run: (params) => {
+            prepared.run(params)
+          },
+        }
+        statements.set(text, statement)
+      }
+      return statement
+    },
+  }
 }
