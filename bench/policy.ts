@@ -19,7 +19,7 @@ import { bootstrap } from '../packages/server/src/domain/bootstrap.js'
 import { evaluateForPetition } from '../packages/server/src/domain/petitions/lifecycle/policy.js'
 import { decideRequests } from '../packages/server/src/domain/policies/decide.js'
 import { preparedSet } from '../packages/server/src/domain/policies/engine.js'
-import { gatherRequests } from '../packages/server/src/domain/policies/gather.js'
+import { gatherRequests, requesterOf } from '../packages/server/src/domain/policies/gather.js'
 import { policyFor } from '../packages/server/src/domain/rules/policy.js'
 import { createApp } from '../packages/server/src/http/app.js'
 import { openRuntime } from '../packages/server/src/runtime.js'
@@ -140,6 +140,7 @@ for (const engine of ENGINES) {
     const full: number[] = []
     const fullCpu: number[] = []
     const cedarOnly: number[] = []
+    const readOnly: number[] = []
     const decisions = { permit: 0, forbid: 0, none: 0 }
     for (let i = 0; i < SAMPLES + 200; i++) {
       const p = {
@@ -153,7 +154,16 @@ for (const engine of ENGINES) {
       const t1 = performance.now()
       const cpu = process.cpuUsage(cpu0)
       const set = await preparedSet(rt.store, space.id)
-      const requests = await gatherRequests(rt.store, set, { ...p, durationMs: 3_600_000, at: Date.now() })
+      const at = Date.now()
+      const r0 = performance.now()
+      const inputs = await rt.store.policies.inputs(space.id, p.petitioners.map(requesterOf), at)
+      const r1 = performance.now()
+      const requests = gatherRequests(
+        set,
+        { ...p, durationMs: 3_600_000, at },
+        inputs.facts ?? [],
+        rules.targetLabels,
+      )
       const t2 = performance.now()
       decideRequests(set, requests)
       const t3 = performance.now()
@@ -161,6 +171,7 @@ for (const engine of ENGINES) {
       full.push(t1 - t0)
       fullCpu.push((cpu.user + cpu.system) / 1000)
       cedarOnly.push(t3 - t2)
+      readOnly.push(r1 - r0)
       if (outcome) decisions[outcome.enforced.decision]++
     }
     const p99 = percentile(full, 99)
@@ -172,6 +183,9 @@ for (const engine of ENGINES) {
     line('evaluation per petition, p99 CPU time', `${cpu99.toFixed(3)} ms`, '< 1 ms', cpu99 < 1)
     console.log(
       `  ${'  Cedar alone: p99 wall, median'.padEnd(46)} ${`${percentile(cedarOnly, 99).toFixed(3)} ms`.padStart(12)}, ${percentile(cedarOnly, 50).toFixed(3)} ms`,
+    )
+    console.log(
+      `  ${'  requester facts read alone: p99 wall, median'.padEnd(46)} ${`${percentile(readOnly, 99).toFixed(3)} ms`.padStart(12)}, ${percentile(readOnly, 50).toFixed(3)} ms`,
     )
     console.log(
       `  ${'  median wall (reads + Cedar)'.padEnd(46)} ${`${percentile(full, 50).toFixed(3)} ms`.padStart(12)}`,
