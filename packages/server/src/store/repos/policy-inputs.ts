@@ -43,9 +43,11 @@ export async function readPolicyInputs(
       )
     }
     branches.push(
+      // The phase is looked up per subject row, by the petition's key: as a join, PostgreSQL without
+      // statistics (a young table) scanned every petition of the space for each row.
       sql`select ${sql.lit(FACT.open)}, ${i}, null, (select count(*) from petition_subjects s
-          join petitions p on p.space_id = s.space_id and p.name = s.petition
-          where s.space_id = ${spaceId} and s.role = 'petitioner' and s.subject = ${r.identity} and p.phase = 'open')
+          where s.space_id = ${spaceId} and s.role = 'petitioner' and s.subject = ${r.identity}
+          and (select p.phase from petitions p where p.space_id = s.space_id and p.name = s.petition) = 'open')
         where ${any}`,
       sql`select ${sql.lit(FACT.grant)}, ${i}, null, case when exists (select 1 from grants
           where space_id = ${spaceId} and petitioner_key = ${r.identity} and revoke_time is null
