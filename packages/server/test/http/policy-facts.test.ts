@@ -19,7 +19,10 @@ describe.each(ENGINES)('requester facts seen by policies on %s', (engine) => {
   beforeAll(async () => {
     s = await startTestServer(engine)
     admin = await userToken(s, s.boot.adminEmail)
-    const resources = ['role', 'tier', 'calm', 'again', 'free'].map((t) => ({ ...target(t), labels: { t } }))
+    const resources = ['role', 'tier', 'calm', 'again', 'free', 'free2'].map((t) => ({
+      ...target(t),
+      labels: { t },
+    }))
     const up = await s.call('PUT', `${base}/resources:bulkUpdate`, {
       body: {
         resources: [
@@ -56,7 +59,10 @@ describe.each(ENGINES)('requester facts seen by policies on %s', (engine) => {
       ],
       ['calm-ok', `permit(principal, action, resource) when { ${guard('calm')} };`],
       ['again', `permit(principal, action, resource) when { ${guard('again')} && context.hasGrant };`],
-      ['free', `@duration("1h") permit(principal, action, resource) when { ${guard('free')} };`],
+      [
+        'free',
+        `@duration("1h") permit(principal, action, resource) when { resource.hasTag("t") && ["free", "free2"].contains(resource.getTag("t")) };`,
+      ],
     ]
     for (const [id, text] of policies) {
       const res = await s.call('POST', `${base}/policies`, { body: { id, text } })
@@ -117,5 +123,28 @@ describe.each(ENGINES)('requester facts seen by policies on %s', (engine) => {
     }
     s.clock.advance(2 * 3_600_000)
     for (const who of [alice, bot]) expect(await decision(who, 'again')).toBe('none')
+  })
+
+  it('answers a check a policy granted with the live grants found before it too', async () => {
+    const carol = { kind: 'user', id: 'carol@example.com', email: 'carol@example.com' }
+    const first = await s.call('POST', `${base}/approvals:check`, {
+      body: { petitioners: [carol], resources: [target('free')] },
+    })
+    const before = (await first.json()) as { status: string; expireTime: string; petition: { name: string } }
+    expect(before.status).toBe('granted')
+    s.clock.advance(600_000)
+    const res = await s.call('POST', `${base}/approvals:check`, {
+      body: { petitioners: [carol], resources: [target('free'), target('free2')] },
+    })
+    expect(res.status).toBe(200)
+    const after = (await res.json()) as {
+      status: string
+      expireTime: string
+      petition: { name: string; grants?: unknown[] }
+    }
+    expect(after.status).toBe('granted')
+    expect(after.petition.name).not.toBe(before.petition.name)
+    // The earlier grant ends first: the answer holds only until then.
+    expect(after.expireTime).toBe(before.expireTime)
   })
 })
