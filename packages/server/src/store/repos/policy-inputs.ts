@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { PolicyInputs, Requester, RequesterFacts } from '../../domain/policies/ports.js'
 import { DEFAULT_TIME_ZONE } from '../../domain/policies/types.js'
 import { parseJson } from '../json.js'
+import { PREPARED } from '../prepared.js'
 import { decodeRoles } from '../roles.js'
 import type { Database } from '../schema.js'
 
@@ -55,7 +56,7 @@ export async function readPolicyInputs(
         where ${any}`,
     )
   }
-  const { rows } = await sql<Row>`${sql.join(branches, sql` union all `)}`.execute(db)
+  const { rows } = await sql<Row>`${sql.raw(PREPARED)} ${sql.join(branches, sql` union all `)}`.execute(db)
   const info = { version: 0, timeZone: DEFAULT_TIME_ZONE }
   let hasPolicies = false
   const facts: RequesterFacts[] = requesters.map(() => ({
