@@ -6,20 +6,23 @@
  * 1. Evaluation per petition: the space's policies asked about one requester × one customer, as
  *    petition creation asks them (stored labels, member roles, open petitions, grants, then Cedar on
  *    the set prepared once for its version). p99 over `--samples` random pairs; target < 1 ms. Cedar
- *    alone (the requests already gathered) is printed too.
+ *    alone (the requests already gathered), the facts' read alone and the p99 of the quietest of five
+ *    rounds (a shared machine only ever adds time) are printed too. The targets' stored labels are
+ *    those the approval rules were chosen by (`policyFor`, read before as at petition creation).
  * 2. `approvals:check` through the HTTP app (`app.request`), each call opening a new petition: one a
  *    policy approves (granted in the same call) against one that waits for a person. Median latency
  *    ratio; target ≤ 1.2×. Calls alternate between the two, so both see the same machine.
  *
  *   npm run bench:policy [-- --engines sqlite,postgres --samples 3000 --petitions 300]
  */
+import { loadavg } from 'node:os'
 import { pino } from 'pino'
 import { loadConfig } from '../packages/server/src/config.js'
 import { bootstrap } from '../packages/server/src/domain/bootstrap.js'
 import { evaluateForPetition } from '../packages/server/src/domain/petitions/lifecycle/policy.js'
 import { decideRequests } from '../packages/server/src/domain/policies/decide.js'
 import { preparedSet } from '../packages/server/src/domain/policies/engine.js'
-import { gatherRequests } from '../packages/server/src/domain/policies/gather.js'
+import { gatherRequests, requesterOf } from '../packages/server/src/domain/policies/gather.js'
 import { policyFor } from '../packages/server/src/domain/rules/policy.js'
 import { createApp } from '../packages/server/src/http/app.js'
 import { openRuntime } from '../packages/server/src/runtime.js'
@@ -29,6 +32,10 @@ import { fmt, parseArgs, percentile } from './lib/stats.js'
 const args = parseArgs()
 const ENGINES = (args.get('engines') ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[]
 const SAMPLES = Number(args.get('samples') ?? 3000)
+/** Evaluations before measuring, so the JIT and the engine's caches have settled. */
+const WARM_UP = 500
+/** The measured evaluations in this many rounds: on a shared machine, the quietest shows our own cost. */
+const ROUNDS = 5
 const PETITIONS = Number(args.get('petitions') ?? 300)
 const RESOURCES = 10_000
 const GROUPS = 50
@@ -140,8 +147,9 @@ for (const engine of ENGINES) {
     const full: number[] = []
     const fullCpu: number[] = []
     const cedarOnly: number[] = []
+    const readOnly: number[] = []
     const decisions = { permit: 0, forbid: 0, none: 0 }
-    for (let i = 0; i < SAMPLES + 200; i++) {
+    for (let i = 0; i < SAMPLES + WARM_UP; i++) {
       const p = {
         petitioners: [person(rand(USERS))],
         resources: [{ kind: 'customer', id: `cus_${rand(RESOURCES)}` }],
@@ -153,14 +161,24 @@ for (const engine of ENGINES) {
       const t1 = performance.now()
       const cpu = process.cpuUsage(cpu0)
       const set = await preparedSet(rt.store, space.id)
-      const requests = await gatherRequests(rt.store, set, { ...p, durationMs: 3_600_000, at: Date.now() })
+      const at = Date.now()
+      const r0 = performance.now()
+      const inputs = await rt.store.policies.inputs(space.id, p.petitioners.map(requesterOf), at)
+      const r1 = performance.now()
+      const requests = gatherRequests(
+        set,
+        { ...p, durationMs: 3_600_000, at },
+        inputs.facts ?? [],
+        rules.targetLabels,
+      )
       const t2 = performance.now()
       decideRequests(set, requests)
       const t3 = performance.now()
-      if (i < 200) continue // warm-up
+      if (i < WARM_UP) continue
       full.push(t1 - t0)
       fullCpu.push((cpu.user + cpu.system) / 1000)
       cedarOnly.push(t3 - t2)
+      readOnly.push(r1 - r0)
       if (outcome) decisions[outcome.enforced.decision]++
     }
     const p99 = percentile(full, 99)
@@ -168,10 +186,21 @@ for (const engine of ENGINES) {
       `${engine}: decisions permit ${decisions.permit}, forbid ${decisions.forbid}, none ${decisions.none}`,
     )
     line('evaluation per petition, p99 wall', `${p99.toFixed(3)} ms`, '< 1 ms', p99 < 1)
+    // Other processes only ever add time: the round they disturbed least is the nearest to a quiet machine.
+    const per = Math.floor(full.length / ROUNDS)
+    const rounds = Array.from({ length: ROUNDS }, (_, r) =>
+      percentile(full.slice(r * per, (r + 1) * per), 99),
+    )
+    console.log(
+      `  ${`  p99 wall of the quietest of ${ROUNDS} rounds`.padEnd(46)} ${`${Math.min(...rounds).toFixed(3)} ms`.padStart(12)}   (rounds: ${rounds.map((r) => r.toFixed(2)).join(', ')}; load ${loadavg()[0]?.toFixed(2)})`,
+    )
     const cpu99 = percentile(fullCpu, 99)
-    line('evaluation per petition, p99 CPU time', `${cpu99.toFixed(3)} ms`, '< 1 ms', cpu99 < 1)
+    line('evaluation per petition, p99 CPU (all threads)', `${cpu99.toFixed(3)} ms`, '< 1 ms', cpu99 < 1)
     console.log(
       `  ${'  Cedar alone: p99 wall, median'.padEnd(46)} ${`${percentile(cedarOnly, 99).toFixed(3)} ms`.padStart(12)}, ${percentile(cedarOnly, 50).toFixed(3)} ms`,
+    )
+    console.log(
+      `  ${'  requester facts read alone: p99 wall, median'.padEnd(46)} ${`${percentile(readOnly, 99).toFixed(3)} ms`.padStart(12)}, ${percentile(readOnly, 50).toFixed(3)} ms`,
     )
     console.log(
       `  ${'  median wall (reads + Cedar)'.padEnd(46)} ${`${percentile(full, 50).toFixed(3)} ms`.padStart(12)}`,

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import type { EngineAdapter } from './engine.js'
 import { postgresAdapter } from './postgres/adapter.js'
+import { preparingPool } from './postgres/prepared.js'
 import type { Database, Engine } from './schema.js'
 import { sqliteAdapterOn } from './sqlite/adapter.js'
 import { withStatementCache } from './sqlite/statement-cache.js'
@@ -85,7 +86,7 @@ function openPostgres(url: string, max: number): DatabaseHandle {
   })
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) })
   return {
     db,
     engine: 'postgres',

@@ -2,7 +2,7 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs'
 import type { Repositories } from '../unit-of-work.js'
 import { type CompiledPolicy, compilePolicy } from './compile.js'
 import { bucketOf, requestBuckets, spreadGuards } from './index.js'
-import type { PolicyRecord } from './types.js'
+import type { PolicyRecord, PolicySetInfo } from './types.js'
 
 /**
  * Which part of the set a policy belongs to. `decide`: enforced permits and forbids; `route`: enforced
@@ -67,7 +67,15 @@ export async function preparedSet(
   store: Pick<Repositories, 'policies'>,
   spaceId: string,
 ): Promise<PreparedSet> {
-  const info = await store.policies.info(spaceId)
+  return preparedFor(store, spaceId, await store.policies.info(spaceId))
+}
+
+/** The space's set at the version `info` names, read and parsed only when that version is new here. */
+export async function preparedFor(
+  store: Pick<Repositories, 'policies'>,
+  spaceId: string,
+  info: PolicySetInfo,
+): Promise<PreparedSet> {
   const cached = prepared.get(spaceId)
   if (cached && cached.version === info.version) return cached
   const records = info.version === 0 ? [] : await store.policies.all(spaceId)

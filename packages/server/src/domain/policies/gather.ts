@@ -1,8 +1,7 @@
 import type { EventResource } from '@openindent/contract'
 import { identityOf, isUserKind, personEmail } from '../identity.js'
-import { resourceName } from '../resources/types.js'
-import type { Repositories } from '../unit-of-work.js'
 import type { CedarRequest, PreparedSet } from './engine.js'
+import type { Requester, RequesterFacts } from './ports.js'
 import { cedarRequest, clockIn, principalEntities, resourceEntity } from './request.js'
 
 /** A request as policies see it: who, for what, why and for how long, and when. */
@@ -17,35 +16,35 @@ export interface PolicyQuestion {
   openPetition?: boolean
 }
 
+/** How the store finds a petitioner's facts. */
+export function requesterOf(petitioner: EventResource): Requester {
+  return {
+    email: isUserKind(petitioner.kind) ? personEmail(petitioner) : undefined,
+    identity: identityOf(petitioner),
+  }
+}
+
 /**
  * One Cedar request per petitioner × target, from what the store knows: member roles, uploaded
- * `user` resources and stored resource labels (never labels sent with the request).
+ * `user` resources and stored resource labels (never labels sent with the request). `facts` are the
+ * petitioners' in order, `targetLabels` the targets' stored labels in order (undefined: never uploaded).
  */
-export async function gatherRequests(
-  store: Pick<Repositories, 'policies' | 'resources'>,
+export function gatherRequests(
   set: PreparedSet,
   q: PolicyQuestion,
-): Promise<CedarRequest[]> {
+  facts: readonly RequesterFacts[],
+  targetLabels: readonly (Record<string, string> | undefined)[],
+): CedarRequest[] {
   const clock = clockIn(set.timeZone, q.at)
   const context = { reason: q.reason ?? '', durationSeconds: Math.round(q.durationMs / 1000), ...clock }
-  const targets = await Promise.all(
-    q.resources.map(async (t) => {
-      const stored =
-        t.kind && t.id ? await store.resources.get(set.spaceId, resourceName(t.kind, t.id)) : undefined
-      return resourceEntity(t, stored?.labels)
-    }),
-  )
-  const principals = await Promise.all(
-    q.petitioners.map(async (petitioner) => {
-      const email = isUserKind(petitioner.kind) ? personEmail(petitioner) : undefined
-      const facts = await store.policies.facts(set.spaceId, email, identityOf(petitioner), q.at)
-      if (q.openPetition) facts.openPetitions = Math.max(0, facts.openPetitions - 1)
-      return { entities: principalEntities(petitioner, facts), facts }
-    }),
-  )
+  const targets = q.resources.map((t, i) => resourceEntity(t, targetLabels[i]))
   const out: CedarRequest[] = []
-  for (const p of principals) {
-    for (const target of targets) out.push(cedarRequest(p.entities, target, context, p.facts))
+  for (const [i, petitioner] of q.petitioners.entries()) {
+    const known = facts[i]
+    if (!known) throw new Error('a petitioner without facts')
+    const f = q.openPetition ? { ...known, openPetitions: Math.max(0, known.openPetitions - 1) } : known
+    const entities = principalEntities(petitioner, f)
+    for (const target of targets) out.push(cedarRequest(entities, target, context, f))
   }
   return out
 }

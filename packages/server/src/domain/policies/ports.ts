@@ -12,6 +12,19 @@ export interface RequesterFacts {
   hasGrant: boolean
 }
 
+/** A petitioner as the store finds them: by email when a person, always by identity. */
+export interface Requester {
+  email: string | undefined
+  identity: string
+}
+
+/** Everything an evaluation reads, read at once. */
+export interface PolicyInputs {
+  info: PolicySetInfo
+  /** Per requester, in order; undefined when the space holds no policy (nothing else was read then). */
+  facts: RequesterFacts[] | undefined
+}
+
 /** A space's Cedar policies, their version and history. */
 export interface PolicyRepository {
   info(spaceId: string): Promise<PolicySetInfo>
@@ -35,5 +48,6 @@ export interface PolicyRepository {
   delete(spaceId: string, id: string): Promise<boolean>
   /** Newest first; `before` pages by version. */
   history(spaceId: string, limit: number, before?: number): Promise<PolicyChange[]>
-  facts(spaceId: string, email: string | undefined, identity: string, now: number): Promise<RequesterFacts>
+  /** The set's header and the requesters' facts, in one statement (one round trip on PostgreSQL). */
+  inputs(spaceId: string, requesters: readonly Requester[], now: number): Promise<PolicyInputs>
 }

@@ -17,6 +17,8 @@ export interface Policy {
   rules: RuleRecord[]
   /** Indexes of the targets that were never uploaded. */
   unknownTargets: number[]
+  /** Each target's stored labels, in order (undefined: never uploaded), as the rules were chosen by. */
+  targetLabels: (Record<string, string> | undefined)[]
   minApprovals: number
   allowSelfApproval: boolean
   allowIndefinite: boolean
@@ -40,8 +42,10 @@ export async function policyFor(
   const fallback = compileRule(DEFAULT_RULE_NAME, DEFAULT_RULE, { createTime: 0, updateTime: 0 })
   const chosen = new Map<string, RuleRecord>()
   const unknown: number[] = []
+  const targetLabels: (Record<string, string> | undefined)[] = []
   for (const [i, target] of targets.entries()) {
     const labels = await storedLabels(store, spaceId, target)
+    targetLabels.push(labels)
     if (labels === undefined) unknown.push(i)
     const rule =
       rules.find(
@@ -56,6 +60,7 @@ export async function policyFor(
   return {
     rules: list,
     unknownTargets: unknown,
+    targetLabels,
     minApprovals: Math.max(...list.map((r) => r.spec.minApprovals)),
     allowSelfApproval: list.every((r) => r.spec.allowSelfApproval),
     allowIndefinite: list.every((r) => r.spec.allowIndefinite),

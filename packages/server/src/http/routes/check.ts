@@ -52,7 +52,7 @@ export const checkRoutes: RouteDef[] = [
           const petition = result.petition ?? (await getPetition(deps, access, result.petitionName))
           const answer: CheckApprovalResponse = {
             status: result.status,
-            petition: wirePetition(space, await petitionDetails(deps, petition)),
+            petition: wirePetition(space, result.details ?? (await petitionDetails(deps, petition))),
             ...(result.expireTime !== undefined ? { expireTime: toIso(result.expireTime) } : {}),
           }
           const until = Math.min(result.expireTime ?? Number.POSITIVE_INFINITY, now + CACHE_TTL_MS)

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import type { PolicyRepository, RequesterFacts } from '../../domain/policies/ports.js'
+import type { PolicyInputs, PolicyRepository, Requester } from '../../domain/policies/ports.js'
 import {
   DEFAULT_TIME_ZONE,
   type PolicyChange,
@@ -9,9 +9,8 @@ import {
   type PolicyRecord,
   type PolicySetInfo,
 } from '../../domain/policies/types.js'
-import { parseJson } from '../json.js'
-import { decodeRoles } from '../roles.js'
 import type { Database, PoliciesTable, PolicyVersionsTable } from '../schema.js'
+import { readPolicyInputs } from './policy-inputs.js'
 
 export class PolicyRepo implements PolicyRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -147,62 +146,8 @@ export class PolicyRepo implements PolicyRepository {
     return rows.map(changeFromRow)
   }
 
-  /** Four independent reads, sent at once (on PostgreSQL over separate pool connections). */
-  async facts(
-    spaceId: string,
-    email: string | undefined,
-    identity: string,
-    now: number,
-  ): Promise<RequesterFacts> {
-    const [member, users, open, grant] = await Promise.all([
-      email === undefined
-        ? undefined
-        : this.db
-            .selectFrom('members')
-            .innerJoin('users', 'users.id', 'members.user_id')
-            .select('members.roles')
-            .where('members.space_id', '=', spaceId)
-            .where('users.email', '=', email)
-            .executeTakeFirst(),
-      email === undefined
-        ? []
-        : this.db
-            .selectFrom('resources')
-            .select('labels')
-            .where('space_id', '=', spaceId)
-            .where('kind', '=', 'user')
-            .where((eb) => eb.or([eb('email', '=', email), eb('id', '=', email)]))
-            .orderBy('update_time')
-            .execute(),
-      this.db
-        .selectFrom('petition_subjects as s')
-        .innerJoin('petitions as p', (j) =>
-          j.onRef('p.space_id', '=', 's.space_id').onRef('p.name', '=', 's.petition'),
-        )
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where('s.space_id', '=', spaceId)
-        .where('s.role', '=', 'petitioner')
-        .where('s.subject', '=', identity)
-        .where('p.phase', '=', 'open')
-        .executeTakeFirst(),
-      this.db
-        .selectFrom('grants')
-        .select('id')
-        .where('space_id', '=', spaceId)
-        .where('petitioner_key', '=', identity)
-        .where('revoke_time', 'is', null)
-        .where((eb) => eb.or([eb('expire_time', 'is', null), eb('expire_time', '>', now)]))
-        .limit(1)
-        .executeTakeFirst(),
-    ])
-    const userLabels: Record<string, string> = {}
-    for (const u of users) Object.assign(userLabels, parseJson<Record<string, string>>(u.labels))
-    return {
-      roles: member ? decodeRoles(member.roles) : [],
-      userLabels,
-      openPetitions: Number(open?.n ?? 0),
-      hasGrant: grant !== undefined,
-    }
+  inputs(spaceId: string, requesters: readonly Requester[], now: number): Promise<PolicyInputs> {
+    return readPolicyInputs(this.db, spaceId, requesters, now)
   }
 }
 

@@ -3,8 +3,8 @@ import type { NewEvent } from '../../audit/types.js'
 import { POLICY_EVENTS } from '../../policies/crud.js'
 import type { PartOutcome, PolicyOutcome } from '../../policies/decide.js'
 import { decideRequests } from '../../policies/decide.js'
-import { preparedSet } from '../../policies/engine.js'
-import { gatherRequests } from '../../policies/gather.js'
+import { preparedFor } from '../../policies/engine.js'
+import { gatherRequests, requesterOf } from '../../policies/gather.js'
 import type { Policy } from '../../rules/policy.js'
 import type { Repositories, UnitOfWork } from '../../unit-of-work.js'
 import type { PetitionRecord } from '../types.js'
@@ -23,26 +23,32 @@ export const POLICY_LABELS = {
   approvals: 'openindent.dev/policy-approvals',
 } as const
 
-/** The space's policies on a request; undefined when the space has none (nothing is read then). */
+/**
+ * The space's policies on a request; undefined when the space has none. One statement reads the set's
+ * version and the petitioners' facts; the targets' labels are those the rules were chosen by (read once
+ * for both). The set itself is read and parsed only when its version is new to this process.
+ */
 export async function evaluateForPetition(
-  store: Pick<Repositories, 'policies' | 'resources'>,
+  store: Pick<Repositories, 'policies'>,
   spaceId: string,
   p: Pick<PetitionRecord, 'petitioners' | 'resources' | 'reason' | 'durationMs'>,
   rules: Policy,
   at: number,
   openPetition = false,
 ): Promise<PolicyOutcome | undefined> {
-  const set = await preparedSet(store, spaceId)
+  const inputs = await store.policies.inputs(spaceId, p.petitioners.map(requesterOf), at)
+  if (!inputs.facts) return undefined
+  const set = await preparedFor(store, spaceId, inputs.info)
   if (set.parts.size === 0) return undefined
-  const requests = await gatherRequests(store, set, {
+  const question = {
     petitioners: p.petitioners,
     resources: p.resources,
     reason: p.reason,
     durationMs: p.durationMs ?? rules.defaultMs,
     at,
     openPetition,
-  })
-  return decideRequests(set, requests)
+  }
+  return decideRequests(set, gatherRequests(set, question, inputs.facts, rules.targetLabels))
 }
 
 /** The approvals a petition needs: its rules', or more when an `@approvals` policy asked for more. */
