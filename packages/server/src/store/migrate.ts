@@ -10,6 +10,7 @@ import { dashboard } from './migrations/0008_dashboard.js'
 import { outbox } from './migrations/0009_outbox.js'
 import { policies } from './migrations/0010_policies.js'
 import { slack } from './migrations/0012_slack.js'
+import { userResources } from './migrations/0013_user_resources.js'
 import type { Database, Engine } from './schema.js'
 
 function provider(engine: Engine): MigrationProvider {
@@ -27,6 +28,7 @@ function provider(engine: Engine): MigrationProvider {
         '0009_outbox': outbox(engine),
         '0010_policies': policies(engine),
         '0012_slack': slack(engine),
+        '0013_user_resources': userResources(),
       }
     },
   }

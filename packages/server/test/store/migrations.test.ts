@@ -49,6 +49,7 @@ const ALL = [
   '0009_outbox',
   '0010_policies',
   '0012_slack',
+  '0013_user_resources',
 ]
 
 async function tableNames(handle: DatabaseHandle): Promise<string[]> {
@@ -142,6 +143,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
       '0009_outbox',
       '0010_policies',
       '0012_slack',
+      '0013_user_resources',
     ])
     const grant = await db.selectFrom('grants').select('petitioner_key').executeTakeFirstOrThrow()
     expect(grant.petitioner_key).toBe('user/jane@example.com')

@@ -38,9 +38,14 @@ export async function readPolicyInputs(
       branches.push(
         sql`select ${sql.lit(FACT.roles)}, ${i}, m.roles, 0 from members m join users u on u.id = m.user_id
           where m.space_id = ${spaceId} and u.email = ${r.email} and ${any}`,
-        // Every `user` resource of this person: merged in upload order below.
+        // Every `user` resource of this person: merged in upload order below. Found by email through
+        // the partial index `resources_user_email`, then by id (rows the first found are left out);
+        // written as one `or`, SQLite would scan every `user` resource of the space.
         sql`select ${sql.lit(FACT.userLabels)}, ${i}, cast(labels as text), update_time from resources
-          where space_id = ${spaceId} and kind = 'user' and (email = ${r.email} or id = ${r.email}) and ${any}`,
+          where space_id = ${spaceId} and kind = 'user' and email = ${r.email} and ${any}`,
+        sql`select ${sql.lit(FACT.userLabels)}, ${i}, cast(labels as text), update_time from resources
+          where space_id = ${spaceId} and kind = 'user' and id = ${r.email}
+          and (email is null or email <> ${r.email}) and ${any}`,
       )
     }
     branches.push(
