@@ -27,10 +27,10 @@ const BATCH = 5000
 
 /**
  * Appends events `from`..`to - 1` of `make` to a space's chain with set-wise SQL: each batch of rows
- * goes to the database as one JSON parameter and is inserted with one statement per table, several
- * times faster than `AuditRepo.append`'s multi-row inserts. The rows are the ones `append` writes
- * (the same body, resource links and hash chain, so verify passes on the result); only the
- * statements differ. The chain head is moved at the end, so later appends continue the chain.
+ * goes to the database as one JSON parameter and is inserted with one statement per table (instead of
+ * `AuditRepo.append`'s inserts of up to 1,000 rows with one parameter per value). The rows are the
+ * ones `append` writes (the same body, resource links and hash chain: `verifyChain` passes on a
+ * seeded log, and on one appended to afterwards); only the statements differ. The chain head is moved at the end, so later appends continue the chain.
  */
 export async function seedEvents(
   rt: Runtime,
