@@ -83,13 +83,23 @@ export function toAuditEvent(row: ChainRecord | StoredEvent): AuditEvent {
  * Lists a space's events, newest first unless `ascending`, filtered by actor, resource, event name
  * and time range (`startTime` inclusive, `endTime` exclusive), with keyset pagination on seq.
  */
-export async function listEvents(ctx: Ctx, access: SpaceAccess, query: ListEventsQuery) {
+export async function listEvents(ctx: Ctx, access: SpaceAccess, query: ListEventsQuery): Promise<RecordPage> {
   requireRole(access, AUDIT_READ_ROLE)
   return listChain(ctx, access.space.id, query)
 }
 
+/**
+ * A page of the log as stored: each event's canonical JSON with its place in the chain. The HTTP
+ * layer writes the wire events from the stored bytes (see http/audit-page.ts) rather than parsing
+ * every body here to serialize it again.
+ */
+export interface RecordPage {
+  records: ChainRecord[]
+  nextPageToken?: string
+}
+
 /** A page of any chain's events; the caller has checked who may read it. */
-export async function listChain(ctx: Ctx, chain: string, query: ListEventsQuery) {
+export async function listChain(ctx: Ctx, chain: string, query: ListEventsQuery): Promise<RecordPage> {
   const filter = eventFilter(query)
   const after = decodePageToken(query.pageToken, isSeq)
   const ascending = query.ascending === 'true'
@@ -98,7 +108,7 @@ export async function listChain(ctx: Ctx, chain: string, query: ListEventsQuery)
     (limit) => ctx.store.audit.list(chain, filter, { ascending, after, limit }),
     (last) => last.seq,
   )
-  return { events: items.map(toAuditEvent), nextPageToken }
+  return nextPageToken === undefined ? { records: items } : { records: items, nextPageToken }
 }
 
 export interface StreamOptions {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { listInstanceEvents } from '../../domain/audit/instance.js'
 import { listEvents } from '../../domain/audit/query.js'
 import { writeEvents } from '../../domain/audit/write.js'
+import { recordPageJson } from '../audit-page.js'
 import { type RouteDef, route } from '../route.js'
 import { SpaceParams } from './params.js'
 
@@ -20,7 +21,8 @@ export const auditRoutes: RouteDef[] = [
     auth: 'principal',
     query: ListEventsQuery,
     response: ListEventsResponse,
-    handler: ({ deps, principal, query }) => listInstanceEvents(deps, principal, query),
+    handler: async ({ deps, principal, query }) =>
+      recordPageJson(await listInstanceEvents(deps, principal, query)),
   }),
   route({
     method: 'get',
@@ -31,7 +33,7 @@ export const auditRoutes: RouteDef[] = [
     params: SpaceParams,
     query: ListEventsQuery,
     response: ListEventsResponse,
-    handler: ({ deps, access, query }) => listEvents(deps, access, query),
+    handler: async ({ deps, access, query }) => recordPageJson(await listEvents(deps, access, query)),
   }),
   route({
     method: 'post',

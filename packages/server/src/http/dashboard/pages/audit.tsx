@@ -4,7 +4,7 @@ import type { Context, Hono } from 'hono'
 import { stream } from 'hono/streaming'
 import { CSV_COLUMNS, csvLine } from '../../../domain/audit/csv.js'
 import { exportEvents, verifySpaceChain } from '../../../domain/audit/export.js'
-import { listEvents } from '../../../domain/audit/query.js'
+import { listEvents, toAuditEvent } from '../../../domain/audit/query.js'
 import type { AppDeps } from '../../deps.js'
 import { fromZod } from '../../errors.js'
 import type { DashEnv } from '../env.js'
@@ -43,7 +43,8 @@ export function mountAudit(app: Hono<DashEnv>, deps: AppDeps): void {
     const access = c.get('access')
     const now = deps.clock.now()
     const q = queryOf(c)
-    const { events, nextPageToken } = await listEvents(deps, access, q)
+    const { records, nextPageToken } = await listEvents(deps, access, q)
+    const events = records.map(toAuditEvent)
     const base = `/spaces/${encodeURIComponent(access.space.name)}/audit`
     const filters = { ...q, pageToken: undefined }
     return c.html(
