@@ -6,8 +6,14 @@
  * and at most 2× the JSON list's, else MISSED.
  *
  *   npx tsx --conditions=source bench/dashboard.ts [--petitions 10000] [--resources 100000]
- *     [--samples 300] [--engines sqlite,postgres]
+ *     [--samples 300] [--engines sqlite,postgres] [--profile DIR]
+ *
+ * `--profile DIR` writes a CPU profile of the timed inbox requests alone (not the seeding) per engine,
+ * for Chrome's DevTools or speedscope.
  */
+import { writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
+import { join } from 'node:path'
 import { pino } from 'pino'
 import { loadConfig } from '../packages/server/src/config.js'
 import { accessSpace } from '../packages/server/src/domain/auth/authenticate.js'
@@ -26,6 +32,7 @@ const PETITIONS = Number(args.get('petitions') ?? 10_000)
 const RESOURCES = Number(args.get('resources') ?? 100_000)
 const SAMPLES = Number(args.get('samples') ?? 300)
 const ENGINES = (args.get('engines') ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[]
+const PROFILE = args.get('profile')
 const PAGE = 25
 const WARMUP = 30
 const PEOPLE = 500
@@ -103,9 +110,20 @@ for (const engine of ENGINES) {
     const cards = page.match(/<article id="petition-/g)?.length ?? 0
     if (cards !== PAGE) throw new Error(`the inbox shows ${cards} petitions, not ${PAGE}`)
 
+    const profiler = PROFILE ? new Session() : undefined
+    if (profiler) {
+      profiler.connect()
+      await profiler.post('Profiler.enable')
+      await profiler.post('Profiler.start')
+    }
     const inbox = await time(() =>
       app.request('/spaces/default/inbox', { headers: { cookie: `oi_session=${session}` } }),
     )
+    if (profiler && PROFILE) {
+      const { profile } = await profiler.post('Profiler.stop')
+      await writeFile(join(PROFILE, `dashboard-inbox-${engine}.cpuprofile`), JSON.stringify(profile))
+      profiler.disconnect()
+    }
     const json = await time(() =>
       app.request(`/v1/spaces/default/petitions?phase=open&pageSize=${PAGE}`, {
         headers: { authorization: `Bearer ${boot.token}` },
