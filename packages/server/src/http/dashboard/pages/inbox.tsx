@@ -42,7 +42,7 @@ export function mountInbox(app: Hono<DashEnv>, deps: AppDeps): void {
     const viewer = viewerOf(c, deps.clock.now())
     const space = access.space.name
     return c.html(
-      <Layout title="Inbox" viewer={viewer} events={`/spaces/${encodeURIComponent(space)}/events`}>
+      <Layout title="Inbox" viewer={viewer} events={`/spaces/${encodeURIComponent(space)}/events`} shortcuts>
         <h1>Inbox</h1>
         {inboxList({ page, space, now: viewer.now })}
       </Layout>,
