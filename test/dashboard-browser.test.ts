@@ -178,6 +178,73 @@ describe.each(ENGINES)('the dashboard in a browser, on %s', (engine) => {
     expect(p.state.eventHistory.find((e) => e.event === 'access/deny')?.reason).toBe('not on call')
   })
 
+  it('answers the keyboard shortcuts it lists, never while typing in a field', async () => {
+    const older = await api.petition.create({
+      petitioners: [{ kind: 'user', id: STAFF, email: STAFF }],
+      resources: [{ kind: 'customer', id: 'cus_keys_1' }],
+      reason: 'keyboard one',
+    })
+    const newer = await api.petition.create({
+      petitioners: [{ kind: 'user', id: STAFF, email: STAFF }],
+      resources: [{ kind: 'customer', id: 'cus_keys_2' }],
+      reason: 'keyboard two',
+    })
+    await page.goto(`${server.url}/spaces/default/inbox`)
+    const focusedCard = () =>
+      page.evaluate(() => {
+        const doc = (
+          globalThis as unknown as {
+            document: { activeElement: { closest(s: string): { id: string } | null } | null }
+          }
+        ).document
+        return doc.activeElement?.closest('article')?.id
+      })
+    // Newest first: j to the first card, j to the next, k back.
+    await page.keyboard.press('j')
+    expect(await focusedCard()).toBe(`petition-${newer.name}`)
+    await page.keyboard.press('j')
+    expect(await focusedCard()).toBe(`petition-${older.name}`)
+    await page.keyboard.press('k')
+    expect(await focusedCard()).toBe(`petition-${newer.name}`)
+
+    // ? shows the list, which the page documents.
+    const help = page.locator('#shortcuts')
+    expect(await help.getAttribute('open')).toBeNull()
+    await page.keyboard.press('?')
+    expect(await help.getAttribute('open')).not.toBeNull()
+    expect(await help.textContent()).toContain('next / previous petition')
+
+    // Enter opens the focused petition; d goes to the reason, where a and d are just letters.
+    await page.keyboard.press('k')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: `Petition ${newer.name}` }).waitFor()
+    await page.waitForLoadState('load')
+    await page.keyboard.press('d')
+    await page.getByLabel('Reason for denying').evaluate((el) => {
+      const doc = (globalThis as unknown as { document: { activeElement: unknown } }).document
+      if (doc.activeElement !== el) throw new Error('d did not go to the reason')
+    })
+    await page.keyboard.type('a bad idea')
+    expect(await page.getByLabel('Reason for denying').inputValue()).toBe('a bad idea')
+    expect((await api.petition.get({ petitionName: newer.name })).state.status.phase).toBe('open')
+    await page.keyboard.press('Enter')
+    await page.getByText('closed: denied').waitFor()
+    expect(
+      (await api.petition.get({ petitionName: newer.name })).state.eventHistory.find(
+        (e) => e.event === 'access/deny',
+      )?.reason,
+    ).toBe('a bad idea')
+
+    // a approves, for the duration picked.
+    await page.goto(`${server.url}/spaces/default/petitions/${older.name}`)
+    await page.getByLabel('Grant for').selectOption({ label: '15m' })
+    await page.locator('h1').click()
+    await page.keyboard.press('a')
+    await expect
+      .poll(async () => (await api.petition.get({ petitionName: older.name })).state.status.phase)
+      .toBe('granted')
+  })
+
   it('renders attacker-controlled text as text, and refuses a post without the CSRF token', async () => {
     const created = await api.petition.create({
       petitioners: [{ kind: 'user', id: STAFF, email: STAFF }],

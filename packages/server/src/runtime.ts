@@ -232,6 +232,7 @@ export async function openRuntime(
         maxCheckWaitMs: config.maxCheckWaitMs,
         trustProxy: config.trustProxy,
         publicUrl: config.publicUrlSet ? config.publicUrl : undefined,
+        emailSignIn: config.smtpUrl ? { publicUrl: config.publicUrl } : undefined,
         oidc: config.oidc && { ...config.oidc, space: config.space },
       },
       startJobs() {

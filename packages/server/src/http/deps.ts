@@ -53,6 +53,8 @@ export interface AppOptions {
   trustProxy: number
   /** OPENINDENT_PUBLIC_URL when set: links handed out (audit input DSNs, the dashboard's `export INDENT_API_URL=` lines) name it; undefined: the request's origin. */
   publicUrl?: string | undefined
+  /** Set when SMTP is configured: the sign-in page offers to email a link, which opens this URL. */
+  emailSignIn?: { publicUrl: string } | undefined
   /** Dashboard single sign-on (OPENINDENT_OIDC_*), with the space new people join. */
   oidc?: (OidcConfig & { space: string }) | undefined
 }

@@ -80,6 +80,14 @@ describe.each(ENGINES)('dashboard pages on %s', (engine) => {
     expect(res.status).toBe(403)
   })
 
+  it('offers no emailed sign-in link without SMTP, and has no such endpoint', async () => {
+    const anon = new PageClient(s)
+    const page = await anon.page('/signin')
+    expect(page).not.toContain('Email me a sign-in link')
+    const res = await anon.post('/signin/email', { email: ADMIN })
+    expect(res.status).toBe(404)
+  })
+
   it('rotates the session on sign-in and revokes it on sign-out, on the server', async () => {
     const browser = new PageClient(s)
     await browser.signIn(ADMIN)

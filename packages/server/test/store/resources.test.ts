@@ -29,7 +29,7 @@ async function walk(store: Store, spaceId: string, limit: number, kind?: string)
 }
 
 const names = (records: ResourceRecord[]) => records.map((r) => r.name).sort()
-const ids = (records: ResourceRecord[]) => records.map((r) => r.id).sort()
+const ids = (records: { id: string }[]) => records.map((r) => r.id).sort()
 
 describe.each(ENGINES)('resource store on %s', (engine) => {
   let t: TestStore
@@ -40,21 +40,27 @@ describe.each(ENGINES)('resource store on %s', (engine) => {
   })
   afterAll(() => t.close())
 
-  describe('getMany', () => {
+  describe('summaries', () => {
     it('reads the named resources of one space in one call, skipping names that do not exist', async () => {
       const space = await createSpace(store)
       const other = await createSpace(store)
       await store.resources.upsert(space, [user('m1', { plan: 'pro' }), user('m2')], T0, 'w1')
       await store.resources.upsert(other, [user('m3')], T0, 'w1')
-      const found = await store.resources.getMany(space, [
+      const found = await store.resources.summaries(space, [
         resourceName('user', 'm1'),
         resourceName('user', 'm2'),
         resourceName('user', 'm3'),
         resourceName('user', 'nobody'),
       ])
       expect(ids(found)).toEqual(['m1', 'm2'])
-      expect(found.find((r) => r.id === 'm1')?.labels).toEqual({ plan: 'pro' })
-      expect(await store.resources.getMany(space, [])).toEqual([])
+      expect(found.find((r) => r.id === 'm1')).toEqual({
+        kind: 'user',
+        id: 'm1',
+        name: resourceName('user', 'm1'),
+        displayName: 'User m1',
+        labels: { plan: 'pro' },
+      })
+      expect(await store.resources.summaries(space, [])).toEqual([])
     })
   })
 

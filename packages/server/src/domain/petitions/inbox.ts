@@ -3,11 +3,10 @@ import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
 import { identityOf } from '../identity.js'
 import { decodePageToken, encodePageToken } from '../pagination.js'
-import { readsOnce } from '../reads-once.js'
-import { describeTargets } from '../resources/describe.js'
-import type { ResourceRecord } from '../resources/types.js'
+import type { ResourceSummary } from '../resources/types.js'
 import type { Policy } from '../rules/policy.js'
-import { type AllowedActions, allowedActions, policyCache } from './review.js'
+import { PagePolicies } from './page-policies.js'
+import { type AllowedActions, allowedActions } from './review.js'
 import type { PetitionRecord } from './types.js'
 
 const BATCH = 100
@@ -35,14 +34,13 @@ export async function inbox(
   ctx: Ctx,
   access: SpaceAccess,
   opts: { pageSize: number; pageToken?: string | undefined },
-): Promise<{ items: InboxItem[]; nextPageToken?: string; targets: Map<string, ResourceRecord> }> {
+): Promise<{ items: InboxItem[]; nextPageToken?: string; targets: Map<string, ResourceSummary> }> {
   requireRole(access, 'viewer')
   const start = decodePageToken(opts.pageToken, isCursor)
   let after = start && { time: start[0], name: start[1] }
-  const reads = readsOnce(ctx.store)
-  const policyOf = policyCache(reads)
-  // Read alongside the first rows rather than after them; the policies need it.
-  void reads.rules.all(access.space.id).catch(() => undefined)
+  const policies = new PagePolicies(ctx.store, access.space.id)
+  // The rules are read alongside the first rows rather than after them.
+  policies.prepare()
   const items: InboxItem[] = []
   let scanned = 0
   let last: PetitionRecord | undefined
@@ -55,16 +53,10 @@ export async function inbox(
       limit: scanned === 0 ? opts.pageSize : BATCH,
     })
     // A card needs who approved, not the whole history: the approvals alone, beside the targets.
-    const [approvals] = await Promise.all([
-      approvalsOf(ctx, access.space.id, rows),
-      reads.prefetch(
-        access.space.id,
-        rows.flatMap((r) => r.resources),
-      ),
-    ])
+    const [approvals] = await Promise.all([approvalsOf(ctx, access.space.id, rows), policies.load(rows)])
     for (const petition of rows) {
       last = petition
-      const policy = await policyOf(petition)
+      const policy = policies.policyOf(petition)
       const approvedBy = approvals.get(petition.name) ?? []
       const actions = allowedActions(petition, policy, access, approvedBy)
       // Approvable, not merely deniable: a reviewer's own request or one they approved already waits for others.
@@ -76,11 +68,7 @@ export async function inbox(
     if (items.length === opts.pageSize || rows.length < asked || scanned >= SCAN_MAX || !last) break
     after = { time: last.createTime, name: last.name }
   }
-  const targets = await describeTargets(
-    reads,
-    access.space.id,
-    items.flatMap((i) => i.petition.resources),
-  )
+  const targets = policies.targets(items.map((i) => i.petition))
   if (last && (items.length === opts.pageSize || scanned >= SCAN_MAX)) {
     return { items, targets, nextPageToken: encodePageToken([last.createTime, last.name]) }
   }

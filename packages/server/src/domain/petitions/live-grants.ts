@@ -1,8 +1,8 @@
 import type { SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
-import { readsOnce } from '../reads-once.js'
+import { PagePolicies } from './page-policies.js'
 import { listPetitions } from './queries.js'
-import { allowedActions, approversOf, policyCache } from './review.js'
+import { allowedActions, approversOf } from './review.js'
 import type { GrantRecord, PetitionRecord } from './types.js'
 
 export interface LiveGrant {
@@ -25,7 +25,7 @@ export async function liveGrants(
   q: { petitioner?: string | undefined; resource?: string | undefined },
 ): Promise<{ grants: LiveGrant[]; truncated: boolean }> {
   const now = ctx.clock.now()
-  const policyOf = policyCache(readsOnce(ctx.store))
+  const policies = new PagePolicies(ctx.store, access.space.id)
   const out: LiveGrant[] = []
   let pageToken: string | undefined
   let read = 0
@@ -37,8 +37,9 @@ export async function liveGrants(
       pageSize: 100,
       pageToken,
     })
+    await policies.load(page.items.map((d) => d.petition))
     for (const d of page.items) {
-      const actions = allowedActions(d.petition, await policyOf(d.petition), access, approversOf(d))
+      const actions = allowedActions(d.petition, policies.policyOf(d.petition), access, approversOf(d))
       for (const grant of d.grants) {
         if (grant.revokeTime || (grant.expireTime !== undefined && grant.expireTime <= now)) continue
         out.push({ grant, petition: d.petition, mayRevoke: actions.revoke })

@@ -1,7 +1,7 @@
 import type { EventResource } from '@openindent/contract'
 import { targetKey } from '../petitions/types.js'
 import type { PolicyReads } from '../rules/policy.js'
-import { type ResourceRecord, resourceName } from './types.js'
+import { type ResourceRecord, targetResourceName } from './types.js'
 
 /**
  * The uploaded record of each target, by target key: the display name and the labels that drive the
@@ -12,15 +12,14 @@ export async function describeTargets(
   spaceId: string,
   targets: readonly EventResource[],
 ): Promise<Map<string, ResourceRecord>> {
-  const unique = new Map<string, EventResource>()
-  for (const t of targets) if (t.kind && t.id) unique.set(targetKey(t), t)
-  const found = await Promise.all(
-    [...unique].map(async ([key, t]) => {
-      const r = await reads.resources.get(spaceId, resourceName(t.kind as string, t.id as string))
-      return [key, r] as const
-    }),
-  )
+  const unique = new Map<string, string>()
+  for (const t of targets) {
+    const name = targetResourceName(t)
+    if (name !== undefined) unique.set(targetKey(t), name)
+  }
+  const keys = [...unique.keys()]
+  const found = await Promise.all([...unique.values()].map((name) => reads.resources.get(spaceId, name)))
   const out = new Map<string, ResourceRecord>()
-  for (const [key, r] of found) if (r) out.set(key, r)
+  for (const [i, r] of found.entries()) if (r) out.set(keys[i] as string, r)
   return out
 }

@@ -1,5 +1,5 @@
 import type { Requirement } from '../labels/selector.js'
-import type { ResourceContent, ResourceRecord } from './types.js'
+import type { ResourceContent, ResourceRecord, ResourceSummary } from './types.js'
 
 export interface ListResourcesFilter {
   kind?: string | undefined
@@ -35,8 +35,11 @@ export interface ResourceRepository {
     now: number,
   ): Promise<ResourceRecord | undefined>
   get(spaceId: string, name: string): Promise<ResourceRecord | undefined>
-  /** The resources by these names that exist, in any order (a page's targets in one read). */
-  getMany(spaceId: string, names: readonly string[]): Promise<ResourceRecord[]>
+  /**
+   * The resources by these names that exist, in any order, with only what a page of petitions needs
+   * (its targets in one read, without the columns it never shows).
+   */
+  summaries(spaceId: string, names: readonly string[]): Promise<ResourceSummary[]>
   list(spaceId: string, filter: ListResourcesFilter): Promise<ResourceRecord[]>
   /** Deletes by name; returns the deleted resources. */
   delete(spaceId: string, names: string[]): Promise<ResourceRecord[]>

@@ -1,3 +1,4 @@
+import type { EventResource } from '@openindent/contract'
 import { sha256Hex } from '../ids.js'
 
 /** A resource as the domain sees it. Times are epoch milliseconds. */
@@ -14,6 +15,9 @@ export interface ResourceRecord {
   updateTime: number
 }
 
+/** What a page shows of a target and what its rules select on: an uploaded resource, read lean. */
+export type ResourceSummary = Pick<ResourceRecord, 'kind' | 'id' | 'name' | 'displayName' | 'labels'>
+
 /** The writable part of a resource. */
 export type ResourceContent = Pick<
   ResourceRecord,
@@ -26,6 +30,23 @@ export type ResourceContent = Pick<
  */
 export function resourceName(kind: string, id: string): string {
   return sha256Hex(`${kind}\u0000${id}`).slice(0, 16)
+}
+
+const targetNames = new WeakMap<EventResource, string>()
+
+/**
+ * The resource name of a petition's target, or undefined when it names no kind and id. Hashed once per
+ * target object: a page of petitions asks for it to prefetch, to pick each policy and to show the
+ * target, and a petition's targets are never changed once read.
+ */
+export function targetResourceName(target: EventResource): string | undefined {
+  if (!target.kind || !target.id) return undefined
+  let name = targetNames.get(target)
+  if (name === undefined) {
+    name = resourceName(target.kind, target.id)
+    targetNames.set(target, name)
+  }
+  return name
 }
 
 /**

@@ -3,8 +3,9 @@ import { hasRole, type SpaceAccess } from '../auth/principal.js'
 import { callerIdentity, identityOf } from '../identity.js'
 import { matchesSelector } from '../labels/match.js'
 import type { PetitionRecord } from '../petitions/types.js'
-import { resourceName } from '../resources/types.js'
+import { targetResourceName } from '../resources/types.js'
 import type { Repositories } from '../unit-of-work.js'
+import type { StoredRule } from './ports.js'
 import { compileRule, DEFAULT_RULE, DEFAULT_RULE_NAME, type RuleRecord } from './types.js'
 
 /**
@@ -27,10 +28,26 @@ export interface Policy {
   maxMs: number
 }
 
-/** The reads a policy needs; a page of petitions may pass one that remembers them (see readsOnce). */
+/** The reads a policy needs (a page of petitions reads them in bulk instead: see PagePolicies). */
 export interface PolicyReads {
   rules: Pick<Repositories['rules'], 'all'>
   resources: Pick<Repositories['resources'], 'get'>
+}
+
+const FALLBACK = compileRule(DEFAULT_RULE_NAME, DEFAULT_RULE, { createTime: 0, updateTime: 0 })
+
+// A page of petitions reads the rules once and gets the same list for every petition: compiled once
+// per list read, not once per petition.
+const compiledLists = new WeakMap<readonly StoredRule[], RuleRecord[]>()
+
+/** A space's stored rules, compiled (once per list read). */
+export function compiledRules(stored: readonly StoredRule[]): RuleRecord[] {
+  let rules = compiledLists.get(stored)
+  if (!rules) {
+    rules = stored.map((r) => compileRule(r.name, r.spec, r))
+    compiledLists.set(stored, rules)
+  }
+  return rules
 }
 
 export async function policyFor(
@@ -38,22 +55,35 @@ export async function policyFor(
   spaceId: string,
   targets: EventResource[],
 ): Promise<Policy> {
-  const rules = (await store.rules.all(spaceId)).map((r) => compileRule(r.name, r.spec, r))
-  const fallback = compileRule(DEFAULT_RULE_NAME, DEFAULT_RULE, { createTime: 0, updateTime: 0 })
+  const rules = compiledRules(await store.rules.all(spaceId))
+  const labels: (Record<string, string> | undefined)[] = []
+  for (const target of targets) labels.push(await storedLabels(store, spaceId, target))
+  return choosePolicy(rules, targets, labels)
+}
+
+/**
+ * The policy of targets whose stored labels are known (`labels[i]` for `targets[i]`, undefined for a
+ * target never uploaded): what policyFor answers, without a read, for a page that read them in bulk.
+ */
+export function choosePolicy(
+  rules: readonly RuleRecord[],
+  targets: readonly EventResource[],
+  labels: readonly (Record<string, string> | undefined)[],
+): Policy {
   const chosen = new Map<string, RuleRecord>()
   const unknown: number[] = []
   const targetLabels: (Record<string, string> | undefined)[] = []
   for (const [i, target] of targets.entries()) {
-    const labels = await storedLabels(store, spaceId, target)
-    targetLabels.push(labels)
-    if (labels === undefined) unknown.push(i)
+    const stored = labels[i]
+    targetLabels.push(stored)
+    if (stored === undefined) unknown.push(i)
     const rule =
       rules.find(
         (r) =>
           (r.spec.selector.kind === undefined || r.spec.selector.kind === target.kind) &&
           // A target never uploaded has no labels to trust: only rules without a label selector match it.
-          (labels === undefined ? r.selector.length === 0 : matchesSelector(r.selector, labels)),
-      ) ?? fallback
+          (stored === undefined ? r.selector.length === 0 : matchesSelector(r.selector, stored)),
+      ) ?? FALLBACK
     chosen.set(rule.name, rule)
   }
   const list = [...chosen.values()]
@@ -79,8 +109,8 @@ async function storedLabels(
   spaceId: string,
   target: EventResource,
 ): Promise<Record<string, string> | undefined> {
-  if (!target.kind || !target.id) return undefined
-  return (await store.resources.get(spaceId, resourceName(target.kind, target.id)))?.labels
+  const name = targetResourceName(target)
+  return name === undefined ? undefined : (await store.resources.get(spaceId, name))?.labels
 }
 
 /**

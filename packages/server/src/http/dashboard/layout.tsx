@@ -2,6 +2,7 @@
 import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 import { hasRole, type SpaceAccess } from '../../domain/auth/principal.js'
+import { html } from './markup.js'
 import { CSRF_FIELD } from './session.js'
 
 /** What every signed-in page knows about who is looking. */
@@ -18,11 +19,16 @@ const HTMX_CONFIG = JSON.stringify({
   allowScriptTags: false,
 })
 
+// The same few lines on every page that has them: made once, not per request.
+const SHORTCUTS = html`<details id="shortcuts"><summary>Keyboard shortcuts</summary><dl class="facts"><dt><kbd>j</kbd> / <kbd>k</kbd></dt><dd>next / previous petition in the inbox (Enter opens it)</dd><dt><kbd>a</kbd></dt><dd>on a petition's page: approve, for the duration picked</dd><dt><kbd>d</kbd></dt><dd>on a petition's page: deny (to the reason; Enter denies)</dd><dt><kbd>?</kbd></dt><dd>show or hide this list</dd></dl><p><small>They do nothing while you type in a field.</small></p></details>`
+
 export function Layout(props: {
   title: string
   viewer?: Viewer
   /** Server-sent events stream this page listens to. */
   events?: string
+  /** Whether the page lists the keyboard shortcuts (the inbox and a petition's page answer them). */
+  shortcuts?: boolean
   children: Child
 }) {
   const { viewer } = props
@@ -55,7 +61,10 @@ export function Layout(props: {
               {viewer && space ? <SpaceNav viewer={viewer} space={space} /> : null}
             </nav>
           </header>
-          <main>{props.children}</main>
+          <main>
+            {props.children}
+            {props.shortcuts ? SHORTCUTS : null}
+          </main>
           <footer>
             {viewer ? (
               <form method="post" action="/signout">

@@ -1,16 +1,13 @@
 import type { EventResource } from '@openindent/contract'
-import { html } from 'hono/html'
-import type { HtmlEscapedString } from 'hono/utils/html'
 import type { PetitionReview } from '../../domain/petitions/review.js'
 import { targetKey } from '../../domain/petitions/types.js'
-import type { ResourceRecord } from '../../domain/resources/types.js'
+import type { ResourceSummary } from '../../domain/resources/types.js'
 import { humanDuration, iso, relative } from './format.js'
+import { type Html, html } from './markup.js'
 
 // Tagged templates rather than JSX here: the inbox renders 25 cards per page, and building and walking
 // a JSX tree for them cost more than the page's queries (bench/dashboard). `html` escapes every value
 // it interpolates, as JSX does; only other `html` results pass through unescaped.
-
-type Html = HtmlEscapedString
 
 /** What a card shows of a petition: the inbox reads no more than this, a petition's page much more. */
 export type CardReview = Pick<PetitionReview, 'petition' | 'policy' | 'approvedBy'>
@@ -21,25 +18,23 @@ export const petitionPath = (space: string, name: string) =>
 /** A time as "5 min ago", the exact UTC time on hover and for assistive technology. */
 export function When({ at, now }: { at: number; now: number }): Html {
   const exact = iso(at)
-  return html`<time datetime="${exact}" title="${exact}">${relative(at, now)}</time>` as Html
+  return html`<time datetime="${exact}" title="${exact}">${relative(at, now)}</time>`
 }
 
 /** A person or account as people read it: display name, then email or id. */
 export function Who({ r }: { r: EventResource }): Html {
   const handle = r.email ?? r.id ?? ''
-  return (
-    r.displayName
-      ? html`<span>${r.displayName} <small>(${handle})</small></span>`
-      : html`<span>${handle}</span>`
-  ) as Html
+  return r.displayName
+    ? html`<span>${r.displayName} <small>(${handle})</small></span>`
+    : html`<span>${handle}</span>`
 }
 
 /** A target with its uploaded display name, kind and labels (the ones rules select on). */
-export function Target({ r, known }: { r: EventResource; known: ResourceRecord | undefined }): Html {
+export function Target({ r, known }: { r: EventResource; known: ResourceSummary | undefined }): Html {
   const labels = Object.entries(known?.labels ?? {}).map(
     ([k, v]) => html`<code class="label">${k}: ${v}</code>`,
   )
-  return html`<span>${known?.displayName ?? r.displayName ?? r.id ?? r.email} <small>${r.kind}</small> ${labels}</span>` as Html
+  return html`<span>${known?.displayName ?? r.displayName ?? r.id ?? r.email} <small>${r.kind}</small> ${labels}</span>`
 }
 
 /** Where it stands: "1 of 2 approvals", granted, or closed and why. */
@@ -55,7 +50,7 @@ export function standing(review: CardReview): string {
 /** One petition answering who, what, why, for how long, when and where it stands. */
 export function PetitionCard(props: {
   review: CardReview
-  targets: Map<string, ResourceRecord>
+  targets: Map<string, ResourceSummary>
   space: string
   now: number
 }): Html {
@@ -67,5 +62,5 @@ export function PetitionCard(props: {
   const approvedBy = review.approvedBy.length
     ? html`<small> (approved by ${review.approvedBy.map((w) => w.replace(/^user\//, '')).join(', ')})</small>`
     : ''
-  return html`<article id="petition-${p.name}"><header><h3><a href="${petitionPath(props.space, p.name)}">${who}</a></h3></header><dl class="facts"><dt>Resources</dt><dd><ul>${resources}</ul></dd><dt>Reason</dt><dd>${p.reason ?? html`<em>none given</em>`}</dd><dt>Duration</dt><dd>${humanDuration(requested)} <small>(at most ${humanDuration(review.policy.maxMs)})</small></dd><dt>Asked</dt><dd>${When({ at: p.createTime, now })}</dd><dt>Rule</dt><dd>${review.policy.rules.map((r) => r.name).join(', ')}</dd><dt>Status</dt><dd><strong>${standing(review)}</strong>${approvedBy}</dd></dl></article>` as Html
+  return html`<article id="petition-${p.name}"><header><h3><a href="${petitionPath(props.space, p.name)}">${who}</a></h3></header><dl class="facts"><dt>Resources</dt><dd><ul>${resources}</ul></dd><dt>Reason</dt><dd>${p.reason ?? html`<em>none given</em>`}</dd><dt>Duration</dt><dd>${humanDuration(requested)} <small>(at most ${humanDuration(review.policy.maxMs)})</small></dd><dt>Asked</dt><dd>${When({ at: p.createTime, now })}</dd><dt>Rule</dt><dd>${review.policy.rules.map((r) => r.name).join(', ')}</dd><dt>Status</dt><dd><strong>${standing(review)}</strong>${approvedBy}</dd></dl></article>`
 }

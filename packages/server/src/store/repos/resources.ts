@@ -4,6 +4,7 @@ import {
   contentHash,
   type ResourceContent,
   type ResourceRecord,
+  type ResourceSummary,
   resourceName,
 } from '../../domain/resources/types.js'
 import { chunks, ROWS_PER_STATEMENT } from '../chunks.js'
@@ -204,15 +205,24 @@ export class ResourceRepo implements ResourceRepository {
     return row && fromRow(row)
   }
 
-  async getMany(spaceId: string, names: readonly string[]): Promise<ResourceRecord[]> {
+  async summaries(spaceId: string, names: readonly string[]): Promise<ResourceSummary[]> {
     if (names.length === 0) return []
     const rows = await this.db
       .selectFrom('resources')
-      .selectAll()
+      .select(['kind', 'id', 'name', 'display_name', 'labels'])
       .where('space_id', '=', spaceId)
       .where('name', 'in', [...names])
       .execute()
-    return rows.map(fromRow)
+    return rows.map((row) => {
+      const summary: ResourceSummary = {
+        kind: row.kind,
+        id: row.id,
+        name: row.name,
+        labels: parseJson<Record<string, string>>(row.labels),
+      }
+      if (row.display_name !== null) summary.displayName = row.display_name
+      return summary
+    })
   }
 
   async list(spaceId: string, filter: ListResourcesFilter): Promise<ResourceRecord[]> {

@@ -161,6 +161,7 @@ export function mountPetition(app: Hono<DashEnv>, deps: AppDeps): void {
         title={`Petition ${name}`}
         viewer={viewerOf(c, deps.clock.now())}
         events={`/spaces/${encodeURIComponent(c.get('access').space.name)}/events`}
+        shortcuts
       >
         <h1>Petition {name}</h1>
         {notice ? (

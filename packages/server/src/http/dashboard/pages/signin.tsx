@@ -1,8 +1,10 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import { randomBytes } from 'node:crypto'
-import type { Hono } from 'hono'
+import { emailProblem, normalizeEmailAddress } from '@openindent/contract'
+import type { Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { type Attempt, identityOf } from '../../../domain/auth/attempts.js'
+import { emailSignInLink } from '../../../domain/auth/sign-in-email.js'
 import { endSession, SESSION_TTL_MS, signInWithCode } from '../../../domain/sessions/sessions.js'
 import { clientAddress } from '../../client-address.js'
 import type { AppDeps } from '../../deps.js'
@@ -14,13 +16,30 @@ import { CSRF_FIELD, requireCsrf, requireSession, SESSION_COOKIE, safeNext } fro
 /** Before a session exists, the sign-in form is protected by a double-submit token in its own cookie. */
 const SIGNIN_COOKIE = 'oi_signin'
 
-function SignInPage(props: { code: string; token: string; sso: boolean; next: string; error?: string }) {
+interface SignInProps {
+  code: string
+  token: string
+  sso: boolean
+  /** Whether the page offers to email a sign-in link (SMTP is configured). */
+  email: boolean
+  next: string
+  error?: string
+  /** Said after a link was asked for: the same words whether or not the address is a member's. */
+  sent?: string
+}
+
+function SignInPage(props: SignInProps) {
   return (
     <Layout title="Sign in">
       <h1>Sign in</h1>
       {props.error ? (
         <p role="alert" class="notice">
           {props.error}
+        </p>
+      ) : null}
+      {props.sent ? (
+        <p role="status" class="notice">
+          {props.sent}
         </p>
       ) : null}
       <form method="post" action="/signin">
@@ -42,6 +61,16 @@ function SignInPage(props: { code: string; token: string; sso: boolean; next: st
         </small>
         <button type="submit">Sign in</button>
       </form>
+      {props.email ? (
+        <form method="post" action="/signin/email">
+          <input type="hidden" name={CSRF_FIELD} value={props.token} />
+          <label for="email">Or have a sign-in link emailed to you</label>
+          <input id="email" name="email" type="email" autocomplete="email" required maxlength={320} />
+          <button type="submit" class="secondary">
+            Email me a sign-in link
+          </button>
+        </form>
+      ) : null}
       {props.sso ? (
         <p>
           <a
@@ -55,9 +84,24 @@ function SignInPage(props: { code: string; token: string; sso: boolean; next: st
   )
 }
 
+function refused(c: Context<DashEnv>) {
+  return c.html(
+    <Layout title="Refused">
+      <h1>Refused</h1>
+      <p>This sign-in form did not come from this dashboard. Nothing was changed.</p>
+      <p>
+        <a href="/signin">Sign in</a>
+      </p>
+    </Layout>,
+    403,
+  )
+}
+
 export function mountSignIn(app: Hono<DashEnv>, deps: AppDeps): void {
   const trust = deps.options.trustProxy
   const sso = deps.options.oidc !== undefined
+  const emailing = deps.options.emailSignIn
+  const email = emailing !== undefined
   // A link only fills the form: signing in takes a click, so a mail scanner that fetches links
   // cannot spend the code.
   app.get('/signin', (c) => {
@@ -68,6 +112,7 @@ export function mountSignIn(app: Hono<DashEnv>, deps: AppDeps): void {
         code={c.req.query('code') ?? ''}
         token={token}
         sso={sso}
+        email={email}
         next={safeNext(c.req.query('next'))}
       />,
     )
@@ -78,18 +123,7 @@ export function mountSignIn(app: Hono<DashEnv>, deps: AppDeps): void {
     const code = typeof form.code === 'string' ? form.code.trim() : ''
     const presented = typeof form[CSRF_FIELD] === 'string' ? (form[CSRF_FIELD] as string) : undefined
     const expected = getCookie(c, SIGNIN_COOKIE)
-    if (!expected || !sameToken(presented, expected)) {
-      return c.html(
-        <Layout title="Refused">
-          <h1>Refused</h1>
-          <p>This sign-in form did not come from this dashboard. Nothing was changed.</p>
-          <p>
-            <a href="/signin">Sign in</a>
-          </p>
-        </Layout>,
-        403,
-      )
-    }
+    if (!expected || !sameToken(presented, expected)) return refused(c)
     const attempt: Attempt = { kind: 'signIn', address: clientAddress(c, trust), identity: identityOf(code) }
     // The same limits as the API's code exchange: a blocked client cannot try (or spend) codes here.
     await deps.attempts.admit(attempt)
@@ -106,12 +140,43 @@ export function mountSignIn(app: Hono<DashEnv>, deps: AppDeps): void {
           code=""
           token={expected}
           sso={sso}
+          email={email}
           next={safeNext(form.next)}
           error="That code is not valid, was used already, or expired."
         />,
         401,
       )
     }
+  })
+
+  // Answers alike whether or not the address is a member's, so the form cannot be used to learn who
+  // has an account. Every request counts against the sign-in limits, as a failed code does: each one
+  // may send a mail, and nobody needs many.
+  app.post('/signin/email', async (c) => {
+    if (!emailing) return c.notFound()
+    const form = await c.req.parseBody()
+    const presented = typeof form[CSRF_FIELD] === 'string' ? (form[CSRF_FIELD] as string) : undefined
+    const expected = getCookie(c, SIGNIN_COOKIE)
+    if (!expected || !sameToken(presented, expected)) return refused(c)
+    const address = typeof form.email === 'string' ? form.email.trim() : ''
+    const page = { code: '', token: expected, sso, email, next: '/' }
+    if (emailProblem(address)) {
+      return c.html(<SignInPage {...page} error="That is not an email address." />, 400)
+    }
+    const attempt: Attempt = {
+      kind: 'signIn',
+      address: clientAddress(c, trust),
+      identity: identityOf(`email:${normalizeEmailAddress(address)}`),
+    }
+    await deps.attempts.admit(attempt)
+    await deps.attempts.failed(attempt)
+    await emailSignInLink(deps, address, emailing.publicUrl)
+    return c.html(
+      <SignInPage
+        {...page}
+        sent="If that address belongs to a member, a sign-in link is on its way. It works once, within 15 minutes."
+      />,
+    )
   })
 
   app.post('/signout', requireSession(deps), requireCsrf(), async (c) => {
