@@ -235,11 +235,17 @@ describe.each(ENGINES)('the dashboard in a browser, on %s', (engine) => {
       )?.reason,
     ).toBe('a bad idea')
 
-    // a approves, for the duration picked.
+    // a goes to the Approve button (no single key grants access); Enter approves for the duration picked.
     await page.goto(`${server.url}/spaces/default/petitions/${older.name}`)
     await page.getByLabel('Grant for').selectOption({ label: '15m' })
     await page.locator('h1').click()
     await page.keyboard.press('a')
+    await page.getByRole('button', { name: 'Approve' }).evaluate((el) => {
+      const doc = (globalThis as unknown as { document: { activeElement: unknown } }).document
+      if (doc.activeElement !== el) throw new Error('a did not go to the Approve button')
+    })
+    expect((await api.petition.get({ petitionName: older.name })).state.status.phase).toBe('open')
+    await page.keyboard.press('Enter')
     await expect
       .poll(async () => (await api.petition.get({ petitionName: older.name })).state.status.phase)
       .toBe('granted')

@@ -45,10 +45,12 @@ export const CLIENT_JS = `(() => {
       links[to].focus()
       links[to].closest('article').scrollIntoView({ block: 'nearest' })
     } else if (e.key === 'a') {
+      // To the button, not straight to a grant: one stray key must never give anyone access.
       const approve = document.querySelector('form[action$="/approve"] button[type="submit"]')
       if (!approve) return
       e.preventDefault()
-      approve.click()
+      approve.focus()
+      approve.closest('form').scrollIntoView({ block: 'nearest' })
     } else if (e.key === 'd') {
       const reason = document.getElementById('deny-reason')
       if (!reason) return

@@ -20,7 +20,7 @@ const HTMX_CONFIG = JSON.stringify({
 })
 
 // The same few lines on every page that has them: made once, not per request.
-const SHORTCUTS = html`<details id="shortcuts"><summary>Keyboard shortcuts</summary><dl class="facts"><dt><kbd>j</kbd> / <kbd>k</kbd></dt><dd>next / previous petition in the inbox (Enter opens it)</dd><dt><kbd>a</kbd></dt><dd>on a petition's page: approve, for the duration picked</dd><dt><kbd>d</kbd></dt><dd>on a petition's page: deny (to the reason; Enter denies)</dd><dt><kbd>?</kbd></dt><dd>show or hide this list</dd></dl><p><small>They do nothing while you type in a field.</small></p></details>`
+const SHORTCUTS = html`<details id="shortcuts"><summary>Keyboard shortcuts</summary><dl class="facts"><dt><kbd>j</kbd> / <kbd>k</kbd></dt><dd>next / previous petition in the inbox (Enter opens it)</dd><dt><kbd>a</kbd></dt><dd>on a petition's page: approve (to the Approve button, beside the duration; Enter approves)</dd><dt><kbd>d</kbd></dt><dd>on a petition's page: deny (to the reason; Enter denies)</dd><dt><kbd>?</kbd></dt><dd>show or hide this list</dd></dl><p><small>They do nothing while you type in a field.</small></p></details>`
 
 export function Layout(props: {
   title: string
