@@ -149,8 +149,8 @@ export function mountSignIn(app: Hono<DashEnv>, deps: AppDeps): void {
     }
   })
 
-  // Answers alike whether or not the address is a member's, so the form cannot be used to learn who
-  // has an account. Every request counts against the sign-in limits, as a failed code does: each one
+  // Answers alike, in words and in time, whether or not the address is a member's, so the form cannot
+  // be used to learn who has an account. Every request counts against the sign-in limits, as a failed code does: each one
   // may send a mail, and nobody needs many.
   app.post('/signin/email', async (c) => {
     if (!emailing) return c.notFound()
@@ -170,7 +170,14 @@ export function mountSignIn(app: Hono<DashEnv>, deps: AppDeps): void {
     }
     await deps.attempts.admit(attempt)
     await deps.attempts.failed(attempt)
-    await emailSignInLink(deps, address, emailing.publicUrl)
+    // After the answer is on its way: a member's link costs a transaction a stranger's does not, and
+    // waiting for it would let the answer's timing tell them apart. A crash in between loses only this
+    // mail; asking again sends another.
+    setImmediate(() => {
+      emailSignInLink(deps, address, emailing.publicUrl).catch((err: unknown) =>
+        deps.logger.error({ err }, 'could not queue an emailed sign-in link'),
+      )
+    })
     return c.html(
       <SignInPage
         {...page}
