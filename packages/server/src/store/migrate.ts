@@ -11,6 +11,7 @@ import { outbox } from './migrations/0009_outbox.js'
 import { policies } from './migrations/0010_policies.js'
 import { slack } from './migrations/0012_slack.js'
 import { userResources } from './migrations/0013_user_resources.js'
+import { petitionOrder } from './migrations/0014_petition_order.js'
 import type { Database, Engine } from './schema.js'
 
 function provider(engine: Engine): MigrationProvider {
@@ -29,6 +30,7 @@ function provider(engine: Engine): MigrationProvider {
         '0010_policies': policies(engine),
         '0012_slack': slack(engine),
         '0013_user_resources': userResources(),
+        '0014_petition_order': petitionOrder(),
       }
     },
   }

@@ -50,6 +50,7 @@ const ALL = [
   '0010_policies',
   '0012_slack',
   '0013_user_resources',
+  '0014_petition_order',
 ]
 
 async function tableNames(handle: DatabaseHandle): Promise<string[]> {
@@ -144,6 +145,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
       '0010_policies',
       '0012_slack',
       '0013_user_resources',
+      '0014_petition_order',
     ])
     const grant = await db.selectFrom('grants').select('petitioner_key').executeTakeFirstOrThrow()
     expect(grant.petitioner_key).toBe('user/jane@example.com')
