@@ -103,12 +103,8 @@ export class ResourceRepo implements ResourceRepository {
       }
       chunk.forEach((item, i) => {
         const row = returnedFor(item, i)
-        const record: ResourceRecord = {
-          ...item,
-          name: rows[i]?.name ?? resourceName(item.kind, item.id),
-          createTime: row?.create_time ?? now,
-          updateTime: now,
-        }
+        const name = rows[i]?.name ?? resourceName(item.kind, item.id)
+        const record = toRecord(item, name, row?.create_time ?? now, now)
         resources.push(record)
         if (row?.change_id === writeId) changed.push(record)
       })
@@ -303,16 +299,35 @@ function upsertRowByRow(
     params[10] = now
     params[11] = writeId
     const returned = statement.get(params)
-    const record: ResourceRecord = {
-      ...item,
-      name,
-      createTime: (returned?.[0] as number | undefined) ?? now,
-      updateTime: now,
-    }
+    const record = toRecord(item, name, (returned?.[0] as number | undefined) ?? now, now)
     resources[i] = record
     if (returned?.[1] === writeId) changed.push(record)
   }
   return { resources, changed }
+}
+
+/**
+ * Field by field rather than by spreading `item`: an upload makes up to 100,000 of these, and V8's
+ * object spread took most of the time of building them.
+ */
+function toRecord(
+  item: ResourceContent,
+  name: string,
+  createTime: number,
+  updateTime: number,
+): ResourceRecord {
+  const record: ResourceRecord = {
+    kind: item.kind,
+    id: item.id,
+    name,
+    labels: item.labels,
+    createTime,
+    updateTime,
+  }
+  if (item.displayName !== undefined) record.displayName = item.displayName
+  if (item.email !== undefined) record.email = item.email
+  if (item.altIds !== undefined) record.altIds = item.altIds
+  return record
 }
 
 function toRow(spaceId: string, r: ResourceContent, now: number, writeId: string): ResourcesTable {
