@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/domain/ids.js'
 import type { ResourceContent } from '../../src/domain/resources/types.js'
-import { contentHash } from '../../src/domain/resources/types.js'
+import { contentHash, labelsJson } from '../../src/domain/resources/types.js'
 
 /** The definition the stored hashes were made with: a changed text would mark every resource changed. */
 function reference(r: ResourceContent): string {
@@ -14,8 +14,8 @@ function reference(r: ResourceContent): string {
   )
 }
 
-describe('contentHash', () => {
-  it('hashes the same text as JSON.stringify of its fields, escapes and key order included', () => {
+describe('contentHash and labelsJson', () => {
+  it('write the same text as JSON.stringify, escapes and key order included', () => {
     let seed = 11
     const random = (n: number) => {
       seed = (seed * 48271) % 2147483647
@@ -48,6 +48,7 @@ describe('contentHash', () => {
       if (random(2)) r.email = text()
       if (random(3) === 0) r.altIds = Array.from({ length: random(3) }, text)
       expect(contentHash(r)).toBe(reference(r))
+      expect(labelsJson(labels)).toBe(JSON.stringify(labels))
     }
   })
 })

@@ -33,6 +33,15 @@ export function resourceName(kind: string, id: string): string {
 const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/
 const jsonString = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s))
 
+/** `JSON.stringify(labels)`, the same bytes, written by hand for the same reason as `contentHash`'s text. */
+export function labelsJson(labels: Record<string, string>): string {
+  let out = ''
+  for (const key of Object.keys(labels)) {
+    out += `${out ? ',' : ''}${jsonString(key)}:${jsonString(labels[key] as string)}`
+  }
+  return `{${out}}`
+}
+
 /**
  * Hash of everything a client can change; equal hashes mean an upsert changed nothing but time.
  * Labels are a flat string map, so sorting its entries is all the canonicalisation needed. The text

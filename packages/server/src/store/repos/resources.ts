@@ -2,6 +2,7 @@ import { CompiledQuery, type Kysely, sql } from 'kysely'
 import type { ListResourcesFilter, ResourceRepository, UpsertOutcome } from '../../domain/resources/ports.js'
 import {
   contentHash,
+  labelsJson,
   type ResourceContent,
   type ResourceRecord,
   resourceName,
@@ -293,7 +294,7 @@ function upsertRowByRow(
     params[4] = item.displayName ?? null
     params[5] = item.email ?? null
     params[6] = item.altIds ? JSON.stringify(item.altIds) : null
-    params[7] = JSON.stringify(item.labels)
+    params[7] = labelsJson(item.labels)
     params[8] = contentHash(item)
     params[9] = now
     params[10] = now
@@ -339,7 +340,7 @@ function toRow(spaceId: string, r: ResourceContent, now: number, writeId: string
     display_name: r.displayName ?? null,
     email: r.email ?? null,
     alt_ids: r.altIds ? JSON.stringify(r.altIds) : null,
-    labels: JSON.stringify(r.labels),
+    labels: labelsJson(r.labels),
     content_hash: contentHash(r),
     create_time: now,
     update_time: now,
