@@ -27,21 +27,24 @@ function sortKeys(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const record = value as Record<string, unknown>
     const keys = Object.keys(record)
-    const children: unknown[] = new Array(keys.length)
     // Only plain objects are shared as they are: JSON.stringify would call a Date's toJSON, where the
     // copy (of its own enumerable properties, none) gives `{}`.
     const proto = Object.getPrototypeOf(record)
     let canonical = proto === Object.prototype || proto === null
+    // Allocated once the object turns out not to be canonical: until then each child is itself.
+    let children: unknown[] | undefined = canonical ? undefined : new Array(keys.length)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string
       const v = record[key]
       const s = v === undefined ? undefined : sortKeys(v)
-      children[i] = s
       if (canonical && (v === undefined || s !== v || (i > 0 && (keys[i - 1] as string) >= key))) {
         canonical = false
+        children = new Array(keys.length)
+        for (let j = 0; j < i; j++) children[j] = record[keys[j] as string]
       }
+      if (children) children[i] = s
     }
-    if (canonical) return value
+    if (!children) return value
     const order = keys.map((_, i) => i).sort((a, b) => ((keys[a] as string) < (keys[b] as string) ? -1 : 1))
     const out: Record<string, unknown> = {}
     for (const i of order) if (children[i] !== undefined) out[keys[i] as string] = children[i]

@@ -44,6 +44,12 @@ export interface RouteDef<
   query?: Q
   body?: B
   response: R
+  /**
+   * A hand-written test that accepts exactly the bodies `body` accepts, for a schema whose parse returns
+   * an equal value (no defaults, transforms or stripped keys): a yes skips the schema's copy of the
+   * body, a no leaves the decision and its error to the schema.
+   */
+  bodyCheck?: (json: unknown) => boolean
   /** `bulk` for a route that takes a whole upload in one body: it gets the larger limit. */
   bodyLimit?: 'bulk'
   /** Read the body as JSON whatever its content type (Indent's audit SDK sends none). */
@@ -145,7 +151,7 @@ async function run(
   const query = def.query ? parse(def.query, c.req.query()) : undefined
   const limit = def.bodyLimit === 'bulk' ? deps.options.maxBulkBodyBytes : deps.options.maxBodyBytes
   const raw = def.body ? await readBody(c, limit, def.anyContentType === true) : undefined
-  const body = def.body ? parse(def.body, raw?.json) : undefined
+  const body = def.body ? (def.bodyCheck?.(raw?.json) ? raw?.json : parse(def.body, raw?.json)) : undefined
 
   const execute = async () => {
     const result = await def.handler({ params, query, body, principal, access, deps, c } as never)

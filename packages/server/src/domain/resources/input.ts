@@ -10,13 +10,22 @@ export function toContent(r: ResourceInput): ResourceContent {
   return out
 }
 
-/** Keeps the last occurrence of each `(kind, id)`, as applying the list in order would. */
+/**
+ * Keeps the last occurrence of each `(kind, id)`, as applying the list in order would. An upload
+ * rarely repeats one, so the list is returned as it is unless it does; ids are looked up per kind
+ * rather than under a joined key, which would be a new string to hash for every resource.
+ */
 export function lastWins(items: ResourceContent[]): ResourceContent[] {
-  const byKey = new Map<string, ResourceContent>()
-  for (const item of items) {
-    const key = `${item.kind}\u0000${item.id}`
-    byKey.delete(key)
-    byKey.set(key, item)
+  const byKind = new Map<string, Map<string, number>>()
+  let repeated = false
+  for (let i = 0; i < items.length; i++) {
+    const { kind, id } = items[i] as ResourceContent
+    let ids = byKind.get(kind)
+    if (!ids) {
+      ids = new Map()
+      byKind.set(kind, ids)
+    } else if (ids.has(id)) repeated = true
+    ids.set(id, i)
   }
-  return [...byKey.values()]
+  return repeated ? items.filter((item, i) => byKind.get(item.kind)?.get(item.id) === i) : items
 }

@@ -19,6 +19,7 @@ import {
   updateResource,
 } from '../../domain/resources/crud.js'
 import { listResources } from '../../domain/resources/list.js'
+import { isBulkUpdateBody } from '../bulk-body.js'
 import { type RouteDef, route } from '../route.js'
 import { wireResource } from '../wire.js'
 import { SpaceParams, withSpace } from './params.js'
@@ -35,6 +36,7 @@ const bulkUpdate = (method: 'put' | 'post') =>
     auth: 'space',
     params: SpaceParams,
     body: BulkUpdateRequest,
+    bodyCheck: isBulkUpdateBody,
     bodyLimit: 'bulk',
     response: BulkUpdateResponse,
     handler: async ({ deps, access, body }) => {

@@ -2,6 +2,7 @@ import { CompiledQuery, type Kysely, sql } from 'kysely'
 import type { ListResourcesFilter, ResourceRepository, UpsertOutcome } from '../../domain/resources/ports.js'
 import {
   contentHash,
+  labelsJson,
   type ResourceContent,
   type ResourceRecord,
   type ResourceSummary,
@@ -104,12 +105,8 @@ export class ResourceRepo implements ResourceRepository {
       }
       chunk.forEach((item, i) => {
         const row = returnedFor(item, i)
-        const record: ResourceRecord = {
-          ...item,
-          name: rows[i]?.name ?? resourceName(item.kind, item.id),
-          createTime: row?.create_time ?? now,
-          updateTime: now,
-        }
+        const name = rows[i]?.name ?? resourceName(item.kind, item.id)
+        const record = toRecord(item, name, row?.create_time ?? now, now)
         resources.push(record)
         if (row?.change_id === writeId) changed.push(record)
       })
@@ -307,22 +304,41 @@ function upsertRowByRow(
     params[4] = item.displayName ?? null
     params[5] = item.email ?? null
     params[6] = item.altIds ? JSON.stringify(item.altIds) : null
-    params[7] = JSON.stringify(item.labels)
+    params[7] = labelsJson(item.labels)
     params[8] = contentHash(item)
     params[9] = now
     params[10] = now
     params[11] = writeId
     const returned = statement.get(params)
-    const record: ResourceRecord = {
-      ...item,
-      name,
-      createTime: (returned?.[0] as number | undefined) ?? now,
-      updateTime: now,
-    }
+    const record = toRecord(item, name, (returned?.[0] as number | undefined) ?? now, now)
     resources[i] = record
     if (returned?.[1] === writeId) changed.push(record)
   }
   return { resources, changed }
+}
+
+/**
+ * Field by field rather than by spreading `item`: an upload makes up to 100,000 of these, and V8's
+ * object spread took most of the time of building them.
+ */
+function toRecord(
+  item: ResourceContent,
+  name: string,
+  createTime: number,
+  updateTime: number,
+): ResourceRecord {
+  const record: ResourceRecord = {
+    kind: item.kind,
+    id: item.id,
+    name,
+    labels: item.labels,
+    createTime,
+    updateTime,
+  }
+  if (item.displayName !== undefined) record.displayName = item.displayName
+  if (item.email !== undefined) record.email = item.email
+  if (item.altIds !== undefined) record.altIds = item.altIds
+  return record
 }
 
 function toRow(spaceId: string, r: ResourceContent, now: number, writeId: string): ResourcesTable {
@@ -334,7 +350,7 @@ function toRow(spaceId: string, r: ResourceContent, now: number, writeId: string
     display_name: r.displayName ?? null,
     email: r.email ?? null,
     alt_ids: r.altIds ? JSON.stringify(r.altIds) : null,
-    labels: JSON.stringify(r.labels),
+    labels: labelsJson(r.labels),
     content_hash: contentHash(r),
     create_time: now,
     update_time: now,
