@@ -195,7 +195,10 @@ for (const engine of ENGINES) {
       `  ${`  p99 wall of the quietest of ${ROUNDS} rounds`.padEnd(46)} ${`${Math.min(...rounds).toFixed(3)} ms`.padStart(12)}   (rounds: ${rounds.map((r) => r.toFixed(2)).join(', ')}; load ${loadavg()[0]?.toFixed(2)})`,
     )
     const cpu99 = percentile(fullCpu, 99)
-    line('evaluation per petition, p99 CPU (all threads)', `${cpu99.toFixed(3)} ms`, '< 1 ms', cpu99 < 1)
+    // Not a per-petition figure (it counts the JIT's and the collector's threads too), so no verdict.
+    console.log(
+      `  ${'  p99 CPU, all threads of the process'.padEnd(46)} ${`${cpu99.toFixed(3)} ms`.padStart(12)}`,
+    )
     console.log(
       `  ${'  Cedar alone: p99 wall, median'.padEnd(46)} ${`${percentile(cedarOnly, 99).toFixed(3)} ms`.padStart(12)}, ${percentile(cedarOnly, 50).toFixed(3)} ms`,
     )
