@@ -15,10 +15,9 @@ import { verifyGrants } from '../packages/server/src/domain/audit/verify-grants.
 import { bootstrap } from '../packages/server/src/domain/bootstrap.js'
 import { openRuntime, type Runtime } from '../packages/server/src/runtime.js'
 import { createTestDatabase } from '../packages/server/test/helpers/databases.js'
+import { fmt, parseArgs } from './lib/stats.js'
 
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i]?.replace(/^--/, '') ?? '', process.argv[i + 1] ?? '')
+const args = parseArgs()
 const EVENTS = Number(args.get('events') ?? 1_000_000)
 const ENGINES = (args.get('engines') ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[]
 const T0 = Date.UTC(2025, 0, 1)
@@ -111,7 +110,6 @@ async function fill(rt: Runtime, spaceId: string): Promise<void> {
   }
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`
 
 /** Runs `fn`, sampling the heap every 50 ms; returns its result, the seconds and the heap's peak. */

@@ -11,10 +11,9 @@ import { IndentAPI } from '@openindent/api'
 import { createTestDatabase, type TestDatabase } from '../packages/server/test/helpers/databases.js'
 import { startServerProcess } from '../test/support/server-process.js'
 import { rawUpsert } from './lib/raw-upsert.js'
+import { fmt, parseArgs } from './lib/stats.js'
 
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i]?.replace(/^--/, '') ?? '', process.argv[i + 1] ?? '')
+const args = parseArgs()
 const ROWS = Number(args.get('rows') ?? 100_000)
 const ENGINES = (args.get('engines') ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[]
 const CHUNK = 1000
@@ -55,8 +54,6 @@ async function upload(db: TestDatabase, mode: Mode): Promise<number> {
     await server.stop()
   }
 }
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 
 for (const engine of ENGINES) {
   const rawDb = await createTestDatabase(engine)

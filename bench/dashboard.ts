@@ -24,10 +24,9 @@ import { bulkUpdateResources } from '../packages/server/src/domain/resources/bul
 import { createApp } from '../packages/server/src/http/app.js'
 import { openRuntime } from '../packages/server/src/runtime.js'
 import { createTestDatabase } from '../packages/server/test/helpers/databases.js'
+import { fmt, parseArgs, percentile } from './lib/stats.js'
 
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i]?.replace(/^--/, '') ?? '', process.argv[i + 1] ?? '')
+const args = parseArgs()
 const PETITIONS = Number(args.get('petitions') ?? 10_000)
 const RESOURCES = Number(args.get('resources') ?? 100_000)
 // A p99 needs enough samples to mean anything: of 300, it is the third-slowest request, so a single
@@ -40,10 +39,6 @@ const PAGE = 25
 const WARMUP = 30
 const PEOPLE = 500
 const PLANS = ['free', 'pro', 'enterprise']
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
 
 type Request = () => Response | Promise<Response>
 
