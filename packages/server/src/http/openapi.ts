@@ -36,6 +36,10 @@ function parameters(obj: ZodObject | undefined, where: 'path' | 'query'): Json[]
   }))
 }
 
+/** `get` + `/v1/spaces/{space}/events` → `getV1SpacesSpaceEvents`. */
+const operationId = (method: string, path: string) =>
+  `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`
+
 /** The OpenAPI 3.1 document, built from the same zod schemas that validate requests. */
 export function openApiDocument(routes: RouteDef[], version: string): Json {
   const paths: Record<string, Record<string, Json>> = {}
@@ -43,7 +47,7 @@ export function openApiDocument(routes: RouteDef[], version: string): Json {
     const op: Json = {
       summary: r.summary,
       tags: [r.tag],
-      operationId: `${r.method}${r.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      operationId: operationId(r.method, r.path),
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
       responses: {
         [String(r.status ?? 200)]: {
@@ -93,7 +97,7 @@ const STREAM_AND_CALLBACK_PATHS: Record<string, Record<string, Json>> = {
       summary:
         'Stream changes to petitions (server-sent events: ready, ping, petition, end) so a client can keep cached approval answers true',
       tags: ['approvals'],
-      operationId: 'getV1SpacesSpaceApprovalsWatch',
+      operationId: operationId('get', '/v1/spaces/{space}/approvals:watch'),
       parameters: [spaceParam],
       security: [{ bearer: [] }],
       responses: {
@@ -110,7 +114,7 @@ const STREAM_AND_CALLBACK_PATHS: Record<string, Record<string, Json>> = {
     post: {
       summary: "Slack's interactivity callback: approve or deny buttons pressed on a petition message",
       tags: ['slack'],
-      operationId: 'postSlackInteractivity',
+      operationId: operationId('post', '/slack/interactivity'),
       parameters: [
         { name: 'x-slack-signature', in: 'header', required: true, schema: { type: 'string' } },
         { name: 'x-slack-request-timestamp', in: 'header', required: true, schema: { type: 'string' } },
