@@ -246,6 +246,8 @@ describe.each(ENGINES)('the dashboard in a browser, on %s', (engine) => {
     })
     expect((await api.petition.get({ petitionName: older.name })).state.status.phase).toBe('open')
     await page.keyboard.press('Enter')
+    // The page the approval lands on, so the next test's navigation does not race this one.
+    await page.getByText('granted', { exact: true }).waitFor()
     await expect
       .poll(async () => (await api.petition.get({ petitionName: older.name })).state.status.phase)
       .toBe('granted')
