@@ -1,6 +1,6 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs'
 import { describe, expect, it } from 'vitest'
-import { authorize, buildSet, type CedarRequest } from '../../src/domain/policies/engine.js'
+import { buildSet, type CedarRequest, evaluate } from '../../src/domain/policies/engine.js'
 import { indexOf } from '../../src/domain/policies/index.js'
 import { cedarRequest, principalEntities, resourceEntity } from '../../src/domain/policies/request.js'
 
@@ -95,7 +95,7 @@ describe('policy buckets', () => {
       if (decision === 'allow') seen.allow++
       else if (diagnostics.reason.length) seen.forbidden++
       else seen.nothing++
-      const got = authorize(set, 'decide', request)
+      const got = evaluate(set, request).decide
       expect({ decision: got?.decision, reasons: got?.reasons }).toEqual({
         decision: reference.response.decision,
         reasons: [...reference.response.diagnostics.reason].sort(),

@@ -41,6 +41,15 @@ function describe(text: string, e: cedar.DetailedError): string {
  * annotations. Throws INVALID_ARGUMENT on `param` with Cedar's message and position; nothing else.
  */
 export function compilePolicy(id: string, text: string, param = 'policy.text'): CompiledPolicy {
+  return compileToJson(id, text, param).compiled
+}
+
+/** `compilePolicy`, with the policy's JSON form beside what it means (for the engine). */
+export function compileToJson(
+  id: string,
+  text: string,
+  param = 'policy.text',
+): { compiled: CompiledPolicy; json: cedar.PolicyJson } {
   const parts = cedar.policySetTextToParts(text)
   if (parts.type === 'failure') throw invalid(describe(text, firstError(parts.errors)), param)
   if (parts.policies.length !== 1 || parts.policy_templates.length !== 0) {
@@ -59,7 +68,7 @@ export function compilePolicy(id: string, text: string, param = 'policy.text'): 
   if (problem) throw invalid(describe(text, problem.error), param)
   const json = cedar.policyToJson(text)
   if (json.type === 'failure') throw invalid(describe(text, firstError(json.errors)), param)
-  return annotations(json.json, param)
+  return { compiled: annotations(json.json, param), json: json.json }
 }
 
 function firstError(errors: cedar.DetailedError[]): cedar.DetailedError {

@@ -1,5 +1,5 @@
 import type { CedarRequest, PartAnswer, PreparedSet, SetPart } from './engine.js'
-import { authorize } from './engine.js'
+import { evaluate } from './engine.js'
 
 export type PolicyDecision = 'permit' | 'forbid' | 'none'
 
@@ -39,14 +39,17 @@ function combine(answers: PartAnswer[]): PartOutcome {
 
 const unique = (ids: string[]) => [...new Set(ids)].sort()
 
-function run(set: PreparedSet, part: SetPart, requests: CedarRequest[]): PartAnswer[] | undefined {
+type Answers = Partial<Record<SetPart, PartAnswer>>[]
+
+function run(set: PreparedSet, part: SetPart, answers: Answers): PartAnswer[] | undefined {
   if (!set.parts.has(part)) return undefined
-  return requests.map((r) => authorize(set, part, r)).filter((a): a is PartAnswer => a !== undefined)
+  return answers.map((a) => a[part]).filter((a): a is PartAnswer => a !== undefined)
 }
 
 /** Evaluates the set on a petition's requests; pure but for the engine's cache. */
 export function decideRequests(set: PreparedSet, requests: CedarRequest[]): PolicyOutcome {
-  const decided = run(set, 'decide', requests) ?? []
+  const answers = requests.map((r) => evaluate(set, r))
+  const decided = run(set, 'decide', answers) ?? []
   const enforced = combine(decided)
   const errors = decided.flatMap((a) => a.errors)
   const outcome: PolicyOutcome = { version: set.version, enforced, errors }
@@ -56,7 +59,7 @@ export function decideRequests(set: PreparedSet, requests: CedarRequest[]): Poli
       .filter((ms): ms is number => ms !== undefined)
     if (caps.length) outcome.durationMs = Math.min(...caps)
   }
-  const routed = run(set, 'route', requests)
+  const routed = run(set, 'route', answers)
   if (routed) {
     errors.push(...routed.flatMap((a) => a.errors))
     const ids = unique(routed.filter((a) => a.decision === 'allow').flatMap((a) => a.reasons))
@@ -65,7 +68,7 @@ export function decideRequests(set: PreparedSet, requests: CedarRequest[]): Poli
       outcome.approvals = { count, policies: ids }
     }
   }
-  const shadow = run(set, 'shadow', requests)
+  const shadow = run(set, 'shadow', answers)
   if (shadow) {
     errors.push(...shadow.flatMap((a) => a.errors))
     outcome.shadow = combine(shadow)

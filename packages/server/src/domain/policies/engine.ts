@@ -1,7 +1,8 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs'
 import type { Repositories } from '../unit-of-work.js'
-import { type CompiledPolicy, compilePolicy } from './compile.js'
+import { type CompiledPolicy, compileToJson } from './compile.js'
 import { bucketOf, requestBuckets, spreadGuards } from './index.js'
+import { answerKey, mergeNeeds, type Needs, needsOf, noNeeds, slimRequest } from './needs.js'
 import type { PolicyRecord, PolicySetInfo } from './types.js'
 
 /**
@@ -10,7 +11,23 @@ import type { PolicyRecord, PolicySetInfo } from './types.js'
  */
 export type SetPart = 'decide' | 'route' | 'shadow'
 
-export type LoadedPolicy = PolicyRecord & CompiledPolicy
+export type LoadedPolicy = PolicyRecord & CompiledPolicy & { part: SetPart }
+
+/** The policies filed under one index key, as the engine gets them, and what they read of a request. */
+export interface Bucket {
+  ids: string[]
+  needs: Needs
+  /** Each policy's JSON form, as a permit (see `buildSet`). */
+  forms: Record<string, cedar.PolicyJson>
+  /** Answers by `answerKey`: the bucket's policies are fixed for the set's version. */
+  answers: Map<string, BucketAnswer>
+}
+
+/** What one bucket says: its satisfied policies and those that failed to evaluate. */
+interface BucketAnswer {
+  satisfied: string[]
+  errors: { policyId: string; message: string }[]
+}
 
 /** A space's policy set at one version, parsed once into the engine. */
 export interface PreparedSet {
@@ -20,8 +37,8 @@ export interface PreparedSet {
   byId: ReadonlyMap<string, LoadedPolicy>
   /** Parts that hold at least one policy: an empty part is not evaluated at all. */
   parts: ReadonlySet<SetPart>
-  /** Per part, the policies of each index bucket (see index.ts): a request meets only its buckets. */
-  buckets: ReadonlyMap<SetPart, ReadonlyMap<string, readonly string[]>>
+  /** The policies of each index bucket (see index.ts), every part together: a request meets only its buckets. */
+  buckets: ReadonlyMap<string, Bucket>
   /** Stored policies that no longer compile (say, after a schema change): left out, reported by explain. */
   broken: { id: string; message: string }[]
 }
@@ -48,11 +65,11 @@ export interface CedarRequest {
   entities: CedarEntity[]
 }
 
-const partOf = (p: LoadedPolicy): SetPart =>
+const partOf = (p: Pick<PolicyRecord, 'mode'> & Pick<CompiledPolicy, 'approvals'>): SetPart =>
   p.mode === 'shadow' ? 'shadow' : p.approvals !== undefined ? 'route' : 'decide'
 
-/** The engine's own cache key of a bucket: one per space, part and bucket, replaced when the version moves. */
-const cedarId = (spaceId: string, part: SetPart, bucket: string) => `${spaceId}/${part}/${bucket}`
+/** The engine's own cache key of a bucket: one per space and bucket, replaced when the version moves. */
+const cedarId = (spaceId: string, bucket: string) => `${spaceId}/${bucket}`
 
 /**
  * Prepared sets by space. The engine keeps the parsed policies itself (in the wasm module's memory);
@@ -70,7 +87,11 @@ export async function preparedSet(
   return preparedFor(store, spaceId, await store.policies.info(spaceId))
 }
 
-/** The space's set at the version `info` names, read and parsed only when that version is new here. */
+/**
+ * The space's set at the version `info` names, read and parsed only when that version is new here.
+ * A new version's buckets are then loaded into the engine in the background, one per turn of the
+ * event loop, so that requests find them parsed; a request that comes first loads its own.
+ */
 export async function preparedFor(
   store: Pick<Repositories, 'policies'>,
   spaceId: string,
@@ -81,10 +102,32 @@ export async function preparedFor(
   const records = info.version === 0 ? [] : await store.policies.all(spaceId)
   const set = buildSet(spaceId, info.version, info.timeZone, records)
   prepared.set(spaceId, set)
+  warmUp(set)
   return set
 }
 
-/** Compiles records into a set (no engine state yet; see `authorize`). Also used for unsaved sets. */
+/** Loads every bucket of `set` into the engine now (a twin of a set in a bench, say). */
+export function loadAll(set: PreparedSet): void {
+  for (const bucket of set.buckets.keys()) ensureLoaded(set, bucket)
+}
+
+function warmUp(set: PreparedSet): void {
+  const pending = [...set.buckets.keys()]
+  const next = () => {
+    const bucket = pending.shift()
+    // A newer version (or a test's reset) replaced the set: its buckets are no longer wanted.
+    if (bucket === undefined || prepared.get(set.spaceId) !== set) return
+    try {
+      ensureLoaded(set, bucket)
+    } catch {
+      return // the request that meets the bucket reports it
+    }
+    setImmediate(next).unref()
+  }
+  if (pending.length) setImmediate(next).unref()
+}
+
+/** Compiles records into a set (no engine state yet; see `evaluate`). Also used for unsaved sets. */
 export function buildSet(
   spaceId: string,
   version: number,
@@ -92,72 +135,117 @@ export function buildSet(
   records: PolicyRecord[],
 ): PreparedSet {
   const byId = new Map<string, LoadedPolicy>()
+  const forms = new Map<string, cedar.PolicyJson>()
   const broken: { id: string; message: string }[] = []
   for (const r of records) {
     try {
-      byId.set(r.id, { ...r, ...compilePolicy(r.id, r.text) })
+      const { compiled, json } = compileToJson(r.id, r.text)
+      byId.set(r.id, { ...r, ...compiled, part: partOf({ mode: r.mode, ...compiled }) })
+      forms.set(r.id, json)
     } catch (err) {
       broken.push({ id: r.id, message: err instanceof Error ? err.message : String(err) })
     }
   }
-  const parts = new Set([...byId.values()].map(partOf))
-  const buckets = new Map<SetPart, Map<string, string[]>>()
   const loaded = [...byId.values()]
+  const parts = new Set(loaded.map((p) => p.part))
+  const buckets = new Map<string, Bucket>()
   const spread = spreadGuards(loaded.map((p) => p.index))
   for (const [n, p] of loaded.entries()) {
-    const part = buckets.get(partOf(p)) ?? new Map<string, string[]>()
-    buckets.set(partOf(p), part)
     const key = bucketOf(spread[n] ?? p.index)
-    part.set(key, [...(part.get(key) ?? []), p.id])
+    const json = forms.get(p.id) as cedar.PolicyJson
+    const bucket: Bucket = buckets.get(key) ?? { ids: [], needs: noNeeds(), forms: {}, answers: new Map() }
+    bucket.ids.push(p.id)
+    bucket.needs = mergeNeeds(bucket.needs, needsOf(json))
+    // Every policy goes to the engine as a permit: an allowing answer then names every satisfied
+    // policy of the bucket, forbids included, and each part's answer is put together from those.
+    bucket.forms[p.id] = { ...json, effect: 'permit' }
+    buckets.set(key, bucket)
   }
   return { spaceId, version, timeZone, byId, parts, buckets, broken }
 }
 
-function ensureLoaded(set: PreparedSet, part: SetPart, bucket: string, ids: readonly string[]): string {
-  const id = cedarId(set.spaceId, part, bucket)
+function ensureLoaded(set: PreparedSet, bucket: string): string {
+  const id = cedarId(set.spaceId, bucket)
   if (loadedInEngine.get(id) === set.version) return id
-  const policies: Record<string, string> = {}
-  for (const policyId of ids) {
-    const p = set.byId.get(policyId)
-    if (p) policies[p.id] = p.text
-  }
-  const r = cedar.preparsePolicySet(id, { staticPolicies: policies })
+  const forms = set.buckets.get(bucket)?.forms ?? {}
+  const r = cedar.preparsePolicySet(id, { staticPolicies: forms })
   if (r.type === 'failure') throw new Error(`policy set ${id} did not load: ${r.errors[0]?.message}`)
   loadedInEngine.set(id, set.version)
   return id
 }
 
-/**
- * Evaluates one part for one request, against only the buckets the request can meet; the buckets'
- * answers combine as Cedar's would over the whole part (a satisfied forbid denies, else a satisfied
- * permit allows). Loading and evaluating happen in one synchronous step, so no other request can swap
- * an entry in between. Undefined for an empty part.
- */
-export function authorize(set: PreparedSet, part: SetPart, request: CedarRequest): PartAnswer | undefined {
-  const buckets = set.buckets.get(part)
-  if (!buckets) return undefined
-  const permits: string[] = []
-  const forbids: string[] = []
-  const errors: PartAnswer['errors'] = []
-  for (const bucket of requestBuckets(request)) {
-    const ids = buckets.get(bucket)
-    if (!ids) continue
-    const answer = cedar.statefulIsAuthorized({
-      principal: request.principal,
-      action: { type: 'Action', id: 'request' },
-      resource: request.resource,
-      context: request.context,
-      entities: request.entities,
-      preparsedPolicySetId: ensureLoaded(set, part, bucket, ids),
-    })
-    if (answer.type === 'failure') throw new Error(`policy evaluation failed: ${answer.errors[0]?.message}`)
-    const { decision, diagnostics } = answer.response
-    ;(decision === 'allow' ? permits : forbids).push(...diagnostics.reason)
-    errors.push(...diagnostics.errors.map((e) => ({ policyId: e.policyId, message: e.error.message })))
+/** Answers remembered per bucket, at most this many (then forgotten all at once). */
+const MAX_ANSWERS = 4096
+
+/** Buckets answered since the process started: by the engine, and from memory. */
+const counts = { evaluated: 0, remembered: 0 }
+
+export const answerCounts = (): Readonly<typeof counts> => ({ ...counts })
+
+/** One bucket's answer: from memory when a request with the same key was answered (see `answerKey`). */
+function bucketAnswer(set: PreparedSet, key: string, bucket: Bucket, request: CedarRequest): BucketAnswer {
+  const slim = slimRequest(request, bucket.needs)
+  const memo = answerKey(slim, bucket.needs)
+  const known = bucket.answers.get(memo)
+  if (known) {
+    counts.remembered++
+    return known
   }
-  if (forbids.length) return { decision: 'deny', reasons: forbids.sort(), errors }
-  if (permits.length) return { decision: 'allow', reasons: permits.sort(), errors }
-  return { decision: 'deny', reasons: [], errors }
+  counts.evaluated++
+  const answer = cedar.statefulIsAuthorized({
+    principal: slim.principal,
+    action: { type: 'Action', id: 'request' },
+    resource: slim.resource,
+    context: slim.context,
+    entities: slim.entities,
+    preparsedPolicySetId: ensureLoaded(set, key),
+  })
+  if (answer.type === 'failure') throw new Error(`policy evaluation failed: ${answer.errors[0]?.message}`)
+  const out: BucketAnswer = {
+    satisfied: answer.response.diagnostics.reason,
+    errors: answer.response.diagnostics.errors.map((e) => ({
+      policyId: e.policyId,
+      message: e.error.message,
+    })),
+  }
+  if (bucket.answers.size >= MAX_ANSWERS) bucket.answers.clear()
+  bucket.answers.set(memo, out)
+  return out
+}
+
+/**
+ * Evaluates every part for one request in one call per bucket the request can meet, each call
+ * carrying only what that bucket's policies read (and none when the bucket answered the same before). The satisfied policies make up each part's answer as
+ * Cedar's would over the whole part: a satisfied forbid denies, else a satisfied permit allows. Loading
+ * and evaluating happen in one synchronous step, so no other request can swap an entry in between.
+ * A part the set has no policy in is absent.
+ */
+export function evaluate(set: PreparedSet, request: CedarRequest): Partial<Record<SetPart, PartAnswer>> {
+  const satisfied: string[] = []
+  const errors: PartAnswer['errors'] = []
+  for (const key of requestBuckets(request)) {
+    const bucket = set.buckets.get(key)
+    if (!bucket) continue
+    const answer = bucketAnswer(set, key, bucket, request)
+    satisfied.push(...answer.satisfied)
+    errors.push(...answer.errors)
+  }
+  const out: Partial<Record<SetPart, PartAnswer>> = {}
+  for (const part of set.parts) {
+    const permits: string[] = []
+    const forbids: string[] = []
+    for (const id of satisfied) {
+      const p = set.byId.get(id)
+      if (p?.part === part) (p.effect === 'forbid' ? forbids : permits).push(id)
+    }
+    const partErrors = errors.filter((e) => set.byId.get(e.policyId)?.part === part)
+    out[part] = forbids.length
+      ? { decision: 'deny', reasons: forbids.sort(), errors: partErrors }
+      : permits.length
+        ? { decision: 'allow', reasons: permits.sort(), errors: partErrors }
+        : { decision: 'deny', reasons: [], errors: partErrors }
+  }
+  return out
 }
 
 /** Forgets every prepared set (tests that reuse space ids across databases). */
