@@ -7,7 +7,7 @@ import { authorizePetitioners, callerIdentity } from '../../identity.js'
 import { policyFor } from '../../rules/policy.js'
 import type { DecisionDeps } from '../../webhooks/decision.js'
 import { type PetitionRecord, petitionName, requestKey } from '../types.js'
-import { applyPolicyOutcome, evaluateForPetition, POLICY_LABELS } from './policy.js'
+import { applyPolicyOutcome, evaluateWithInputs, POLICY_LABELS, readPolicyInputs } from './policy.js'
 import { askDecisionWebhooksFor } from './webhook-decision.js'
 
 export interface PetitionInput {
@@ -41,10 +41,16 @@ export async function openPetition(
   const petitioners = petitionersFor(access, input.petitioners)
   const spaceId = access.space.id
   const key = requestKey(petitioners, input.resources)
-  const existing = await ctx.store.petitions.openFor(spaceId, key)
+  const now = ctx.clock.now()
+  // The reads are independent: on PostgreSQL they run side by side on pooled connections. The policy
+  // inputs cost one cheap statement when the space has no policy.
+  const [existing, policy, inputs] = await Promise.all([
+    ctx.store.petitions.openFor(spaceId, key),
+    policyFor(ctx.store, spaceId, input.resources),
+    readPolicyInputs(ctx.store, spaceId, petitioners, now),
+  ])
   if (existing) return { petition: existing, created: false }
 
-  const policy = await policyFor(ctx.store, spaceId, input.resources)
   const unknown = policy.unknownTargets[0]
   if (unknown !== undefined && access.space.settings.requireKnownResources) {
     const t = input.resources[unknown]
@@ -66,11 +72,11 @@ export async function openPetition(
       )
     }
   }
-  const now = ctx.clock.now()
-  // Cedar policies decide before any person is asked; without policies nothing is read here.
-  const outcome = await evaluateForPetition(
+  // Cedar policies decide before any person is asked.
+  const outcome = await evaluateWithInputs(
     ctx.store,
     spaceId,
+    inputs,
     { petitioners, resources: input.resources, reason, durationMs: input.durationMs },
     policy,
     now,

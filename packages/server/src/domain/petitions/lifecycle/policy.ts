@@ -5,6 +5,7 @@ import type { PartOutcome, PolicyOutcome } from '../../policies/decide.js'
 import { decideRequests } from '../../policies/decide.js'
 import { preparedFor } from '../../policies/engine.js'
 import { gatherRequests, requesterOf } from '../../policies/gather.js'
+import type { PolicyInputs } from '../../policies/ports.js'
 import type { Policy } from '../../rules/policy.js'
 import type { Repositories, UnitOfWork } from '../../unit-of-work.js'
 import type { PetitionRecord } from '../types.js'
@@ -36,7 +37,30 @@ export async function evaluateForPetition(
   at: number,
   openPetition = false,
 ): Promise<PolicyOutcome | undefined> {
-  const inputs = await store.policies.inputs(spaceId, p.petitioners.map(requesterOf), at)
+  const inputs = await readPolicyInputs(store, spaceId, p.petitioners, at)
+  return evaluateWithInputs(store, spaceId, inputs, p, rules, at, openPetition)
+}
+
+/** The one read an evaluation needs (see `evaluateWithInputs`): start it beside the request's others. */
+export function readPolicyInputs(
+  store: Pick<Repositories, 'policies'>,
+  spaceId: string,
+  petitioners: readonly EventResource[],
+  at: number,
+): Promise<PolicyInputs> {
+  return store.policies.inputs(spaceId, petitioners.map(requesterOf), at)
+}
+
+/** `evaluateForPetition` with its read done; `at` must be the time the inputs were read for. */
+export async function evaluateWithInputs(
+  store: Pick<Repositories, 'policies'>,
+  spaceId: string,
+  inputs: PolicyInputs,
+  p: Pick<PetitionRecord, 'petitioners' | 'resources' | 'reason' | 'durationMs'>,
+  rules: Policy,
+  at: number,
+  openPetition = false,
+): Promise<PolicyOutcome | undefined> {
   if (!inputs.facts) return undefined
   const set = await preparedFor(store, spaceId, inputs.info)
   if (set.parts.size === 0) return undefined
