@@ -216,4 +216,29 @@ describe('policy parts in one call per bucket, with only what the policies read'
       expect(ask('a@example.com', '', 3)).toBe('allow:m2')
     }
   })
+
+  it("forgets a bucket's answers past its bound, and keeps the set's count true", () => {
+    const set = buildSet('bound-test', 1, 'UTC', [
+      {
+        id: 'b0',
+        text: 'permit(principal, action, resource) when { context.durationSeconds > 60 };',
+        mode: 'enforce',
+        version: 1,
+        createTime: 0,
+        updateTime: 0,
+      },
+    ])
+    const facts = { roles: [], userLabels: {}, openPetitions: 0, hasGrant: false }
+    const principal = principalEntities({ kind: 'user', id: 'a@example.com', email: 'a@example.com' }, facts)
+    const target = resourceEntity({ kind: 'db', id: 'x' }, {})
+    for (let d = 0; d < 5000; d++) {
+      const context = { reason: '', durationSeconds: d, hour: 0, minute: 0, weekday: 'Monday' }
+      expect(evaluate(set, cedarRequest(principal, target, context, facts)).decide?.decision).toBe(
+        d > 60 ? 'allow' : 'deny',
+      )
+    }
+    const [bucket] = set.buckets.values()
+    expect(bucket?.answers.size).toBe(5000 - 4096)
+    expect(set.remembered.count).toBe(5000 - 4096)
+  })
 })

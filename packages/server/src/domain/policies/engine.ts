@@ -41,6 +41,8 @@ export interface PreparedSet {
   buckets: ReadonlyMap<string, Bucket>
   /** Stored policies that no longer compile (say, after a schema change): left out, reported by explain. */
   broken: { id: string; message: string }[]
+  /** How many answers its buckets remember in all. */
+  remembered: { count: number }
 }
 
 /** The answer of one part for one principal × resource. */
@@ -161,7 +163,7 @@ export function buildSet(
     bucket.forms[p.id] = { ...json, effect: 'permit' }
     buckets.set(key, bucket)
   }
-  return { spaceId, version, timeZone, byId, parts, buckets, broken }
+  return { spaceId, version, timeZone, byId, parts, buckets, broken, remembered: { count: 0 } }
 }
 
 function ensureLoaded(set: PreparedSet, bucket: string): string {
@@ -174,8 +176,13 @@ function ensureLoaded(set: PreparedSet, bucket: string): string {
   return id
 }
 
-/** Answers remembered per bucket, at most this many (then forgotten all at once). */
+/**
+ * Answers remembered per bucket, and per set across its buckets, at most this many (past either, the
+ * bucket's or the whole set's are forgotten at once): an entry is a few hundred bytes, so a set holds
+ * at most some 20 MB of them however many buckets it has.
+ */
 const MAX_ANSWERS = 4096
+const MAX_SET_ANSWERS = 65_536
 
 /** Buckets answered since the process started: by the engine, and from memory. */
 const counts = { evaluated: 0, remembered: 0 }
@@ -208,8 +215,16 @@ function bucketAnswer(set: PreparedSet, key: string, bucket: Bucket, request: Ce
       message: e.error.message,
     })),
   }
-  if (bucket.answers.size >= MAX_ANSWERS) bucket.answers.clear()
+  if (bucket.answers.size >= MAX_ANSWERS) {
+    set.remembered.count -= bucket.answers.size
+    bucket.answers.clear()
+  }
+  if (set.remembered.count >= MAX_SET_ANSWERS) {
+    for (const b of set.buckets.values()) b.answers.clear()
+    set.remembered.count = 0
+  }
   bucket.answers.set(memo, out)
+  set.remembered.count++
   return out
 }
 
