@@ -230,10 +230,11 @@ function bucketAnswer(set: PreparedSet, key: string, bucket: Bucket, request: Ce
 
 /**
  * Evaluates every part for one request in one call per bucket the request can meet, each call
- * carrying only what that bucket's policies read (and none when the bucket answered the same before). The satisfied policies make up each part's answer as
- * Cedar's would over the whole part: a satisfied forbid denies, else a satisfied permit allows. Loading
- * and evaluating happen in one synchronous step, so no other request can swap an entry in between.
- * A part the set has no policy in is absent.
+ * carrying only what that bucket's policies read (and no call when the bucket answered the same
+ * before). The satisfied policies make up each part's answer as Cedar's would over the whole part: a
+ * satisfied forbid denies, else a satisfied permit allows. Loading and evaluating happen in one
+ * synchronous step, so no other request can swap an entry in between. A part the set has no policy in
+ * is absent.
  */
 export function evaluate(set: PreparedSet, request: CedarRequest): Partial<Record<SetPart, PartAnswer>> {
   const satisfied: string[] = []
