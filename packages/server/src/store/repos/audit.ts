@@ -10,13 +10,7 @@ import type {
   GrantRow,
   StoredEvent,
 } from '../../domain/audit/ports.js'
-import {
-  chainHash,
-  eventBody,
-  GENESIS_HASH,
-  type NewEvent,
-  serializeEvent,
-} from '../../domain/audit/types.js'
+import { chainHash, eventBody, GENESIS_HASH, type NewEvent, storedForm } from '../../domain/audit/types.js'
 import { newId } from '../../domain/ids.js'
 import { chunks } from '../chunks.js'
 import type { EngineAdapter } from '../engine.js'
@@ -62,7 +56,7 @@ export class AuditRepo implements AuditLog {
       seq += 1
       const id = newId('evt')
       const event = eventBody(id, e)
-      const body = serializeEvent(event)
+      const { body, value } = storedForm(event)
       const prevHash = hash
       hash = chainHash(prevHash, seq, body)
       rows.push({
@@ -85,7 +79,7 @@ export class AuditRepo implements AuditLog {
         seen.add(key)
         links.push({ space_id: spaceId, kind: r.kind, id: r.id, seq })
       }
-      const record: StoredEvent = { seq, hash, prevHash, event: withoutUndefined(event) as Event }
+      const record: StoredEvent = { seq, hash, prevHash, event: value }
       if (e.petition !== undefined) record.petition = e.petition
       stored.push(record)
     }
@@ -197,11 +191,6 @@ export class AuditRepo implements AuditLog {
   grantRows(chain: string, petitions: readonly string[]): Promise<GrantRow[]> {
     return grantRows(this.db, chain, petitions)
   }
-}
-
-/** What a later read of the stored JSON gives back: the same object without its absent fields. */
-function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
 }
 
 /** A stored row as the domain's StoredEvent. */

@@ -33,6 +33,17 @@ export class PetitionRepo implements PetitionRepository {
       .returning('name')
       .executeTakeFirst()
     if (!row) return false
+    await this.insertSubjects(p)
+    return true
+  }
+
+  async insertDecided(p: PetitionRecord): Promise<void> {
+    await this.db.insertInto('petitions').values(toRow(p)).execute()
+    await this.insertSubjects(p)
+  }
+
+  /** The petitioners and targets a petition names, for the lookups by subject. */
+  private async insertSubjects(p: PetitionRecord): Promise<void> {
     const subjects = [
       ...p.petitioners.map((r) => ({ role: 'petitioner', subject: identityOf(r) })),
       ...p.resources.map((r) => ({ role: 'resource', subject: targetKey(r) })),
@@ -44,7 +55,6 @@ export class PetitionRepo implements PetitionRepository {
         .values(part.map((s) => ({ space_id: p.spaceId, ...s, petition: p.name, create_time: p.createTime })))
         .execute()
     }
-    return true
   }
 
   async lock(spaceId: string, name: string): Promise<PetitionRecord | undefined> {
