@@ -83,7 +83,7 @@ class Repos implements Repositories {
     this.auditInputs = new AuditInputRepo(db)
     this.idempotency = new IdempotencyRepo(db)
     this.settings = new SettingsRepo(db)
-    this.petitions = new PetitionRepo(db, adapter)
+    this.petitions = new PetitionRepo(db, adapter, transactional)
     this.rules = new RuleRepo(db)
     this.webhooks = new WebhookRepo(db)
     this.outbox = new OutboxRepo(db, adapter)
