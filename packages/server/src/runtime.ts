@@ -9,6 +9,7 @@ import { newId } from './domain/ids.js'
 import { WatchHub } from './domain/petitions/watch.js'
 import { deliverSlack } from './domain/slack/deliver.js'
 import { outboxWriter } from './domain/webhooks/enqueue.js'
+import { WebhookHandlerCache } from './domain/webhooks/handler-cache.js'
 import type { AppDeps } from './http/deps.js'
 import type { JsonText } from './http/json-text.js'
 import { CheckpointJob, type CheckpointTarget, fileTarget, urlTarget } from './jobs/checkpoints.js'
@@ -88,7 +89,7 @@ export async function openRuntime(
       else freshness.bump()
       feed.deliver(events)
     }
-    const store = new Store(handle.db, handle.adapter, instanceId)
+    const store = new Store(handle.db, handle.adapter, instanceId, new WebhookHandlerCache(freshness, clock))
     store.onCommit(changed)
     // Deliveries are written in the transaction of the change they report.
     store.beforeCommit(

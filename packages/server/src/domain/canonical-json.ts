@@ -6,6 +6,9 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value))
 }
 
+/** The value `canonicalJson` writes: what parsing its bytes back gives, key order included. */
+export const canonicalForm: (value: unknown) => unknown = sortKeys
+
 /**
  * A copy with sorted keys, sharing every part that is canonical already: an upload's event lists up to
  * 100,000 resources, built in key order, and copying them all only fed the garbage collector.

@@ -44,7 +44,8 @@ export interface UnitOfWork extends Repositories {
    * Says that this transaction takes away access another instance may have cached: a token, a service
    * account, a membership or role, a space, a grant. Its commit then returns only once every other live
    * instance has heard of it, so none honours the access after the caller is told it is gone. Events
-   * that take access away (see `takesAccessAway`) say so by themselves.
+   * that take access away (see `takesAccessAway`) say so by themselves. A change to the webhooks says so
+   * too: every instance caches them by handler (see WebhookHandlerCache).
    */
   revokesAccess(): void
   /**

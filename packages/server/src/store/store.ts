@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { type DomainEvent, takesAccessAway } from '../domain/events.js'
 import type { BeforeCommit, DataStore, Repositories, UnitOfWork } from '../domain/unit-of-work.js'
+import type { WebhookHandlerCache } from '../domain/webhooks/handler-cache.js'
 import { encodeAnnouncement } from './announcement.js'
 import type { EngineAdapter } from './engine.js'
 import { AuditRepo } from './repos/audit.js'
@@ -74,6 +75,7 @@ class Repos implements Repositories {
     readonly adapter: EngineAdapter,
     /** Bound to one write transaction (not to the pool or shared connection). */
     transactional = false,
+    webhookCache?: WebhookHandlerCache,
   ) {
     this.spaces = new SpaceRepo(db)
     this.principals = new PrincipalRepo(db)
@@ -83,9 +85,9 @@ class Repos implements Repositories {
     this.auditInputs = new AuditInputRepo(db)
     this.idempotency = new IdempotencyRepo(db)
     this.settings = new SettingsRepo(db)
-    this.petitions = new PetitionRepo(db, adapter)
+    this.petitions = new PetitionRepo(db, adapter, transactional)
     this.rules = new RuleRepo(db)
-    this.webhooks = new WebhookRepo(db)
+    this.webhooks = new WebhookRepo(db, webhookCache)
     this.outbox = new OutboxRepo(db, adapter)
     this.jobLeases = new JobLeaseRepo(db)
     this.policies = new PolicyRepo(db)
@@ -129,8 +131,10 @@ export class Store extends Repos implements DataStore {
     adapter: EngineAdapter,
     /** Names this instance in its announcements, so it can tell its own from others'. */
     readonly instanceId = 'local',
+    /** Webhooks by handler, read through it here and in every transaction (see WebhookHandlerCache). */
+    private readonly webhookCache?: WebhookHandlerCache,
   ) {
-    super(db, adapter)
+    super(db, adapter, false, webhookCache)
   }
 
   /** Calls `listener` after each commit of this store. */
@@ -160,7 +164,7 @@ export class Store extends Repos implements DataStore {
     let result: T
     try {
       result = await this.adapter.writeTransaction(this.db, async (trx) => {
-        const tx = new Transaction(trx, this.adapter, true)
+        const tx = new Transaction(trx, this.adapter, true, this.webhookCache)
         const value = await fn(tx)
         events = tx.events
         if (events.length > 0) for (const hook of this.beforeCommits) await hook(tx, events)

@@ -1,5 +1,5 @@
-import type { EventResource } from '@openindent/contract'
-import { canonicalJson } from '../canonical-json.js'
+import type { Event, EventResource } from '@openindent/contract'
+import { canonicalForm, canonicalJson } from '../canonical-json.js'
 import { sha256Hex } from '../ids.js'
 
 /** An event about to be appended to a space's audit log. */
@@ -48,3 +48,12 @@ export function chainHash(prevHash: string, seq: number, body: string): string {
 }
 
 export const serializeEvent = canonicalJson
+
+/**
+ * An event's bytes as `serializeEvent` writes them, and the object they parse back to (keys sorted,
+ * absent fields dropped), computed once: what a later read of the stored event gives.
+ */
+export function storedForm(event: Record<string, unknown>): { body: string; value: Event } {
+  const value = canonicalForm(event) as Event
+  return { body: JSON.stringify(value), value }
+}

@@ -75,10 +75,19 @@ async function opened(
   input: CheckInput,
   seen: LiveGrant[],
 ): Promise<CheckResult> {
-  const { petition, created } = await openPetition(deps, access, input)
+  const opened = await openPetition(deps, access, input)
+  const { petition, created } = opened
   if (petition.phase === 'open') return { status: 'waiting', petition }
   if (created && petition.phase === 'granted') {
-    const [details] = await withDetails(deps, [petition])
+    // What the opening transaction wrote is the petition's whole history and every grant it made.
+    const details =
+      opened.history && opened.grants
+        ? {
+            petition,
+            history: opened.history.filter((e) => e.petition === petition.name).map((e) => e.event),
+            grants: opened.grants,
+          }
+        : (await withDetails(deps, [petition]))[0]
     const now = deps.clock.now()
     const made = (details?.grants ?? []).filter(
       (g) => g.revokeTime === undefined && (g.expireTime === undefined || g.expireTime > now),

@@ -30,6 +30,11 @@ export interface LiveGrant {
 export interface PetitionRepository {
   /** Inserts an open petition; false when an identical one is open already (concurrent requests make one). */
   insertOpen(p: PetitionRecord): Promise<boolean>
+  /**
+   * Inserts a petition decided before it was stored (a policy granted or denied it at once). It holds
+   * no place among the open ones, so it never conflicts with them.
+   */
+  insertDecided(p: PetitionRecord): Promise<void>
   /** Reads a petition and locks it until the transaction ends, so decisions on it apply one at a time. */
   lock(spaceId: string, name: string): Promise<PetitionRecord | undefined>
   get(spaceId: string, name: string): Promise<PetitionRecord | undefined>

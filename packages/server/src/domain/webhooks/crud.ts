@@ -71,6 +71,8 @@ export async function createWebhook(
     updateTime: now,
   }
   await ctx.store.transaction(async (tx) => {
+    // Every instance caches the webhooks by handler: none may queue a grant's deliveries without this one.
+    tx.revokesAccess()
     if (!(await tx.webhooks.insert(hook))) throw alreadyExists(`webhook "${hook.name}"`)
     await tx.audit.append(hook.spaceId, [webhookEvent(EVENT_NAMES.webhookCreate, access, hook.name, now)])
   })
@@ -92,6 +94,7 @@ export async function updateWebhook(
     ...(handler ? { resourceKinds: handler.resourceKinds } : {}),
   }
   return ctx.store.transaction(async (tx) => {
+    tx.revokesAccess() // as in createWebhook: no instance uses the old settings once this returns
     const hook = await tx.webhooks.update(access.space.id, name, changes, now)
     if (!hook) throw notFound(`webhook "${name}"`)
     await tx.audit.append(hook.spaceId, [webhookEvent(EVENT_NAMES.webhookUpdate, access, name, now)])
@@ -104,6 +107,7 @@ export async function deleteWebhook(ctx: Ctx, access: SpaceAccess, name: string)
   requireRole(access, 'editor')
   const now = ctx.clock.now()
   await ctx.store.transaction(async (tx) => {
+    tx.revokesAccess() // as in createWebhook: no instance queues deliveries to it once this returns
     if (!(await tx.webhooks.delete(access.space.id, name))) throw notFound(`webhook "${name}"`)
     await tx.audit.append(access.space.id, [webhookEvent(EVENT_NAMES.webhookDelete, access, name, now)])
   })

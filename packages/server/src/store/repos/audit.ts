@@ -10,13 +10,7 @@ import type {
   GrantRow,
   StoredEvent,
 } from '../../domain/audit/ports.js'
-import {
-  chainHash,
-  eventBody,
-  GENESIS_HASH,
-  type NewEvent,
-  serializeEvent,
-} from '../../domain/audit/types.js'
+import { chainHash, eventBody, GENESIS_HASH, type NewEvent, storedForm } from '../../domain/audit/types.js'
 import { newId } from '../../domain/ids.js'
 import { chunks } from '../chunks.js'
 import type { EngineAdapter } from '../engine.js'
@@ -26,6 +20,28 @@ import { queryEvents } from './audit-query.js'
 
 /** SQLite's single-row link insert, columns in `EventResourcesTable` order (space_id, kind, id, seq). */
 let linkSql: string | undefined
+/** SQLite's insert of one event, compiled from the row `append` builds (so in its key order). */
+let eventSql: string | undefined
+
+let headStatements: { read: string; update: string } | undefined
+
+/**
+ * SQLite's read and update of the chain head inside a write transaction, whose lock already excludes
+ * other writers (see `append`), as prepared statements.
+ */
+function headSql(db: Kysely<Database>): { read: string; update: string } {
+  headStatements ??= {
+    read: db.selectFrom('audit_heads').select(['seq', 'hash']).where('space_id', '=', '').compile().sql,
+    update: db.updateTable('audit_heads').set({ seq: 0, hash: '' }).where('space_id', '=', '').compile().sql,
+  }
+  return headStatements
+}
+
+function headRow(row: unknown[] | undefined): { seq: number; hash: string } {
+  if (!row) throw new Error('the space has no audit chain')
+  return { seq: Number(row[0]), hash: String(row[1]) }
+}
+
 const LINKS_PER_ARRAY_STATEMENT = 10_000
 
 export class AuditRepo implements AuditLog {
@@ -51,9 +67,13 @@ export class AuditRepo implements AuditLog {
    */
   async append(spaceId: string, events: NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return []
-    const head = await this.adapter
-      .lockRows(this.db.selectFrom('audit_heads').select(['seq', 'hash']).where('space_id', '=', spaceId))
-      .executeTakeFirstOrThrow()
+    const rowStatement = this.transactional ? this.adapter.rowStatement : undefined
+    const heads = rowStatement && headSql(this.db)
+    const head = heads
+      ? headRow(rowStatement(heads.read).get([spaceId]))
+      : await this.adapter
+          .lockRows(this.db.selectFrom('audit_heads').select(['seq', 'hash']).where('space_id', '=', spaceId))
+          .executeTakeFirstOrThrow()
     let { seq, hash } = head
     const rows: EventsTable[] = []
     const links: EventResourcesTable[] = []
@@ -62,7 +82,7 @@ export class AuditRepo implements AuditLog {
       seq += 1
       const id = newId('evt')
       const event = eventBody(id, e)
-      const body = serializeEvent(event)
+      const { body, value } = storedForm(event)
       const prevHash = hash
       hash = chainHash(prevHash, seq, body)
       rows.push({
@@ -85,9 +105,23 @@ export class AuditRepo implements AuditLog {
         seen.add(key)
         links.push({ space_id: spaceId, kind: r.kind, id: r.id, seq })
       }
-      const record: StoredEvent = { seq, hash, prevHash, event: withoutUndefined(event) as Event }
+      const record: StoredEvent = { seq, hash, prevHash, event: value }
       if (e.petition !== undefined) record.petition = e.petition
       stored.push(record)
+    }
+    if (rowStatement) {
+      // A few events per call, each a prepared statement run: Kysely would cost more building the
+      // statement than SQLite takes running it.
+      eventSql ??= this.db
+        .insertInto('events')
+        .values(rows[0] as EventsTable)
+        .compile().sql
+      const insert = rowStatement(eventSql)
+      // Every row is built by the one literal above, so its values come in the compiled column order.
+      for (const r of rows) insert.run(Object.values(r))
+      await this.insertLinks(spaceId, links)
+      if (heads) rowStatement(heads.update).run([seq, hash, spaceId])
+      return stored
     }
     for (const part of chunks(rows)) await this.db.insertInto('events').values(part).execute()
     await this.insertLinks(spaceId, links)
@@ -197,11 +231,6 @@ export class AuditRepo implements AuditLog {
   grantRows(chain: string, petitions: readonly string[]): Promise<GrantRow[]> {
     return grantRows(this.db, chain, petitions)
   }
-}
-
-/** What a later read of the stored JSON gives back: the same object without its absent fields. */
-function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
 }
 
 /** A stored row as the domain's StoredEvent. */

@@ -8,6 +8,7 @@ import { chunks } from '../chunks.js'
 import type { EngineAdapter } from '../engine.js'
 import { parseJson } from '../json.js'
 import { labelFilter } from '../label-filter.js'
+import { insertRows } from '../row-insert.js'
 import type { Database, GrantsTable, PetitionsTable } from '../schema.js'
 
 /** Petitions, the approvals they collected and the grants they made. */
@@ -15,6 +16,8 @@ export class PetitionRepo implements PetitionRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly adapter: EngineAdapter,
+    /** Bound to one write transaction: SQLite may then insert through row statements (see insertRows). */
+    private readonly transactional = false,
   ) {}
 
   /**
@@ -33,18 +36,35 @@ export class PetitionRepo implements PetitionRepository {
       .returning('name')
       .executeTakeFirst()
     if (!row) return false
+    await this.insertSubjects(p)
+    return true
+  }
+
+  async insertDecided(p: PetitionRecord): Promise<void> {
+    await insertRows(this.db, this.adapter, this.transactional, 'petitions', [toRow(p)])
+    await this.insertSubjects(p)
+  }
+
+  /** The petitioners and targets a petition names, for the lookups by subject. */
+  private async insertSubjects(p: PetitionRecord): Promise<void> {
     const subjects = [
       ...p.petitioners.map((r) => ({ role: 'petitioner', subject: identityOf(r) })),
       ...p.resources.map((r) => ({ role: 'resource', subject: targetKey(r) })),
     ]
     const unique = [...new Map(subjects.map((s) => [`${s.role}\u0000${s.subject}`, s])).values()]
-    for (const part of chunks(unique)) {
-      await this.db
-        .insertInto('petition_subjects')
-        .values(part.map((s) => ({ space_id: p.spaceId, ...s, petition: p.name, create_time: p.createTime })))
-        .execute()
-    }
-    return true
+    await insertRows(
+      this.db,
+      this.adapter,
+      this.transactional,
+      'petition_subjects',
+      unique.map((s) => ({
+        space_id: p.spaceId,
+        role: s.role,
+        subject: s.subject,
+        petition: p.name,
+        create_time: p.createTime,
+      })),
+    )
   }
 
   async lock(spaceId: string, name: string): Promise<PetitionRecord | undefined> {
@@ -232,26 +252,25 @@ export class PetitionRepo implements PetitionRepository {
   }
 
   async insertGrants(spaceId: string, grants: GrantRecord[]): Promise<void> {
-    for (const part of chunks(grants)) {
-      await this.db
-        .insertInto('grants')
-        .values(
-          part.map((g) => ({
-            space_id: spaceId,
-            id: g.id,
-            petition: g.petition,
-            petitioner_key: identityOf(g.petitioner),
-            resource_key: targetKey(g.resource),
-            petitioner: JSON.stringify(g.petitioner),
-            resource: JSON.stringify(g.resource),
-            start_time: g.startTime,
-            expire_time: g.expireTime ?? null,
-            revoke_time: null,
-            revoke_reason: null,
-          })),
-        )
-        .execute()
-    }
+    await insertRows(
+      this.db,
+      this.adapter,
+      this.transactional,
+      'grants',
+      grants.map((g) => ({
+        space_id: spaceId,
+        id: g.id,
+        petition: g.petition,
+        petitioner_key: identityOf(g.petitioner),
+        resource_key: targetKey(g.resource),
+        petitioner: JSON.stringify(g.petitioner),
+        resource: JSON.stringify(g.resource),
+        start_time: g.startTime,
+        expire_time: g.expireTime ?? null,
+        revoke_time: null,
+        revoke_reason: null,
+      })),
+    )
   }
 
   async grantsOf(spaceId: string, petitions: readonly string[]): Promise<Map<string, GrantRecord[]>> {

@@ -1,10 +1,17 @@
 import type { Kysely, Selectable } from 'kysely'
+import type { WebhookHandlerCache } from '../../domain/webhooks/handler-cache.js'
 import type { WebhookChanges, WebhookRepository } from '../../domain/webhooks/ports.js'
 import type { HandlerType, WebhookRecord } from '../../domain/webhooks/types.js'
 import type { Database, WebhooksTable } from '../schema.js'
 
 export class WebhookRepo implements WebhookRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** Set once this repository wrote: its transaction then reads its own writes, not the cache. */
+  private wrote = false
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly cache?: WebhookHandlerCache,
+  ) {}
 
   async list(spaceId: string): Promise<WebhookRecord[]> {
     const rows = await this.db
@@ -26,7 +33,12 @@ export class WebhookRepo implements WebhookRepository {
     return row && fromRow(row)
   }
 
-  async byHandler(spaceId: string, type: HandlerType): Promise<WebhookRecord[]> {
+  byHandler(spaceId: string, type: HandlerType): Promise<WebhookRecord[]> {
+    const read = () => this.readByHandler(spaceId, type)
+    return this.cache && !this.wrote ? this.cache.get(spaceId, type, read) : read()
+  }
+
+  private async readByHandler(spaceId: string, type: HandlerType): Promise<WebhookRecord[]> {
     const rows = await this.db
       .selectFrom('webhooks')
       .selectAll()
@@ -38,6 +50,7 @@ export class WebhookRepo implements WebhookRepository {
   }
 
   async insert(w: WebhookRecord): Promise<boolean> {
+    this.wrote = true
     const row = await this.db
       .insertInto('webhooks')
       .values({
@@ -65,6 +78,7 @@ export class WebhookRepo implements WebhookRepository {
     c: WebhookChanges,
     now: number,
   ): Promise<WebhookRecord | undefined> {
+    this.wrote = true
     const row = await this.db
       .updateTable('webhooks')
       .set({
@@ -84,6 +98,7 @@ export class WebhookRepo implements WebhookRepository {
   }
 
   async delete(spaceId: string, name: string): Promise<boolean> {
+    this.wrote = true
     const r = await this.db
       .deleteFrom('webhooks')
       .where('space_id', '=', spaceId)

@@ -18,17 +18,17 @@ export async function grantAll(
   ms: number | null,
   now: number,
 ): Promise<void> {
-  await tx.audit.append(p.spaceId, await insertGrants(tx, p, actor, ms, now))
+  await tx.audit.append(p.spaceId, (await insertGrants(tx, p, actor, ms, now)).events)
 }
 
-/** Inserts the grants of `grantAll` and returns their `access/grant` events, for the caller to append. */
+/** Inserts the grants of `grantAll` and returns them with their `access/grant` events, for the caller to append. */
 export async function insertGrants(
   tx: UnitOfWork,
   p: PetitionRecord,
   actor: EventResource,
   ms: number | null,
   now: number,
-): Promise<NewEvent[]> {
+): Promise<{ grants: GrantRecord[]; events: NewEvent[] }> {
   const grants: GrantRecord[] = p.petitioners.flatMap((petitioner) =>
     p.resources.map((resource) => ({
       id: newId('grt'),
@@ -40,14 +40,18 @@ export async function insertGrants(
     })),
   )
   await tx.petitions.insertGrants(p.spaceId, grants)
-  return grants.map((g) => ({
-    event: EVENT_NAMES.accessGrant,
-    actor,
-    resources: [g.petitioner, g.resource],
-    timestamp: now,
-    petition: p.name,
-    labels: durationLabels(ms, now),
-  }))
+  const labels = durationLabels(ms, now)
+  const events = grants.map(
+    (g): NewEvent => ({
+      event: EVENT_NAMES.accessGrant,
+      actor,
+      resources: [g.petitioner, g.resource],
+      timestamp: now,
+      petition: p.name,
+      labels: { ...labels },
+    }),
+  )
+  return { grants, events }
 }
 
 /** Revokes a petition's live grants, with an `access/revoke` event for each. */

@@ -7,7 +7,13 @@ import { authorizePetitioners, callerIdentity } from '../../identity.js'
 import { policyFor } from '../../rules/policy.js'
 import type { DecisionDeps } from '../../webhooks/decision.js'
 import { type PetitionRecord, petitionName, requestKey } from '../types.js'
-import { applyPolicyOutcome, evaluateWithInputs, POLICY_LABELS, readPolicyInputs } from './policy.js'
+import {
+  type Created,
+  evaluateWithInputs,
+  insertWithOutcome,
+  POLICY_LABELS,
+  readPolicyInputs,
+} from './policy.js'
 import { askDecisionWebhooksFor } from './webhook-decision.js'
 
 export interface PetitionInput {
@@ -30,6 +36,12 @@ export function petitionersFor(access: SpaceAccess, petitioners: EventResource[]
 }
 
 /**
+ * The petition a request opened or found. One that a policy decided as it was opened comes with the
+ * history and grants its transaction wrote, which is what reading them back would give.
+ */
+export type Opened = { petition: PetitionRecord; created: boolean } & Partial<Omit<Created, 'petition'>>
+
+/**
  * Opens a petition, or returns the open one for the same petitioners and targets. The partial unique
  * index decides between concurrent identical requests, so exactly one petition is created.
  */
@@ -37,7 +49,7 @@ export async function openPetition(
   ctx: Ctx & Partial<DecisionDeps>,
   access: SpaceAccess,
   input: PetitionInput,
-): Promise<{ petition: PetitionRecord; created: boolean }> {
+): Promise<Opened> {
   const petitioners = petitionersFor(access, input.petitioners)
   const spaceId = access.space.id
   const key = requestKey(petitioners, input.resources)
@@ -101,8 +113,6 @@ export async function openPetition(
 
   const created = await ctx.store.transaction(async (tx) => {
     tx.narrow()
-    if (!(await tx.petitions.insertOpen(petition))) return undefined
-    tx.emit({ kind: 'petition', type: 'opened', spaceId, petition: petition.name, at: now })
     const requested: NewEvent[] = [
       {
         event: EVENT_NAMES.accessRequest,
@@ -116,11 +126,12 @@ export async function openPetition(
           : {}),
       },
     ]
-    if (outcome) return applyPolicyOutcome(tx, petition, outcome, policy, now, requested)
-    await tx.audit.append(spaceId, requested)
-    return petition
+    return insertWithOutcome(tx, petition, outcome, policy, now, requested)
   })
-  if (created) return { petition: await afterCreate(ctx, created), created: true }
+  if (created) {
+    if (created.petition.phase !== 'open') return { ...created, created: true }
+    return { petition: await afterCreate(ctx, created.petition), created: true }
+  }
   const winner = await ctx.store.petitions.openFor(spaceId, key)
   if (winner) return { petition: winner, created: false }
   // The winner was decided between our insert and this read: ask again, it will find the new state.

@@ -1,4 +1,5 @@
 import { EVENT_NAMES, type EventResource } from '@openindent/contract'
+import type { StoredEvent } from '../../audit/ports.js'
 import type { NewEvent } from '../../audit/types.js'
 import { POLICY_EVENTS } from '../../policies/crud.js'
 import type { PartOutcome, PolicyOutcome } from '../../policies/decide.js'
@@ -8,9 +9,9 @@ import { gatherRequests, requesterOf } from '../../policies/gather.js'
 import type { PolicyInputs } from '../../policies/ports.js'
 import type { Policy } from '../../rules/policy.js'
 import type { Repositories, UnitOfWork } from '../../unit-of-work.js'
-import type { PetitionRecord } from '../types.js'
+import type { GrantRecord, PetitionRecord } from '../types.js'
 import { durationLabels, insertGrants } from './grants.js'
-import { step } from './table.js'
+import { decided, step, TRANSITIONS } from './table.js'
 
 /** Who decides when a policy does: the audit log's actor for every policy decision. */
 export const POLICY_ACTOR: EventResource = { kind: 'policy', id: 'policy', displayName: 'Cedar policy' }
@@ -110,6 +111,43 @@ function policyEvent(
   }
 }
 
+/** What the policies decided for a petition, before anything is written. */
+interface Verdict {
+  /** The step the decision takes; none when the policies leave the petition to people. */
+  step?: 'grant' | 'deny'
+  reason?: string
+  /** A grant's duration, capped by `@duration` and the rules' maximum. */
+  ms?: number
+  /** The policies' audit events (shadow, then deny or approve), without the grants'. */
+  events: NewEvent[]
+}
+
+function verdictOf(p: PetitionRecord, outcome: PolicyOutcome, rules: Policy, now: number): Verdict {
+  const events: NewEvent[] = []
+  if (outcome.shadow && outcome.shadow.decision !== 'none') {
+    events.push(
+      policyEvent(POLICY_EVENTS.shadow, p, outcome.shadow, outcome.version, now, {
+        'openindent.dev/policy-mode': 'shadow',
+      }),
+    )
+  }
+  const { enforced } = outcome
+  if (enforced.decision === 'forbid') {
+    const reason = `denied by policy ${enforced.policies.join(', ')}`
+    events.push(policyEvent(EVENT_NAMES.accessDeny, p, enforced, outcome.version, now, {}, reason))
+    return { step: 'deny', reason, events }
+  }
+  if (enforced.decision === 'permit') {
+    const wanted = Math.min(p.durationMs ?? rules.defaultMs, rules.maxMs)
+    const ms = Math.min(wanted, outcome.durationMs ?? wanted)
+    const reason = `approved by policy ${enforced.policies.join(', ')}`
+    const labels = durationLabels(ms, now)
+    events.push(policyEvent(EVENT_NAMES.accessApprove, p, enforced, outcome.version, now, labels, reason))
+    return { step: 'grant', reason, ms, events }
+  }
+  return { events }
+}
+
 /**
  * Applies the policies' decision to an open petition in the caller's transaction: a forbid denies it,
  * a permit grants it (for the requested or default duration, capped by `@duration` and the rules'
@@ -122,47 +160,67 @@ export async function applyPolicyOutcome(
   outcome: PolicyOutcome,
   rules: Policy,
   now: number,
-  /** Events of the same transaction to append first (the request's own), so the log is written once. */
-  before: NewEvent[] = [],
 ): Promise<PetitionRecord> {
-  const events: NewEvent[] = [...before]
-  if (outcome.shadow && outcome.shadow.decision !== 'none') {
-    events.push(
-      policyEvent(POLICY_EVENTS.shadow, p, outcome.shadow, outcome.version, now, {
-        'openindent.dev/policy-mode': 'shadow',
-      }),
-    )
-  }
-  const { enforced } = outcome
+  const v = verdictOf(p, outcome, rules, now)
+  // A shadow event alone is written even when the petition moved meanwhile, as it always was.
+  const events = v.events.filter((e) => e.event === POLICY_EVENTS.shadow)
   let result = p
-  if (enforced.decision === 'forbid') {
-    const reason = `denied by policy ${enforced.policies.join(', ')}`
-    const updated = await step(tx, p, 'deny', now, reason)
-    if (updated) {
-      events.push(policyEvent(EVENT_NAMES.accessDeny, p, enforced, outcome.version, now, {}, reason))
-      result = updated
-    }
-  } else if (enforced.decision === 'permit') {
-    const wanted = Math.min(p.durationMs ?? rules.defaultMs, rules.maxMs)
-    const ms = Math.min(wanted, outcome.durationMs ?? wanted)
-    const reason = `approved by policy ${enforced.policies.join(', ')}`
-    const updated = await step(tx, p, 'grant', now, reason)
-    if (updated) {
-      events.push(
-        policyEvent(
-          EVENT_NAMES.accessApprove,
-          p,
-          enforced,
-          outcome.version,
-          now,
-          durationLabels(ms, now),
-          reason,
-        ),
-      )
-      events.push(...(await insertGrants(tx, p, POLICY_ACTOR, ms, now)))
-      result = updated
-    }
+  const updated = v.step && (await step(tx, p, v.step, now, v.reason))
+  if (updated) {
+    events.push(...v.events.filter((e) => e.event !== POLICY_EVENTS.shadow))
+    if (v.step === 'grant')
+      events.push(...(await insertGrants(tx, p, POLICY_ACTOR, v.ms ?? null, now)).events)
+    result = updated
   }
   if (events.length) await tx.audit.append(p.spaceId, events)
   return result
+}
+
+/** A petition just stored by the transaction that opened it: its whole history and its grants. */
+export interface Created {
+  petition: PetitionRecord
+  history: StoredEvent[]
+  grants: GrantRecord[]
+}
+
+/**
+ * Stores a new petition as the policies left it, in the caller's transaction: open when they decided
+ * nothing (undefined when an identical petition is open already), or already granted or denied, with
+ * one insert and the audit events (`requested`, the request's own, first) appended once. The events,
+ * the domain events and the stored rows are those of opening it and then applying the outcome.
+ */
+export async function insertWithOutcome(
+  tx: UnitOfWork,
+  p: PetitionRecord,
+  outcome: PolicyOutcome | undefined,
+  rules: Policy,
+  now: number,
+  requested: NewEvent[],
+): Promise<Created | undefined> {
+  const v = outcome ? verdictOf(p, outcome, rules, now) : { events: [] }
+  let petition = p
+  let grants: GrantRecord[] = []
+  const events = [...requested, ...v.events]
+  if (v.step) {
+    petition = decided(p, v.step, now, v.reason)
+    await tx.petitions.insertDecided(petition)
+    tx.emit({ kind: 'petition', type: 'opened', spaceId: p.spaceId, petition: p.name, at: now })
+    tx.emit({
+      kind: 'petition',
+      type: TRANSITIONS[v.step].event,
+      spaceId: p.spaceId,
+      petition: p.name,
+      at: now,
+    })
+    if (v.step === 'grant') {
+      const made = await insertGrants(tx, p, POLICY_ACTOR, v.ms ?? null, now)
+      events.push(...made.events)
+      grants = made.grants
+    }
+  } else {
+    if (!(await tx.petitions.insertOpen(p))) return undefined
+    tx.emit({ kind: 'petition', type: 'opened', spaceId: p.spaceId, petition: p.name, at: now })
+  }
+  const history = await tx.audit.append(p.spaceId, events)
+  return { petition, history, grants }
 }

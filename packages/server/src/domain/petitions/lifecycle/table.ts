@@ -63,6 +63,23 @@ export async function step(
   return updated
 }
 
+/**
+ * A petition not yet stored, as `step` would leave it once stored open: for one decided before its
+ * insert (see `insertWithOutcome`), so it is written once, in its final phase.
+ */
+export function decided(p: PetitionRecord, t: Transition, now: number, reason?: string): PetitionRecord {
+  const s = TRANSITIONS[t]
+  if (!s.from.includes(p.phase)) throw notAllowed(p, t)
+  return {
+    ...p,
+    phase: s.to,
+    updateTime: now,
+    decideTime: now,
+    outcome: s.outcome,
+    ...(reason !== undefined ? { decideReason: reason } : {}),
+  }
+}
+
 /** `step` on a petition locked in this transaction: its phase was checked, so the step must apply. */
 export async function stepLocked(
   tx: UnitOfWork,

@@ -81,7 +81,7 @@ export async function askDecisionWebhooksFor(
         const updated = await step(tx, p, 'grant', now, reason)
         if (updated) {
           events.push(claim(EVENT_NAMES.accessApprove, verdict.hook, p, reason, durationLabels(ms, now), now))
-          events.push(...(await insertGrants(tx, p, webhookActor(verdict.hook), ms, now)))
+          events.push(...(await insertGrants(tx, p, webhookActor(verdict.hook), ms, now)).events)
           result = updated
         }
       }
