@@ -76,7 +76,11 @@ export async function openRuntime(
     opts.logger ??
     pino({ level: config.logLevel, base: undefined }, pino.destination({ dest: 2, sync: false }))
   const clock = opts.clock ?? systemClock
-  const handle = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  const handle = openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    checkpointer: true,
+  })
   let listener: ChangeListener | undefined
   try {
     const { applied } = await migrateToLatest(handle.db, handle.engine)

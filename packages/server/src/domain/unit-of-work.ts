@@ -63,9 +63,20 @@ export interface UnitOfWork extends Repositories {
  */
 export type BeforeCommit = (tx: UnitOfWork, events: readonly DomainEvent[]) => Promise<void>
 
+export interface TransactionOptions {
+  /**
+   * The transaction may commit together with others that say so (group commit): it still commits
+   * all or nothing, and its caller is answered only once its writes are committed. A later one of
+   * the group sees an earlier one's writes as it would after that commit, but before the commit
+   * listeners ran: for transactions that read no cached state, such as uploads. `fn` may run again,
+   * in a later transaction, when another of its group throws: it must act only through `tx`.
+   */
+  shareCommit?: boolean
+}
+
 /** The store as the domain sees it. */
 export interface DataStore extends Repositories {
   /** Runs `fn` in one write transaction: all of it commits, or none. */
-  transaction<T>(fn: (tx: UnitOfWork) => Promise<T>): Promise<T>
+  transaction<T>(fn: (tx: UnitOfWork) => Promise<T>, options?: TransactionOptions): Promise<T>
   ping(): Promise<void>
 }

@@ -8,6 +8,7 @@ import { postgresAdapter } from './postgres/adapter.js'
 import { preparingPool } from './postgres/prepared.js'
 import type { Database, Engine } from './schema.js'
 import { sqliteAdapterOn } from './sqlite/adapter.js'
+import { startCheckpointer, WRITER_CHECKPOINT_PAGES } from './sqlite/checkpointer.js'
 import { withStatementCache } from './sqlite/statement-cache.js'
 
 export interface DatabaseOptions {
@@ -16,6 +17,8 @@ export interface DatabaseOptions {
   dataDir: string
   /** PostgreSQL pool size. */
   poolSize?: number
+  /** SQLite: checkpoint from a thread of its own (see sqlite/checkpointer.ts); for the server. */
+  checkpointer?: boolean
 }
 
 export interface DatabaseHandle {
@@ -40,10 +43,10 @@ export const SQLITE_FILE = 'openindent.db'
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10)
-  return openSqlite(options.dataDir)
+  return openSqlite(options.dataDir, options.checkpointer === true)
 }
 
-function openSqlite(dataDir: string): DatabaseHandle {
+function openSqlite(dataDir: string, checkpointer: boolean): DatabaseHandle {
   mkdirSync(dataDir, { recursive: true })
   const file = join(dataDir, SQLITE_FILE)
   const sqlite = new SqliteDatabase(file)
@@ -53,6 +56,8 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 10000')
   sqlite.pragma(`cache_size = ${SQLITE_CACHE_KIB}`)
+  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`)
+  const checkpoints = checkpointer ? startCheckpointer(file) : undefined
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   // Read on the connection that writes: data_version changes only for commits made by other
   // connections, so this process's own commits (whose caches are dropped narrowly, by their events)
@@ -67,6 +72,7 @@ function openSqlite(dataDir: string): DatabaseHandle {
     location: file,
     dataVersion,
     close: async () => {
+      await checkpoints?.stop()
       await db.destroy()
     },
   }

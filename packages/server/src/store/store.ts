@@ -1,6 +1,12 @@
 import { type Kysely, sql } from 'kysely'
 import { type DomainEvent, takesAccessAway } from '../domain/events.js'
-import type { BeforeCommit, DataStore, Repositories, UnitOfWork } from '../domain/unit-of-work.js'
+import type {
+  BeforeCommit,
+  DataStore,
+  Repositories,
+  TransactionOptions,
+  UnitOfWork,
+} from '../domain/unit-of-work.js'
 import type { WebhookHandlerCache } from '../domain/webhooks/handler-cache.js'
 import { encodeAnnouncement } from './announcement.js'
 import type { EngineAdapter } from './engine.js'
@@ -22,6 +28,7 @@ import { SpaceRepo } from './repos/spaces.js'
 import { TokenRepo } from './repos/tokens.js'
 import { WebhookRepo } from './repos/webhooks.js'
 import type { Database, Engine } from './schema.js'
+import { SharedCommits } from './shared-commit.js'
 
 /**
  * Told after every commit, with the events the transaction emitted (possibly none), and whether it said
@@ -120,11 +127,20 @@ class Transaction extends Repos implements UnitOfWork {
   }
 }
 
+/** What a transaction's function returned, and what its commit must tell. */
+interface Done<T> {
+  value: T
+  events: DomainEvent[]
+  narrow: boolean
+}
+
 /** One store over SQLite or PostgreSQL: the domain's repositories and its unit of work. */
 export class Store extends Repos implements DataStore {
   private readonly listeners: CommitListener[] = []
   private barrier: CommitBarrier | undefined
   private readonly beforeCommits: BeforeCommit[] = []
+  /** SQLite: transactions that may share a commit (see `TransactionOptions.shareCommit`). */
+  private readonly shared: SharedCommits | undefined
 
   constructor(
     db: Kysely<Database>,
@@ -135,6 +151,9 @@ export class Store extends Repos implements DataStore {
     private readonly webhookCache?: WebhookHandlerCache,
   ) {
     super(db, adapter, false, webhookCache)
+    // PostgreSQL commits concurrent transactions on connections of their own and groups their WAL
+    // flushes itself; SQLite has one connection, whose commit holds the event loop.
+    if (adapter.engine === 'sqlite') this.shared = new SharedCommits(db, adapter)
   }
 
   /** Calls `listener` after each commit of this store. */
@@ -157,35 +176,59 @@ export class Store extends Repos implements DataStore {
    * instances (PostgreSQL: in the same transaction); after committing it tells this instance and, when
    * the transaction took access away, waits for the other instances to have applied it.
    */
-  async transaction<T>(fn: (tx: UnitOfWork) => Promise<T>): Promise<T> {
-    let events: DomainEvent[] = []
-    let narrow = false
-    let ticket: BarrierTicket | undefined
-    let result: T
-    try {
-      result = await this.adapter.writeTransaction(this.db, async (trx) => {
-        const tx = new Transaction(trx, this.adapter, true, this.webhookCache)
-        const value = await fn(tx)
-        events = tx.events
-        if (events.length > 0) for (const hook of this.beforeCommits) await hook(tx, events)
-        narrow = tx.narrowed
-        // Opened before the commit, so an acknowledgement that arrives at once is not missed.
-        if (tx.revoking) ticket = this.barrier?.open()
-        for (const payload of encodeAnnouncement(this.instanceId, events, ticket?.id, narrow)) {
-          await this.adapter.announce(trx, payload)
-        }
-        return value
+  async transaction<T>(fn: (tx: UnitOfWork) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const shared = this.shared
+    // Commits that wait for a barrier are not shared: none exists on SQLite, where sharing happens.
+    if (options.shareCommit && shared && !this.barrier) {
+      return new Promise<T>((resolve, reject) => {
+        shared.add(async (trx) => {
+          const { value, events, narrow } = await this.inTransaction(trx, fn)
+          return () => {
+            try {
+              for (const listener of this.listeners) listener(events, narrow)
+              resolve(value)
+            } catch (err) {
+              reject(err)
+            }
+          }
+        }, reject)
       })
+    }
+    const opened: { ticket?: BarrierTicket | undefined } = {}
+    let done: Done<T>
+    try {
+      done = await this.adapter.writeTransaction(this.db, (trx) => this.inTransaction(trx, fn, opened))
     } catch (err) {
-      ticket?.cancel()
+      opened.ticket?.cancel()
       throw err
     }
+    const { value, events, narrow } = done
+    const ticket = opened.ticket
     try {
       for (const listener of this.listeners) listener(events, narrow)
     } finally {
       await ticket?.passed()
     }
-    return result
+    return value
+  }
+
+  /** Runs `fn` and the before-commit hooks on `trx`, and announces what it did; does not commit. */
+  private async inTransaction<T>(
+    trx: Kysely<Database>,
+    fn: (tx: UnitOfWork) => Promise<T>,
+    opened: { ticket?: BarrierTicket | undefined } = {},
+  ): Promise<Done<T>> {
+    const tx = new Transaction(trx, this.adapter, true, this.webhookCache)
+    const value = await fn(tx)
+    const events = tx.events
+    if (events.length > 0) for (const hook of this.beforeCommits) await hook(tx, events)
+    const narrow = tx.narrowed
+    // Opened before the commit, so an acknowledgement that arrives at once is not missed.
+    if (tx.revoking) opened.ticket = this.barrier?.open()
+    for (const payload of encodeAnnouncement(this.instanceId, events, opened.ticket?.id, narrow)) {
+      await this.adapter.announce(trx, payload)
+    }
+    return { value, events, narrow }
   }
 
   async ping(): Promise<void> {

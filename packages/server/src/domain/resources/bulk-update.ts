@@ -34,14 +34,18 @@ export async function bulkUpdateResources(
   const items = lastWins(inputs.map(toContent))
   if (items.length === 0) return { resources: [], unchanged: 0 }
   const now = ctx.clock.now()
-  const { resources, changed } = await ctx.store.transaction(async (tx) => {
-    tx.narrow()
-    const written = await tx.resources.upsert(access.space.id, items, now, newId('w'))
-    const event = resourceEvent(EVENT_NAMES.resourceUpdate, access, written.changed, now)
-    if (written.changed.length > 0) await tx.audit.append(access.space.id, [event])
-    // The event's copies serve the policies below too: an upload may change 100,000 resources.
-    return { resources: written.resources, changed: event.resources ?? [] }
-  })
+  const { resources, changed } = await ctx.store.transaction(
+    async (tx) => {
+      tx.narrow()
+      const written = await tx.resources.upsert(access.space.id, items, now, newId('w'))
+      const event = resourceEvent(EVENT_NAMES.resourceUpdate, access, written.changed, now)
+      if (written.changed.length > 0) await tx.audit.append(access.space.id, [event])
+      // The event's copies serve the policies below too: an upload may change 100,000 resources.
+      return { resources: written.resources, changed: event.resources ?? [] }
+    },
+    // Chunks of an upload sent side by side commit together: one disk flush for several.
+    { shareCommit: true },
+  )
   // New labels can change what the policies say about open petitions.
   await reevaluateOpenPetitions(ctx, access.space.id, changed)
   return { resources, unchanged: resources.length - changed.length }
