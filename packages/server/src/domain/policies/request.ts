@@ -16,9 +16,24 @@ export interface RequestContext {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
+/** The last answer per time zone, by minute: every zone in use today is offset by whole minutes. */
+const lastClock = new Map<
+  string,
+  { minute: number; clock: Pick<RequestContext, 'hour' | 'minute' | 'weekday'> }
+>()
 
 /** Hour, minute and weekday of `at` in `timeZone`, as policies read them. */
 export function clockIn(timeZone: string, at: number): Pick<RequestContext, 'hour' | 'minute' | 'weekday'> {
+  const minute = Math.floor(at / 60_000)
+  const last = lastClock.get(timeZone)
+  if (last?.minute === minute) return last.clock
+  const clock = readClock(timeZone, at)
+  if (lastClock.size >= 1000) lastClock.clear()
+  lastClock.set(timeZone, { minute, clock })
+  return clock
+}
+
+function readClock(timeZone: string, at: number): Pick<RequestContext, 'hour' | 'minute' | 'weekday'> {
   let f = formatters.get(timeZone)
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
