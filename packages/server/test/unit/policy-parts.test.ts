@@ -2,6 +2,7 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs'
 import { describe, expect, it } from 'vitest'
 import { buildSet, type CedarRequest, evaluate, type SetPart } from '../../src/domain/policies/engine.js'
 import { needsOf } from '../../src/domain/policies/needs.js'
+import type { RequesterFacts } from '../../src/domain/policies/ports.js'
 import { cedarRequest, principalEntities, resourceEntity } from '../../src/domain/policies/request.js'
 
 /**
@@ -116,11 +117,16 @@ describe('policy parts in one call per bucket, with only what the policies read'
     }
     const seen = new Map<string, number>()
     for (let n = 0; n < 1200; n++) {
-      const facts = {
+      const facts: RequesterFacts = {
         roles: [pick(['viewer', 'editor', 'petitionAdmin'])],
         userLabels: {
-          ...pick([{}, { groups: 'oncall' }, { groups: 'new,oncall' }, { groups: 'new' }]),
-          ...pick([{}, { team: 'billing' }]),
+          ...pick<Record<string, string>>([
+            {},
+            { groups: 'oncall' },
+            { groups: 'new,oncall' },
+            { groups: 'new' },
+          ]),
+          ...pick<Record<string, string>>([{}, { team: 'billing' }]),
         },
         openPetitions: pick([0, 1, 3]),
         hasGrant: pick([true, false]),
@@ -198,7 +204,12 @@ describe('policy parts in one call per bucket, with only what the policies read'
       ].map((text, i) => ({ id: `m${i}`, text, mode: 'enforce', version: 1, createTime: 0, updateTime: 0 })),
     )
     const ask = (email: string, groups: string, hour: number) => {
-      const facts = { roles: [], userLabels: groups ? { groups } : {}, openPetitions: 0, hasGrant: false }
+      const facts: RequesterFacts = {
+        roles: [],
+        userLabels: groups ? { groups } : {},
+        openPetitions: 0,
+        hasGrant: false,
+      }
       const principal = principalEntities({ kind: 'user', id: email, email }, facts)
       const context = { reason: '', durationSeconds: 60, hour, minute: 0, weekday: 'Monday' }
       const got = evaluate(
