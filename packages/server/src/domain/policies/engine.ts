@@ -13,9 +13,8 @@ export type SetPart = 'decide' | 'route' | 'shadow'
 
 export type LoadedPolicy = PolicyRecord & CompiledPolicy & { part: SetPart }
 
-/** The policies filed under one index key, as the engine gets them, and what they read of a request. */
+/** The policies filed under one index key (by id, as the engine gets them), and what they read of a request. */
 export interface Bucket {
-  ids: string[]
   needs: Needs
   /** Each policy's JSON form, as a permit (see `buildSet`). */
   forms: Record<string, cedar.PolicyJson>
@@ -155,8 +154,7 @@ export function buildSet(
   for (const [n, p] of loaded.entries()) {
     const key = bucketOf(spread[n] ?? p.index)
     const json = forms.get(p.id) as cedar.PolicyJson
-    const bucket: Bucket = buckets.get(key) ?? { ids: [], needs: noNeeds(), forms: {}, answers: new Map() }
-    bucket.ids.push(p.id)
+    const bucket: Bucket = buckets.get(key) ?? { needs: noNeeds(), forms: {}, answers: new Map() }
     bucket.needs = mergeNeeds(bucket.needs, needsOf(json))
     // Every policy goes to the engine as a permit: an allowing answer then names every satisfied
     // policy of the bucket, forbids included, and each part's answer is put together from those.

@@ -24,8 +24,7 @@ interface Fields {
   identity: boolean
 }
 
-const entityVars = ['principal', 'resource'] as const
-type EntityVar = (typeof entityVars)[number]
+type EntityVar = 'principal' | 'resource'
 
 export const noNeeds = (): Needs => ({
   principal: { attrs: new Set(), tags: new Set(), identity: false },

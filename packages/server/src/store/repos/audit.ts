@@ -14,14 +14,13 @@ import { chainHash, eventBody, GENESIS_HASH, type NewEvent, storedForm } from '.
 import { newId } from '../../domain/ids.js'
 import { chunks } from '../chunks.js'
 import type { EngineAdapter } from '../engine.js'
+import { insertRows } from '../row-insert.js'
 import type { Database, EventResourcesTable, EventsTable } from '../schema.js'
 import { chainHeads, eventLinks, grantEvents, grantPetitions, grantRows } from './audit-links.js'
 import { queryEvents } from './audit-query.js'
 
 /** SQLite's single-row link insert, columns in `EventResourcesTable` order (space_id, kind, id, seq). */
 let linkSql: string | undefined
-/** SQLite's insert of one event, compiled from the row `append` builds (so in its key order). */
-let eventSql: string | undefined
 
 let headStatements: { read: string; update: string } | undefined
 
@@ -109,23 +108,11 @@ export class AuditRepo implements AuditLog {
       if (e.petition !== undefined) record.petition = e.petition
       stored.push(record)
     }
-    if (rowStatement) {
-      // A few events per call, each a prepared statement run: Kysely would cost more building the
-      // statement than SQLite takes running it.
-      eventSql ??= this.db
-        .insertInto('events')
-        .values(rows[0] as EventsTable)
-        .compile().sql
-      const insert = rowStatement(eventSql)
-      // Every row is built by the one literal above, so its values come in the compiled column order.
-      for (const r of rows) insert.run(Object.values(r))
-      await this.insertLinks(spaceId, links)
-      if (heads) rowStatement(heads.update).run([seq, hash, spaceId])
-      return stored
-    }
-    for (const part of chunks(rows)) await this.db.insertInto('events').values(part).execute()
+    // A few events per call: on SQLite inside the transaction, one prepared statement run each.
+    await insertRows(this.db, this.adapter, this.transactional, 'events', rows)
     await this.insertLinks(spaceId, links)
-    await this.db.updateTable('audit_heads').set({ seq, hash }).where('space_id', '=', spaceId).execute()
+    if (rowStatement && heads) rowStatement(heads.update).run([seq, hash, spaceId])
+    else await this.db.updateTable('audit_heads').set({ seq, hash }).where('space_id', '=', spaceId).execute()
     return stored
   }
 
