@@ -1,12 +1,22 @@
 import type { Reporter, TestModule } from 'vitest/node'
 import { POSTGRES_ABSENT_ENV } from '../../packages/server/test/helpers/databases.js'
 
+const FINISHED = new Set(['passed', 'failed', 'skipped'])
+
 /**
  * In CI, a skipped test is a failure: a suite that quietly skipped itself (no PostgreSQL, no browser)
- * would otherwise pass green while testing nothing.
+ * would otherwise pass green while testing nothing. Every run also names the test files that never
+ * finished: a worker that dies (a native crash) is otherwise reported without its file.
  */
 export default class NoSkipsReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    const unfinished = modules.filter((m) => !FINISHED.has(m.state())).map((m) => m.moduleId)
+    if (unfinished.length > 0) {
+      process.stderr.write(
+        `\n${unfinished.length} test file(s) did not finish (their worker ended):\n${unfinished.map((f) => `  - ${f}`).join('\n')}\n`,
+      )
+      process.exitCode = 1
+    }
     const absent = process.env[POSTGRES_ABSENT_ENV]
     if (absent && !process.env.CI) {
       process.stderr.write(
