@@ -27,40 +27,44 @@ export async function readPolicyInputs(
   requesters: readonly Requester[],
   now: number,
 ): Promise<PolicyInputs> {
-  const any = sql`exists (select 1 from policies where space_id = ${spaceId})`
-  const branches: RawBuilder<unknown>[] = [
-    sql`select ${sql.lit(FACT.set)} as w, 0 as i, time_zone as v, version as t from policy_sets where space_id = ${spaceId}`,
-    sql`select ${sql.lit(FACT.hasPolicies)}, 0, null, 1 where ${any}`,
-  ]
+  const factBranches: RawBuilder<unknown>[] = []
   for (const [n, r] of requesters.entries()) {
     const i = sql.lit(n)
     if (r.email !== undefined) {
-      branches.push(
+      factBranches.push(
         sql`select ${sql.lit(FACT.roles)}, ${i}, m.roles, 0 from members m join users u on u.id = m.user_id
-          where m.space_id = ${spaceId} and u.email = ${r.email} and ${any}`,
+          where m.space_id = ${spaceId} and u.email = ${r.email}`,
         // Every `user` resource of this person: merged in upload order below. Found by email through
         // the partial index `resources_user_email`, then by id (rows the first found are left out);
-        // written as one `or`, SQLite would scan every `user` resource of the space.
+        // written as one `or`, SQLite would scan every `user` resource of the space. The kind is a
+        // parameter in the second, so that no plan can take it through the partial index (a prepared
+        // statement's generic plan on a young table did, and read every `user` row of the space):
+        // only the primary key (space, kind, id) answers it.
         sql`select ${sql.lit(FACT.userLabels)}, ${i}, cast(labels as text), update_time from resources
-          where space_id = ${spaceId} and kind = 'user' and email = ${r.email} and ${any}`,
+          where space_id = ${spaceId} and kind = 'user' and email = ${r.email}`,
         sql`select ${sql.lit(FACT.userLabels)}, ${i}, cast(labels as text), update_time from resources
-          where space_id = ${spaceId} and kind = 'user' and id = ${r.email}
-          and (email is null or email <> ${r.email}) and ${any}`,
+          where space_id = ${spaceId} and kind = ${'user'} and id = ${r.email}
+          and (email is null or email <> ${r.email})`,
       )
     }
-    branches.push(
+    factBranches.push(
       // The phase is looked up per subject row, by the petition's key: as a join, PostgreSQL without
       // statistics (a young table) scanned every petition of the space for each row.
       sql`select ${sql.lit(FACT.open)}, ${i}, null, (select count(*) from petition_subjects s
           where s.space_id = ${spaceId} and s.role = 'petitioner' and s.subject = ${r.identity}
-          and (select p.phase from petitions p where p.space_id = s.space_id and p.name = s.petition) = 'open')
-        where ${any}`,
+          and (select p.phase from petitions p where p.space_id = s.space_id and p.name = s.petition) = 'open')`,
       sql`select ${sql.lit(FACT.grant)}, ${i}, null, case when exists (select 1 from grants
           where space_id = ${spaceId} and petitioner_key = ${r.identity} and revoke_time is null
-          and (expire_time is null or expire_time > ${now})) then 1 else 0 end
-        where ${any}`,
+          and (expire_time is null or expire_time > ${now})) then 1 else 0 end`,
     )
   }
+  // The facts are read only where the space holds a policy: one test for all of them, which both
+  // engines evaluate once (PostgreSQL as a one-time filter over the whole union).
+  const branches: RawBuilder<unknown>[] = [
+    sql`select ${sql.lit(FACT.set)} as w, 0 as i, time_zone as v, version as t from policy_sets where space_id = ${spaceId}`,
+    sql`select * from (select ${sql.lit(FACT.hasPolicies)}, 0, null, 1 union all ${sql.join(factBranches, sql` union all `)}) f
+      where exists (select 1 from policies where space_id = ${spaceId})`,
+  ]
   const { rows } = await sql<Row>`${sql.raw(PREPARED)} ${sql.join(branches, sql` union all `)}`.execute(db)
   const info = { version: 0, timeZone: DEFAULT_TIME_ZONE }
   let hasPolicies = false
