@@ -1,4 +1,4 @@
-import type { Reporter, TestModule } from 'vitest/node'
+import type { Reporter, TestModule, TestRunEndReason } from 'vitest/node'
 import { POSTGRES_ABSENT_ENV } from '../../packages/server/test/helpers/databases.js'
 
 const FINISHED = new Set(['passed', 'failed', 'skipped'])
@@ -9,9 +9,10 @@ const FINISHED = new Set(['passed', 'failed', 'skipped'])
  * finished: a worker that dies (a native crash) is otherwise reported without its file.
  */
 export default class NoSkipsReporter implements Reporter {
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, _errors: unknown, reason: TestRunEndReason): void {
     const unfinished = modules.filter((m) => !FINISHED.has(m.state())).map((m) => m.moduleId)
-    if (unfinished.length > 0) {
+    // An interrupted run (Ctrl-C, --bail) leaves files unstarted on purpose.
+    if (unfinished.length > 0 && reason !== 'interrupted') {
       process.stderr.write(
         `\n${unfinished.length} test file(s) did not finish (their worker ended):\n${unfinished.map((f) => `  - ${f}`).join('\n')}\n`,
       )
