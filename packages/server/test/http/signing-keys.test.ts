@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,11 +15,11 @@ import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/datab
 const PUBLIC_URL = 'https://access.example.com'
 
 function newPem(): { privatePem: string; publicJwk: JWK } {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  return {
-    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-    publicJwk: publicKey.export({ format: 'jwk' }) as JWK,
-  }
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+  // The JWK from a key read back, never from the generated one (see generateSigningKey: on Node.js 20
+  // that export can deadlock).
+  return { privatePem, publicJwk: createPublicKey(privatePem).export({ format: 'jwk' }) as JWK }
 }
 
 describe.each(ENGINES)('signing keys from outside the database, and rotation, on %s', (engine) => {

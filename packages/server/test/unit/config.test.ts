@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, isAbsolute, join } from 'node:path'
@@ -213,7 +213,8 @@ describe('loadConfig', () => {
       type: 'pkcs8',
       format: 'pem',
     })
-    const publicOnly = JSON.stringify(ec.publicKey.export({ format: 'jwk' }))
+    // From the key read back, not the generated one (see generateSigningKey: that export can deadlock).
+    const publicOnly = JSON.stringify(createPublicKey(pem).export({ format: 'jwk' }))
     for (const [env, name] of [
       [{ OPENINDENT_SIGNING_KEY: String(rsa) }, 'OPENINDENT_SIGNING_KEY'],
       [{ OPENINDENT_SIGNING_KEY: String(p384) }, 'OPENINDENT_SIGNING_KEY'],

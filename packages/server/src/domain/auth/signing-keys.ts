@@ -1,10 +1,4 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-} from 'node:crypto'
+import { createECDH, createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
 
 /**
@@ -65,10 +59,37 @@ export function parseVerificationKeys(text: string): JWK[] {
   })
 }
 
-/** A new private key as a JWK (JSON), for an installation that brings none: stored in the database. */
+/**
+ * A new private key as a JWK (JSON), for an installation that brings none: stored in the database.
+ *
+ * Made with ECDH on P-256 (the same scalar and point an ES256 key is), not `generateKeyPairSync`: on
+ * Node.js 20, exporting as a JWK a key that `generateKeyPair*` made can deadlock the process for good.
+ * The export holds the key's lock while it allocates; a garbage collection then may destroy the
+ * finished generation job, which takes the same lock. A loop of the two hung within a few thousand
+ * keys here, and one test server hung on it. A key read from its JWK has no such job behind it.
+ */
 export function generateSigningKey(): string {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  return JSON.stringify(complete(privateKey.export({ format: 'jwk' }) as JWK, privateKey))
+  const ecdh = createECDH('prime256v1')
+  // Uncompressed point: 0x04, then x and y, 32 bytes each.
+  const point = ecdh.generateKeys()
+  const jwk: JWK = {
+    kty: 'EC',
+    crv: 'P-256',
+    x: point.subarray(1, 33).toString('base64url'),
+    y: point.subarray(33, 65).toString('base64url'),
+    d: leftPad(ecdh.getPrivateKey(), 32).toString('base64url'),
+  }
+  return JSON.stringify(
+    complete(
+      jwk,
+      keyObject(() => createPrivateKey({ key: jwk as never, format: 'jwk' })),
+    ),
+  )
+}
+
+/** A big-endian number in exactly `size` bytes (the scalar comes without its leading zero bytes). */
+function leftPad(bytes: Buffer, size: number): Buffer {
+  return bytes.length >= size ? bytes : Buffer.concat([Buffer.alloc(size - bytes.length), bytes])
 }
 
 /** The public half of a key, as the JWKS publishes it. */
