@@ -102,6 +102,11 @@ const users = () =>
   }))
 
 const person = (i: number) => ({ kind: 'user', id: `user${i}@example.com`, email: `user${i}@example.com` })
+/** A detail line: the p99 and median of some samples, in ms. */
+const spread = (label: string, ms: number[]) =>
+  console.log(
+    `  ${`  ${label}: p99 wall, median`.padEnd(46)} ${`${percentile(ms, 99).toFixed(3)} ms`.padStart(12)}, ${percentile(ms, 50).toFixed(3)} ms`,
+  )
 const line = (label: string, value: string, target: string, pass: boolean) =>
   console.log(
     `  ${label.padEnd(46)} ${value.padStart(12)}   target ${target.padEnd(8)} ${pass ? 'PASS' : 'MISSED'}`,
@@ -235,15 +240,9 @@ for (const engine of ENGINES) {
     console.log(
       `  ${'  p99 CPU, all threads of the process'.padEnd(46)} ${`${cpu99.toFixed(3)} ms`.padStart(12)}`,
     )
-    console.log(
-      `  ${'  Cedar alone: p99 wall, median'.padEnd(46)} ${`${percentile(cedarOnly, 99).toFixed(3)} ms`.padStart(12)}, ${percentile(cedarOnly, 50).toFixed(3)} ms`,
-    )
-    console.log(
-      `  ${'  requester facts read alone: p99 wall, median'.padEnd(46)} ${`${percentile(readOnly, 99).toFixed(3)} ms`.padStart(12)}, ${percentile(readOnly, 50).toFixed(3)} ms`,
-    )
-    console.log(
-      `  ${'  a bare round trip (SELECT 1): p99 wall, median'.padEnd(46)} ${`${percentile(trip, 99).toFixed(3)} ms`.padStart(12)}, ${percentile(trip, 50).toFixed(3)} ms`,
-    )
+    spread('Cedar alone', cedarOnly)
+    spread('requester facts read alone', readOnly)
+    spread('a bare round trip (SELECT 1)', trip)
     console.log(
       `  ${'  bucket answers per evaluation, from memory'.padEnd(46)} ${(asked / SAMPLES).toFixed(2).padStart(12)}, ${((100 * remembered) / Math.max(1, asked)).toFixed(1)} %`,
     )

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process'
-import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
-import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runNode, VITEST_BIN as VITEST } from '../packages/server/test/helpers/run-node.js'
 import { REPO_ROOT } from './support/server-process.js'
 
-// vitest's own bin (its package exports do not include the file, so it is found beside package.json).
-const VITEST = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs')
 // One suite with both engines and one that exists only on PostgreSQL: small, so two runs stay quick.
 const SUITES = [
   'packages/server/test/store/migrations.test.ts',
@@ -32,17 +28,11 @@ async function vitestWithoutPostgres(ci: boolean): Promise<Run> {
     OPENINDENT_TEST_PG_URL: `postgres://postgres@127.0.0.1:${port}/test`,
     ...(ci ? { CI: 'true' } : {}),
   }
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [VITEST, 'run', '--reporter=default', '--reporter=./test/support/no-skips-reporter.ts', ...SUITES],
-      { cwd: REPO_ROOT, env, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
-        resolve({ code, output: stdout + stderr })
-      },
-    )
-  })
+  const r = await runNode(
+    [VITEST, 'run', '--reporter=default', '--reporter=./test/support/no-skips-reporter.ts', ...SUITES],
+    { cwd: REPO_ROOT, env, timeout: 120_000 },
+  )
+  return { code: r.code, output: r.stdout + r.stderr }
 }
 
 describe('npm test on a machine without PostgreSQL', () => {

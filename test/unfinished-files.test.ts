@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runNode, VITEST_BIN as VITEST } from '../packages/server/test/helpers/run-node.js'
 import { REPO_ROOT } from './support/server-process.js'
 
-const VITEST = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs')
 const REPORTER = join(REPO_ROOT, 'test/support/no-skips-reporter.ts')
 
 // Two files in a directory of their own: one passes, one's worker process dies mid-test as a native
@@ -19,31 +17,21 @@ writeFileSync(
 )
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function run(): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [
-        VITEST,
-        'run',
-        '--root',
-        dir,
-        '--globals',
-        '--pool=forks',
-        '--reporter=default',
-        `--reporter=${REPORTER}`,
-      ],
-      {
-        cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-        timeout: 60_000,
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
-        resolve({ code, output: stdout + stderr })
-      },
-    )
-  })
+async function run(): Promise<{ code: number; output: string }> {
+  const r = await runNode(
+    [
+      VITEST,
+      'run',
+      '--root',
+      dir,
+      '--globals',
+      '--pool=forks',
+      '--reporter=default',
+      `--reporter=${REPORTER}`,
+    ],
+    { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, timeout: 60_000 },
+  )
+  return { code: r.code, output: r.stdout + r.stderr }
 }
 
 describe('a test file whose worker dies', () => {

@@ -1,22 +1,16 @@
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import SqliteDatabase from 'better-sqlite3'
 import pg from 'pg'
 import type { TestDatabase } from './databases.js'
+import { type NodeRun, runNode } from './run-node.js'
 
 const CLI = fileURLToPath(new URL('../../bin/openindent.js', import.meta.url))
 const BUILT = fileURLToPath(new URL('../../dist/cli/audit.js', import.meta.url))
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
 /** Runs the built CLI as a child process against the test database. */
-export function openindent(db: TestDatabase, args: string[]): Promise<Run> {
+export function openindent(db: TestDatabase, args: string[]): Promise<NodeRun> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -24,12 +18,7 @@ export function openindent(db: TestDatabase, args: string[]): Promise<Run> {
     LOG_LEVEL: 'silent',
     ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
   }
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
-      resolve({ code, stdout, stderr })
-    })
-  })
+  return runNode([CLI, ...args], { env })
 }
 
 /** Runs SQL the way someone with the database in hand would, append-only triggers switched off first. */

@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process'
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { generateSigningKey } from '../../src/domain/auth/signing-keys.js'
+import { runNode } from '../helpers/run-node.js'
 
 const SOURCE = fileURLToPath(new URL('../../src/domain/auth/signing-keys.ts', import.meta.url))
 
@@ -43,16 +43,12 @@ describe('a generated signing key', () => {
       }
       console.log('generated ' + n)
     `
-    const result = await new Promise<{ code: number | string | null; out: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', '--input-type=module', '-e', script],
-        { timeout: 60_000, killSignal: 'SIGKILL' },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? (err.code ?? err.signal ?? 1) : 0, out: stdout + stderr }),
-      )
+    const result = await runNode(['--import', 'tsx', '--input-type=module', '-e', script], {
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
     })
-    expect(result, result.out).toMatchObject({ code: 0 })
-    expect(result.out).toContain('generated 10000')
+    const output = result.stdout + result.stderr
+    expect(result.code, output).toBe(0)
+    expect(output).toContain('generated 10000')
   }, 90_000)
 })

@@ -18,10 +18,7 @@ export function parsePrivateKey(text: string): JWK {
       throw new SigningKeyError('is a key set; give one private key (list previous keys separately)')
     if (typeof jwk.d !== 'string')
       throw new SigningKeyError('is a public key; the signing key must be private')
-    return complete(
-      jwk,
-      keyObject(() => createPrivateKey({ key: jwk as never, format: 'jwk' })),
-    )
+    return fromPrivateJwk(jwk)
   }
   if (!/-----BEGIN (EC )?PRIVATE KEY-----/.test(trimmed))
     throw new SigningKeyError('is neither a JWK nor a PEM-encoded private key')
@@ -79,11 +76,14 @@ export function generateSigningKey(): string {
     y: point.subarray(33, 65).toString('base64url'),
     d: leftPad(ecdh.getPrivateKey(), 32).toString('base64url'),
   }
-  return JSON.stringify(
-    complete(
-      jwk,
-      keyObject(() => createPrivateKey({ key: jwk as never, format: 'jwk' })),
-    ),
+  return JSON.stringify(fromPrivateJwk(jwk))
+}
+
+/** A private JWK read as a key (which checks it) and completed with its `alg` and `kid`. */
+function fromPrivateJwk(jwk: JWK): JWK {
+  return complete(
+    jwk,
+    keyObject(() => createPrivateKey({ key: jwk as never, format: 'jwk' })),
   )
 }
 
