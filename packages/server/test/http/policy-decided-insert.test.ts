@@ -29,7 +29,7 @@ describe.each(ENGINES)('a petition decided by policy as it opens, on %s', (engin
     const up = await s.call('PUT', `${base}/resources:bulkUpdate`, {
       body: {
         resources: [
-          ...['pro1', 'pro2'].map((id) => ({ kind: 'customer', id, labels: { plan: 'pro' } })),
+          ...['pro1', 'pro2', 'pro3'].map((id) => ({ kind: 'customer', id, labels: { plan: 'pro' } })),
           { kind: 'customer', id: 'blocked1', labels: { plan: 'blocked' } },
           { kind: 'customer', id: 'team1', labels: { plan: 'team' } },
         ],
@@ -147,6 +147,26 @@ describe.each(ENGINES)('a petition decided by policy as it opens, on %s', (engin
       stop()
     }
     expect(heard).toEqual(['opened', 'granted'])
+  })
+
+  it('identical checks sent together are granted by one petition, on one grant', async () => {
+    // Each decides before any has stored its petition; the store lets only one be granted, and the
+    // others answer from that one's grant.
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const res = await s.call('POST', `${base}/approvals:check`, {
+          body: { petitioners: [alice], resources: [customer('pro3')] },
+        })
+        expect(res.status, await res.clone().text()).toBe(200)
+        return (await res.json()) as Answer
+      }),
+    )
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill('granted'))
+    expect(new Set(answers.map((a) => a.petition.name)).size).toBe(1)
+    const granted = (await auditEvents(s)).filter(
+      (e) => e.event === 'access/grant' && e.resources?.some((r) => r.id === 'pro3'),
+    )
+    expect(granted).toHaveLength(1)
   })
 
   it('leaves an audit chain and grants that verify', async () => {

@@ -31,10 +31,16 @@ export interface PetitionRepository {
   /** Inserts an open petition; false when an identical one is open already (concurrent requests make one). */
   insertOpen(p: PetitionRecord): Promise<boolean>
   /**
-   * Inserts a petition decided before it was stored (a policy granted or denied it at once). It holds
-   * no place among the open ones, so it never conflicts with them.
+   * Inserts a petition decided before it was stored (a policy granted or denied it at once), unless the
+   * request is held already (see `holderOf`): false then. Of identical requests decided side by side,
+   * one is stored; the others find it.
    */
-  insertDecided(p: PetitionRecord): Promise<void>
+  insertDecided(p: PetitionRecord): Promise<boolean>
+  /**
+   * The petition that holds a request at `now`: the open one, or one granted whose grants are live.
+   * A request has at most one.
+   */
+  holderOf(spaceId: string, requestKey: string, now: number): Promise<PetitionRecord | undefined>
   /** Reads a petition and locks it until the transaction ends, so decisions on it apply one at a time. */
   lock(spaceId: string, name: string): Promise<PetitionRecord | undefined>
   get(spaceId: string, name: string): Promise<PetitionRecord | undefined>

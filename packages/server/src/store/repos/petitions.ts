@@ -40,9 +40,19 @@ export class PetitionRepo implements PetitionRepository {
     return true
   }
 
-  async insertDecided(p: PetitionRecord): Promise<void> {
+  async insertDecided(p: PetitionRecord): Promise<boolean> {
+    if (this.adapter.engine === 'postgres') {
+      // Identical requests decided side by side queue here, per request. A statement of its own: the
+      // read below takes its snapshot after the lock, so it sees what the one before committed.
+      await sql`select pg_advisory_xact_lock(hashtext(${p.spaceId}), hashtext(${p.requestKey}))`.execute(
+        this.db,
+      )
+    }
+    // SQLite: write transactions already run one at a time.
+    if (await this.holderOf(p.spaceId, p.requestKey, p.createTime)) return false
     await insertRows(this.db, this.adapter, this.transactional, 'petitions', [toRow(p)])
     await this.insertSubjects(p)
+    return true
   }
 
   /** The petitioners and targets a petition names, for the lookups by subject. */
@@ -93,6 +103,35 @@ export class PetitionRepo implements PetitionRepository {
       .where('space_id', '=', spaceId)
       .where('request_key', '=', key)
       .where('phase', '=', 'open')
+      .executeTakeFirst()
+    return row && fromRow(row)
+  }
+
+  async holderOf(spaceId: string, key: string, now: number): Promise<PetitionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('petitions as p')
+      .selectAll('p')
+      .where('p.space_id', '=', spaceId)
+      .where('p.request_key', '=', key)
+      .where((eb) =>
+        eb.or([
+          eb('p.phase', '=', 'open'),
+          eb.and([
+            eb('p.phase', '=', 'granted'),
+            eb.exists(
+              eb
+                .selectFrom('grants as g')
+                .select(sql.lit(1).as('one'))
+                .whereRef('g.space_id', '=', 'p.space_id')
+                .whereRef('g.petition', '=', 'p.name')
+                .where('g.revoke_time', 'is', null)
+                .where((w) => w.or([w('g.expire_time', 'is', null), w('g.expire_time', '>', now)])),
+            ),
+          ]),
+        ]),
+      )
+      .orderBy('p.create_time', 'desc')
+      .limit(1)
       .executeTakeFirst()
     return row && fromRow(row)
   }

@@ -132,7 +132,8 @@ export async function openPetition(
     if (created.petition.phase !== 'open') return { ...created, created: true }
     return { petition: await afterCreate(ctx, created.petition), created: true }
   }
-  const winner = await ctx.store.petitions.openFor(spaceId, key)
+  // An identical request stored first: the open petition, or the one a policy granted.
+  const winner = await ctx.store.petitions.holderOf(spaceId, key, ctx.clock.now())
   if (winner) return { petition: winner, created: false }
   // The winner was decided between our insert and this read: ask again, it will find the new state.
   return openPetition(ctx, access, { ...input, petitioners })

@@ -185,7 +185,8 @@ export interface Created {
 
 /**
  * Stores a new petition as the policies left it, in the caller's transaction: open when they decided
- * nothing (undefined when an identical petition is open already), or already granted or denied, with
+ * nothing, or already granted or denied (undefined when an identical request is held already: open,
+ * or granted by a petition stored first while this one was being decided), with
  * one insert and the audit events (`requested`, the request's own, first) appended once. The events,
  * the domain events and the stored rows are those of opening it and then applying the outcome.
  */
@@ -203,7 +204,7 @@ export async function insertWithOutcome(
   const events = [...requested, ...v.events]
   if (v.step) {
     petition = decided(p, v.step, now, v.reason)
-    await tx.petitions.insertDecided(petition)
+    if (!(await tx.petitions.insertDecided(petition))) return undefined
     tx.emit({ kind: 'petition', type: 'opened', spaceId: p.spaceId, petition: p.name, at: now })
     tx.emit({
       kind: 'petition',
