@@ -1,9 +1,10 @@
 /**
  * bulkUpdate throughput: 100,000 customers to a running server (a child process), beside a raw driver
- * upsert of the same rows into the same schema, in the same run, on SQLite and PostgreSQL. Two rows
- * each: through our SDK (chunks of 1,000, two at a time), and in one request as Indent's SDK sends it.
- * Prints rows/s, the upload's wall time (the one-request line is the 100,000-resource upload in one
- * POST) and the ratio (target ≥ 0.5).
+ * upsert of the same rows into the same schema, in the same run, on SQLite and PostgreSQL. Three rows
+ * each: through our SDK (chunks of 1,000, two at a time), the same upload again (every row there and
+ * unchanged, as a periodic sync sends it; against the raw upsert's second pass), and in one request as
+ * Indent's SDK sends it. Prints rows/s, the upload's wall time (the one-request line is the
+ * 100,000-resource upload in one POST) and the ratio (target ≥ 0.5).
  *
  *   npm run bench:bulk-update [-- --rows 100000 --engines sqlite,postgres]
  */
@@ -27,7 +28,8 @@ const customers = Array.from({ length: ROWS }, (_, i) => ({
 
 type Mode = 'sdk' | 'one request'
 
-async function upload(db: TestDatabase, mode: Mode): Promise<number> {
+/** Milliseconds of the upload, and with `again`, of sending the same rows a second time. */
+async function upload(db: TestDatabase, mode: Mode, again = false): Promise<number[]> {
   const server = await startServerProcess({
     dataDir: db.dataDir,
     databaseUrl: db.databaseUrl,
@@ -36,10 +38,17 @@ async function upload(db: TestDatabase, mode: Mode): Promise<number> {
   })
   try {
     const api = new IndentAPI({ baseURL: server.apiUrl, spaceName: 'default', apiToken: server.token ?? '' })
-    const start = performance.now()
     if (mode === 'sdk') {
-      await api.resource.bulkUpdate({ resources: customers }, { chunkSize: CHUNK, concurrency: 2 })
-    } else {
+      const times: number[] = []
+      for (let pass = 0; pass < (again ? 2 : 1); pass++) {
+        const start = performance.now()
+        await api.resource.bulkUpdate({ resources: customers }, { chunkSize: CHUNK, concurrency: 2 })
+        times.push(performance.now() - start)
+      }
+      return times
+    }
+    const start = performance.now()
+    {
       // As Indent's SDK does: the whole list in one POST.
       const res = await fetch(`${server.apiUrl}/spaces/default/resources:bulkUpdate`, {
         method: 'POST',
@@ -49,27 +58,33 @@ async function upload(db: TestDatabase, mode: Mode): Promise<number> {
       if (!res.ok) throw new Error(`one request: ${res.status} ${await res.text()}`)
       await res.arrayBuffer()
     }
-    return performance.now() - start
+    return [performance.now() - start]
   } finally {
     await server.stop()
   }
 }
 
+const line = (engine: string, label: string, raw: number, ms: number) => {
+  const rate = (ROWS / ms) * 1000
+  const ratio = rate / raw
+  console.log(
+    `${engine.padEnd(8)} ${label.padEnd(11)} rows=${fmt(ROWS)}  raw driver upsert ${fmt(raw)} rows/s  ` +
+      `→ server ${fmt(rate)} rows/s in ${(ms / 1000).toFixed(2)} s  ratio ${ratio.toFixed(2)} ` +
+      `(target ≥ 0.50) ${ratio >= 0.5 ? 'PASS' : 'MISSED'}`,
+  )
+}
+
 for (const engine of ENGINES) {
   const rawDb = await createTestDatabase(engine)
   try {
-    const raw = (ROWS / (await rawUpsert(engine, rawDb, customers, CHUNK))) * 1000
+    const raw = await rawUpsert(engine, rawDb, customers, CHUNK)
+    const rawRate = (ms: number) => (ROWS / ms) * 1000
     for (const mode of ['sdk', 'one request'] as const) {
       const db = await createTestDatabase(engine)
       try {
-        const ms = await upload(db, mode)
-        const rate = (ROWS / ms) * 1000
-        const ratio = rate / raw
-        console.log(
-          `${engine.padEnd(8)} ${mode.padEnd(11)} rows=${fmt(ROWS)}  raw driver upsert ${fmt(raw)} rows/s  ` +
-            `→ server ${fmt(rate)} rows/s in ${(ms / 1000).toFixed(2)} s  ratio ${ratio.toFixed(2)} ` +
-            `(target ≥ 0.50) ${ratio >= 0.5 ? 'PASS' : 'MISSED'}`,
-        )
+        const [first, again] = await upload(db, mode, mode === 'sdk')
+        line(engine, mode, rawRate(raw.first), first as number)
+        if (again !== undefined) line(engine, 'sdk again', rawRate(raw.again), again)
       } finally {
         await db.drop()
       }

@@ -171,6 +171,13 @@ describe.each(ENGINES)('resource store on %s', (engine) => {
       expect(second.resources).toHaveLength(2_500)
       expect(ids(second.changed)).toEqual([...touched].map((i) => items[i]?.id).sort())
       expect(second.resources.every((r) => r.createTime === T0 && r.updateTime === T0 + 1_000)).toBe(true)
+      // As stored, too: the unchanged rows of both kinds had their update time moved.
+      const stored = await walk(store, space, 1_000)
+      expect(stored).toHaveLength(2_500)
+      expect(stored.every((r) => r.createTime === T0 && r.updateTime === T0 + 1_000)).toBe(true)
+      expect(ids(stored.filter((r) => r.labels.n === 'x'))).toEqual(
+        [...touched].map((i) => items[i]?.id).sort(),
+      )
     })
   })
 
