@@ -2,6 +2,7 @@ import { verify as indentVerify } from '@indent/webhook'
 import { verify } from '@openindent/webhook'
 import { pino } from 'pino'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { MAX_WEBHOOKS_PER_SPACE } from '../../src/domain/webhooks/crud.js'
 import { PullJob } from '../../src/jobs/pull.js'
 import { HttpWebhookCaller } from '../../src/jobs/webhook-caller.js'
 import { ENGINES } from '../helpers/databases.js'
@@ -435,6 +436,33 @@ describe.each(ENGINES)('webhooks and the outbox on %s', (engine) => {
     await s.rt.outboxSweep.runOnce()
     const statuses = new Set((await all()).map((d) => d.status))
     expect(statuses).toEqual(new Set(['dead', 'pending']))
+  })
+})
+
+describe.each(ENGINES)('webhooks per space, on %s', (engine) => {
+  let s: TestServer
+  beforeAll(async () => {
+    s = await startTestServer(engine)
+  })
+  afterAll(() => s.close())
+
+  const create = (name: string) =>
+    s.call('POST', `${base}/webhooks`, {
+      body: { webhook: { name, url: 'https://hooks.example.com/in', handler: { type: 'applyUpdate' } } },
+    })
+
+  it(`takes at most ${MAX_WEBHOOKS_PER_SPACE}, refuses one more with 409, and takes one again after a delete`, async () => {
+    for (let i = 0; i < MAX_WEBHOOKS_PER_SPACE; i++) expect((await create(`hook-${i}`)).status).toBe(201)
+
+    const refused = await expectError(await create('one-too-many'), 409, 'CONFLICT', null)
+    expect(refused.message).toContain(`${MAX_WEBHOOKS_PER_SPACE} webhooks`)
+    const list = (await (await s.call('GET', `${base}/webhooks`)).json()) as { webhooks: WireWebhook[] }
+    expect(list.webhooks).toHaveLength(MAX_WEBHOOKS_PER_SPACE)
+    expect(list.webhooks.map((w) => w.meta.name)).toContain('hook-99')
+    expect(list.webhooks.some((w) => w.meta.name === 'one-too-many')).toBe(false)
+
+    expect((await s.call('DELETE', `${base}/webhooks/hook-0`)).status).toBeLessThan(300)
+    expect((await create('one-too-many')).status).toBe(201)
   })
 })
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { EVENT_NAMES, type WebhookInput } from '@openindent/contract'
 import { requireRole, type SpaceAccess } from '../auth/principal.js'
 import type { Ctx } from '../context.js'
-import { alreadyExists, invalid, notFound } from '../errors.js'
+import { alreadyExists, DomainError, invalid, notFound } from '../errors.js'
 import { newSecret } from '../ids.js'
 import type { WebhookChanges } from './ports.js'
 import type { WebhookRecord } from './types.js'
@@ -37,6 +37,12 @@ export function checkUrl(text: string, settings: WebhookSettings): string {
     throw invalid(`url points at a cloud metadata address (${host}); receivers may not sit there`, 'url')
   return url.toString()
 }
+
+/**
+ * Webhooks one space may have. Every change is offered to each of them, so the bound keeps a space's
+ * fan-out (and its list, answered whole) small.
+ */
+export const MAX_WEBHOOKS_PER_SPACE = 100
 
 export async function listWebhooks(ctx: Ctx, access: SpaceAccess): Promise<WebhookRecord[]> {
   requireRole(access, 'editor')
@@ -73,6 +79,12 @@ export async function createWebhook(
   await ctx.store.transaction(async (tx) => {
     // Every instance caches the webhooks by handler: none may queue a grant's deliveries without this one.
     tx.revokesAccess()
+    if ((await tx.webhooks.count(hook.spaceId)) >= MAX_WEBHOOKS_PER_SPACE) {
+      throw new DomainError(
+        'CONFLICT',
+        `this space has ${MAX_WEBHOOKS_PER_SPACE} webhooks, as many as a space may have; delete one first`,
+      )
+    }
     if (!(await tx.webhooks.insert(hook))) throw alreadyExists(`webhook "${hook.name}"`)
     await tx.audit.append(hook.spaceId, [webhookEvent(EVENT_NAMES.webhookCreate, access, hook.name, now)])
   })

@@ -14,6 +14,8 @@ export type WebhookChanges = Partial<
 /** A space's webhooks. */
 export interface WebhookRepository {
   list(spaceId: string): Promise<WebhookRecord[]>
+  /** How many webhooks the space has. */
+  count(spaceId: string): Promise<number>
   get(spaceId: string, name: string): Promise<WebhookRecord | undefined>
   /** The space's webhooks of one handler type, by name. */
   byHandler(spaceId: string, type: HandlerType): Promise<WebhookRecord[]>

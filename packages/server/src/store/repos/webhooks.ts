@@ -23,6 +23,15 @@ export class WebhookRepo implements WebhookRepository {
     return rows.map(fromRow)
   }
 
+  async count(spaceId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('webhooks')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('space_id', '=', spaceId)
+      .executeTakeFirst()
+    return Number(row?.n ?? 0)
+  }
+
   async get(spaceId: string, name: string): Promise<WebhookRecord | undefined> {
     const row = await this.db
       .selectFrom('webhooks')
