@@ -3,7 +3,7 @@ import type { AuditLog } from './audit/ports.js'
 import type { DomainEvent } from './events.js'
 import type { IdempotencyKeys } from './idempotency.js'
 import type { NoticeRepository } from './notify/ports.js'
-import type { PetitionRepository } from './petitions/ports.js'
+import type { PetitionRepository, ReviewSignalReads } from './petitions/ports.js'
 import type { PolicyRepository } from './policies/ports.js'
 import type { ResourceRepository } from './resources/ports.js'
 import type { RuleRepository } from './rules/ports.js'
@@ -31,6 +31,7 @@ export interface Repositories {
   readonly sessions: SessionRepository
   readonly slack: SlackRepository
   readonly notices: NoticeRepository
+  readonly signals: ReviewSignalReads
 }
 
 /** One transaction: the repositories bound to it, and the events it will announce if it commits. */

@@ -23,6 +23,7 @@ import { ResourceRepo } from './repos/resources.js'
 import { RuleRepo } from './repos/rules.js'
 import { SessionRepo } from './repos/sessions.js'
 import { SettingsRepo } from './repos/settings.js'
+import { SignalRepo } from './repos/signals.js'
 import { SlackRepo } from './repos/slack.js'
 import { SpaceRepo } from './repos/spaces.js'
 import { TokenRepo } from './repos/tokens.js'
@@ -76,6 +77,7 @@ class Repos implements Repositories {
   readonly sessions: SessionRepo
   readonly slack: SlackRepo
   readonly notices: NoticeRepo
+  readonly signals: SignalRepo
 
   constructor(
     readonly db: Kysely<Database>,
@@ -101,6 +103,7 @@ class Repos implements Repositories {
     this.sessions = new SessionRepo(db)
     this.slack = new SlackRepo(db)
     this.notices = new NoticeRepo(db)
+    this.signals = new SignalRepo(db)
   }
 
   get engine(): Engine {

@@ -103,3 +103,17 @@ export interface PetitionRepository {
   /** The next time a live grant expires. */
   nextExpiry(): Promise<number | undefined>
 }
+
+/** What the signals read: a few cheap lookups by petitioner and target. */
+export interface ReviewSignalReads {
+  /** Whether `petitioner` asked for `target` in a petition other than `except`, before `before`. */
+  askedBefore(
+    spaceId: string,
+    petitioner: string,
+    target: string,
+    except: string,
+    before: number,
+  ): Promise<boolean>
+  /** How many grants `petitioner` holds at `now` (not revoked, not expired), over every target. */
+  grantsHeld(spaceId: string, petitioner: string, now: number): Promise<number>
+}

@@ -7,8 +7,10 @@ import { closePetition } from '../../../domain/petitions/lifecycle/close.js'
 import { type DecisionInput, decide } from '../../../domain/petitions/lifecycle/decide.js'
 import { getPetition } from '../../../domain/petitions/queries.js'
 import { type PetitionReview, reviewPetition } from '../../../domain/petitions/review.js'
+import { type ReviewSignals, reviewSignals } from '../../../domain/petitions/signals.js'
 import { targetKey } from '../../../domain/petitions/types.js'
 import { describeTargets } from '../../../domain/resources/describe.js'
+import type { ResourceSummary } from '../../../domain/resources/types.js'
 import type { AppDeps } from '../../deps.js'
 import { durationChoices } from '../durations.js'
 import type { DashEnv } from '../env.js'
@@ -70,6 +72,41 @@ function Actions({ review, viewer, space }: { review: PetitionReview; viewer: Vi
   )
 }
 
+const pad = (n: number) => String(n).padStart(2, '0')
+
+/** What a reviewer would want to know before deciding: first requests, grants held, odd hours. */
+function Signals(props: { signals: ReviewSignals; targets: Map<string, ResourceSummary> }) {
+  const { firstRequests, grantsHeld, outsideHours } = props.signals
+  return (
+    <section aria-label="Signals" class="signals">
+      <h2>Signals</h2>
+      <ul>
+        {firstRequests.map(({ petitioner, target }) => (
+          <li>
+            First request by <Who r={petitioner} /> for{' '}
+            {props.targets.get(targetKey(target))?.displayName ??
+              target.displayName ??
+              target.id ??
+              target.email}
+          </li>
+        ))}
+        {grantsHeld.map(({ petitioner, count }) => (
+          <li>
+            <Who r={petitioner} /> holds{' '}
+            {count === 0 ? 'no grants' : count === 1 ? '1 grant' : `${count} grants`} now
+          </li>
+        ))}
+        {outsideHours ? (
+          <li>
+            Asked outside working hours: {outsideHours.weekday} {pad(outsideHours.hour)}:
+            {pad(outsideHours.minute)} ({outsideHours.timeZone})
+          </li>
+        ) : null}
+      </ul>
+    </section>
+  )
+}
+
 const DECISIONS = new Set(['access/approve', 'access/deny', 'access/revoke', 'petition/close'])
 
 /** Who took the latest decision, from the petition's own history. */
@@ -83,7 +120,10 @@ async function PetitionPanel(props: { deps: AppDeps; c: Context<DashEnv>; name: 
   const now = deps.clock.now()
   const viewer = viewerOf(c, now)
   const review = await reviewPetition(deps, access, props.name)
-  const targets = await describeTargets(deps.store, access.space.id, review.petition.resources)
+  const [targets, signals] = await Promise.all([
+    describeTargets(deps.store, access.space.id, review.petition.resources),
+    reviewSignals(deps, review.petition, now),
+  ])
   const space = access.space.name
   return (
     <div
@@ -106,6 +146,7 @@ async function PetitionPanel(props: { deps: AppDeps; c: Context<DashEnv>; name: 
           {review.petition.decideReason ? `: ${review.petition.decideReason}` : ''}
         </p>
       ) : null}
+      <Signals signals={signals} targets={targets} />
       <Actions review={review} viewer={viewer} space={space} />
       <h2>Grants</h2>
       {review.grants.length === 0 ? (

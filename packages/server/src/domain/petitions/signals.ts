@@ -1,0 +1,55 @@
+import type { EventResource } from '@openindent/contract'
+import type { Ctx } from '../context.js'
+import { identityOf } from '../identity.js'
+import { clockIn } from '../policies/request.js'
+import { type PetitionRecord, targetKey } from './types.js'
+
+/** Mondays to Fridays, 08:00 to 18:00 in the space's time zone: outside that, a request is flagged. */
+const WORKING = { from: 8, to: 18, days: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'] }
+/** A petition names few petitioners and targets; past this many pairs the page stays cheap. */
+const MAX_PAIRS = 10
+
+/** What a reviewer would want to know before deciding, when it is cheap to know. */
+export interface ReviewSignals {
+  /** Petitioner × target pairs this petition asks for the first time. */
+  firstRequests: { petitioner: EventResource; target: EventResource }[]
+  /** Grants each petitioner holds now, over every target. */
+  grantsHeld: { petitioner: EventResource; count: number }[]
+  /** Set when the petition was asked outside working hours, as the space's clock read then. */
+  outsideHours?: { weekday: string; hour: number; minute: number; timeZone: string }
+}
+
+export async function reviewSignals(
+  ctx: Pick<Ctx, 'store'>,
+  p: PetitionRecord,
+  now: number,
+): Promise<ReviewSignals> {
+  const reads = ctx.store.signals
+  const pairs = p.petitioners
+    .flatMap((petitioner) => p.resources.map((target) => ({ petitioner, target })))
+    .slice(0, MAX_PAIRS)
+  const [asked, held, info] = await Promise.all([
+    Promise.all(
+      pairs.map((pair) =>
+        reads.askedBefore(
+          p.spaceId,
+          identityOf(pair.petitioner),
+          targetKey(pair.target),
+          p.name,
+          p.createTime,
+        ),
+      ),
+    ),
+    Promise.all(p.petitioners.map((r) => reads.grantsHeld(p.spaceId, identityOf(r), now))),
+    ctx.store.policies.info(p.spaceId),
+  ])
+  const signals: ReviewSignals = {
+    firstRequests: pairs.filter((_, i) => !asked[i]),
+    grantsHeld: p.petitioners.map((petitioner, i) => ({ petitioner, count: held[i] ?? 0 })),
+  }
+  const clock = clockIn(info.timeZone, p.createTime)
+  if (!WORKING.days.includes(clock.weekday) || clock.hour < WORKING.from || clock.hour >= WORKING.to) {
+    signals.outsideHours = { ...clock, timeZone: info.timeZone }
+  }
+  return signals
+}
