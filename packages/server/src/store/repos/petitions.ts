@@ -11,12 +11,19 @@ import { labelFilter } from '../label-filter.js'
 import { insertRows } from '../row-insert.js'
 import type { Database, GrantsTable, PetitionsTable } from '../schema.js'
 
-/** Whether a request is held: open, or granted with a grant live at `now` (see `holderOf`). */
-const heldSql = (space: string, key: string, now: string) => `select 1 from petitions p
-  where p.space_id = ${space} and p.request_key = ${key} and (p.phase = 'open' or (p.phase = 'granted'
-  and exists (select 1 from grants g where g.space_id = p.space_id and g.petition = p.name
-  and g.revoke_time is null and (g.expire_time is null or g.expire_time > ${now})))) limit 1`
-const HELD_SQL = { sqlite: heldSql('?', '?', '?'), postgres: heldSql('$1', '$2', '$3') }
+/**
+ * The petitions that hold a request: open, or granted with a grant live at `now` (see `holderOf`),
+ * latest first. `columns` says what to read of them.
+ */
+const heldSql = (columns: string, space: string, key: string, now: string) => `select ${columns}
+  from petitions p where p.space_id = ${space} and p.request_key = ${key} and (p.phase = 'open'
+  or (p.phase = 'granted' and exists (select 1 from grants g where g.space_id = p.space_id
+  and g.petition = p.name and g.revoke_time is null and (g.expire_time is null or g.expire_time > ${now}))))
+  order by p.create_time desc limit 1`
+const HELD_SQL = {
+  sqlite: { any: heldSql('1', '?', '?', '?'), row: heldSql('p.*', '?', '?', '?') },
+  postgres: { any: heldSql('1', '$1', '$2', '$3'), row: heldSql('p.*', '$1', '$2', '$3') },
+}
 
 /** Petitions, the approvals they collected and the grants they made. */
 export class PetitionRepo implements PetitionRepository {
@@ -67,7 +74,7 @@ export class PetitionRepo implements PetitionRepository {
    * prepared statement on SQLite (a row statement, as the insert after it) and no query builder.
    */
   private async held(spaceId: string, key: string, now: number): Promise<boolean> {
-    const text = HELD_SQL[this.adapter.engine]
+    const text = HELD_SQL[this.adapter.engine].any
     const rowStatement = this.transactional ? this.adapter.rowStatement : undefined
     if (rowStatement) return rowStatement(text).get([spaceId, key, now]) !== undefined
     const { rows } = await this.db.executeQuery(CompiledQuery.raw(text, [spaceId, key, now]))
@@ -127,32 +134,9 @@ export class PetitionRepo implements PetitionRepository {
   }
 
   async holderOf(spaceId: string, key: string, now: number): Promise<PetitionRecord | undefined> {
-    const row = await this.db
-      .selectFrom('petitions as p')
-      .selectAll('p')
-      .where('p.space_id', '=', spaceId)
-      .where('p.request_key', '=', key)
-      .where((eb) =>
-        eb.or([
-          eb('p.phase', '=', 'open'),
-          eb.and([
-            eb('p.phase', '=', 'granted'),
-            eb.exists(
-              eb
-                .selectFrom('grants as g')
-                .select(sql.lit(1).as('one'))
-                .whereRef('g.space_id', '=', 'p.space_id')
-                .whereRef('g.petition', '=', 'p.name')
-                .where('g.revoke_time', 'is', null)
-                .where((w) => w.or([w('g.expire_time', 'is', null), w('g.expire_time', '>', now)])),
-            ),
-          ]),
-        ]),
-      )
-      .orderBy('p.create_time', 'desc')
-      .limit(1)
-      .executeTakeFirst()
-    return row && fromRow(row)
+    const text = HELD_SQL[this.adapter.engine].row
+    const { rows } = await this.db.executeQuery<PetitionsTable>(CompiledQuery.raw(text, [spaceId, key, now]))
+    return rows[0] && fromRow(rows[0])
   }
 
   /** The most recent petition for a request, whatever its phase. */
