@@ -21,6 +21,9 @@ export function slackBlocks(n: SlackNotice): { text: string; blocks: KnownBlock[
     },
   ]
   if (n.status) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${esc(n.status)}*` } })
+  if (n.signals.length > 0) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: n.signals.map(esc).join('\n') }] })
+  }
   if (n.phase === 'open') {
     const options = n.durations.map((d) => ({ text: { type: 'plain_text' as const, text: d }, value: d }))
     blocks.push({

@@ -120,6 +120,10 @@ describe.each(ENGINES)('Slack messages from the outbox, on %s', (engine) => {
     expect(text).toContain('Production databases')
     expect(text).toContain('0 of 2 approvals')
     expect(text).toContain(`https://access.example.com/petitions/${petition}`)
+    // The reviewer's signals: the test clock stands just after midnight UTC on a Thursday.
+    expect(text).toContain('First request by alice@example.com for Production DB')
+    expect(text).toContain('alice@example.com holds no grants now')
+    expect(text).toMatch(/Asked outside working hours: Thursday 00:\d\d \(UTC\)/)
     const actions = (post.args.blocks as { type: string; elements?: Record<string, unknown>[] }[]).find(
       (b) => b.type === 'actions',
     )
@@ -178,8 +182,10 @@ describe.each(ENGINES)('Slack messages from the outbox, on %s', (engine) => {
     const text = textOf(last)
     expect(text).toContain('2 of 2 approvals')
     expect(text).toMatch(/Approved by dave@example.com, erin@example.com/)
-    // Decided: no buttons left to press.
+    // Decided: no buttons left to press, and no signals for a decision already taken.
     expect(text).not.toContain('Approve"')
+    expect(text).not.toContain('holds no grants now')
+    expect(textOf(first[0])).toContain('holds no grants now')
     expect(slack.of('chat.postMessage')).toHaveLength(1)
   })
 

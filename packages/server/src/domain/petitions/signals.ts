@@ -1,7 +1,7 @@
 import type { EventResource } from '@openindent/contract'
-import type { Ctx } from '../context.js'
 import { identityOf } from '../identity.js'
 import { clockIn } from '../policies/request.js'
+import type { Repositories } from '../unit-of-work.js'
 import { type PetitionRecord, targetKey } from './types.js'
 
 /** Mondays to Fridays, 08:00 to 18:00 in the space's time zone: outside that, a request is flagged. */
@@ -20,11 +20,11 @@ export interface ReviewSignals {
 }
 
 export async function reviewSignals(
-  ctx: Pick<Ctx, 'store'>,
+  store: Pick<Repositories, 'signals' | 'policies'>,
   p: PetitionRecord,
   now: number,
 ): Promise<ReviewSignals> {
-  const reads = ctx.store.signals
+  const reads = store.signals
   const pairs = p.petitioners
     .flatMap((petitioner) => p.resources.map((target) => ({ petitioner, target })))
     .slice(0, MAX_PAIRS)
@@ -41,7 +41,7 @@ export async function reviewSignals(
       ),
     ),
     Promise.all(p.petitioners.map((r) => reads.grantsHeld(p.spaceId, identityOf(r), now))),
-    ctx.store.policies.info(p.spaceId),
+    store.policies.info(p.spaceId),
   ])
   const signals: ReviewSignals = {
     firstRequests: pairs.filter((_, i) => !asked[i]),
@@ -52,4 +52,24 @@ export async function reviewSignals(
     signals.outsideHours = { ...clock, timeZone: info.timeZone }
   }
   return signals
+}
+
+const pad = (n: number) => String(n).padStart(2, '0')
+
+/** When an odd-hours request was asked, as the space's clock read: `Thursday 19:02 (Asia/Tokyo)`. */
+export const askedAt = (o: NonNullable<ReviewSignals['outsideHours']>) =>
+  `${o.weekday} ${pad(o.hour)}:${pad(o.minute)} (${o.timeZone})`
+
+const plainName = (r: EventResource) => r.displayName || r.email || r.id || `${r.kind ?? ''}`
+
+/** How many grants someone holds, in words: `no grants`, `1 grant`, `3 grants`. */
+export const grantsText = (n: number) => (n === 0 ? 'no grants' : n === 1 ? '1 grant' : `${n} grants`)
+
+/** The signals as lines of plain text, for messages (Slack) that cannot show the page's markup. */
+export function signalLines(s: ReviewSignals): string[] {
+  return [
+    ...s.firstRequests.map((f) => `First request by ${plainName(f.petitioner)} for ${plainName(f.target)}`),
+    ...s.grantsHeld.map((g) => `${plainName(g.petitioner)} holds ${grantsText(g.count)} now`),
+    ...(s.outsideHours ? [`Asked outside working hours: ${askedAt(s.outsideHours)}`] : []),
+  ]
 }

@@ -19,7 +19,7 @@ export async function deliverSlack(
   const channel = delivery.webhook
   const p = await ctx.store.petitions.get(delivery.spaceId, petition)
   if (!p) return
-  const notice = await slackNotice(ctx.store, p, publicUrl)
+  const notice = await slackNotice(ctx.store, p, publicUrl, ctx.clock.now())
   const posted = await ctx.store.slack.message(p.spaceId, p.name, channel)
   if (posted) {
     // A post retried after it went through the first time updates instead of posting twice.

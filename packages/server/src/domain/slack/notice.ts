@@ -1,5 +1,6 @@
 import { EVENT_NAMES, type EventResource, formatGoDuration } from '@openindent/contract'
 import { petitionLink } from '../notify/emails.js'
+import { reviewSignals, signalLines } from '../petitions/signals.js'
 import type { PetitionRecord } from '../petitions/types.js'
 import { resourceName } from '../resources/types.js'
 import { policyFor } from '../rules/policy.js'
@@ -41,9 +42,10 @@ function describeTarget(r: EventResource): string {
  * was queued, so a late update never shows an older state than the one before it.
  */
 export async function slackNotice(
-  store: Pick<Repositories, 'rules' | 'resources' | 'audit' | 'spaces'>,
+  store: Pick<Repositories, 'rules' | 'resources' | 'audit' | 'spaces' | 'signals' | 'policies'>,
   p: PetitionRecord,
   publicUrl: string,
+  now: number,
 ): Promise<SlackNotice> {
   const policy = await policyFor(store, p.spaceId, p.resources)
   const space = await store.spaces.byId(p.spaceId)
@@ -57,6 +59,9 @@ export async function slackNotice(
     ...CHOICES_MS.filter((ms) => ms !== policy.defaultMs && ms <= policy.maxMs),
   ].map(menuDuration)
   const targets = await Promise.all(p.resources.map((r) => uploaded(store, p.spaceId, r)))
+  // Named as uploaded: the targets' display names, as in the message above.
+  const signals =
+    p.phase === 'open' ? signalLines(await reviewSignals(store, { ...p, resources: targets }, now)) : []
   return {
     ref: `${space?.name ?? ''}/${p.name}`,
     petition: p.name,
@@ -74,6 +79,7 @@ export async function slackNotice(
     ),
     link: petitionLink(publicUrl, p),
     durations,
+    signals,
   }
 }
 

@@ -32,6 +32,8 @@ export interface SlackNotice {
   link: string
   /** The durations a reviewer may pick (Go durations), the default first. */
   durations: string[]
+  /** What a reviewer would want to know before deciding (see petitions/signals.ts); none once decided. */
+  signals: string[]
 }
 
 /** Slack's Web API as we use it. Throws when Slack refuses or cannot be reached. */

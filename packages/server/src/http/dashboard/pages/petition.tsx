@@ -7,7 +7,7 @@ import { closePetition } from '../../../domain/petitions/lifecycle/close.js'
 import { type DecisionInput, decide } from '../../../domain/petitions/lifecycle/decide.js'
 import { getPetition } from '../../../domain/petitions/queries.js'
 import { type PetitionReview, reviewPetition } from '../../../domain/petitions/review.js'
-import { type ReviewSignals, reviewSignals } from '../../../domain/petitions/signals.js'
+import { askedAt, grantsText, type ReviewSignals, reviewSignals } from '../../../domain/petitions/signals.js'
 import { targetKey } from '../../../domain/petitions/types.js'
 import { describeTargets } from '../../../domain/resources/describe.js'
 import type { ResourceSummary } from '../../../domain/resources/types.js'
@@ -72,8 +72,6 @@ function Actions({ review, viewer, space }: { review: PetitionReview; viewer: Vi
   )
 }
 
-const pad = (n: number) => String(n).padStart(2, '0')
-
 /** What a reviewer would want to know before deciding: first requests, grants held, odd hours. */
 function Signals(props: { signals: ReviewSignals; targets: Map<string, ResourceSummary> }) {
   const { firstRequests, grantsHeld, outsideHours } = props.signals
@@ -92,16 +90,10 @@ function Signals(props: { signals: ReviewSignals; targets: Map<string, ResourceS
         ))}
         {grantsHeld.map(({ petitioner, count }) => (
           <li>
-            <Who r={petitioner} /> holds{' '}
-            {count === 0 ? 'no grants' : count === 1 ? '1 grant' : `${count} grants`} now
+            <Who r={petitioner} /> holds {grantsText(count)} now
           </li>
         ))}
-        {outsideHours ? (
-          <li>
-            Asked outside working hours: {outsideHours.weekday} {pad(outsideHours.hour)}:
-            {pad(outsideHours.minute)} ({outsideHours.timeZone})
-          </li>
-        ) : null}
+        {outsideHours ? <li>Asked outside working hours: {askedAt(outsideHours)}</li> : null}
       </ul>
     </section>
   )
@@ -122,7 +114,7 @@ async function PetitionPanel(props: { deps: AppDeps; c: Context<DashEnv>; name: 
   const review = await reviewPetition(deps, access, props.name)
   const [targets, signals] = await Promise.all([
     describeTargets(deps.store, access.space.id, review.petition.resources),
-    reviewSignals(deps, review.petition, now),
+    reviewSignals(deps.store, review.petition, now),
   ])
   const space = access.space.name
   return (
