@@ -71,6 +71,14 @@ describe.each(ENGINES)('reviewer signals on the petition page, on %s', (engine) 
     expect(await signals(again)).toEqual([`${STAFF} holds 1 grant now`])
   })
 
+  it('shows the same signals in a few words on the inbox cards, read for the whole page at once', async () => {
+    const html = await admin.page('/spaces/default/inbox')
+    const cards = [...html.matchAll(/<article id="petition-([^"]+)"[\s\S]*?<\/article>/g)]
+    const words = new Map(cards.map((m) => [m[1], /<dd class="signals">([^<]*)<\/dd>/.exec(m[0])?.[1] ?? '']))
+    // Newest first: the repeat for Alpha Co (no longer a first request), then Beta Co's first.
+    expect([...words.values()]).toEqual(['holds 1 grant now', 'first request · holds 1 grant now'])
+  })
+
   it("flags a request asked outside working hours in the space's time zone", async () => {
     // 10:02 UTC is 19:02 in Tokyo: after hours there.
     const tz = await s.call('PUT', '/v1/spaces/default/policies:settings', {

@@ -104,16 +104,16 @@ export interface PetitionRepository {
   nextExpiry(): Promise<number | undefined>
 }
 
-/** What the signals read: a few cheap lookups by petitioner and target. */
+/** What the signals read: a page's worth in one statement each, by petitioner and target. */
 export interface ReviewSignalReads {
-  /** Whether `petitioner` asked for `target` in a petition other than `except`, before `before`. */
+  /**
+   * Of `asks`, the positions of those whose petitioner asked for the target before `before`, in a
+   * petition other than `except`.
+   */
   askedBefore(
     spaceId: string,
-    petitioner: string,
-    target: string,
-    except: string,
-    before: number,
-  ): Promise<boolean>
-  /** How many grants `petitioner` holds at `now` (not revoked, not expired), over every target. */
-  grantsHeld(spaceId: string, petitioner: string, now: number): Promise<number>
+    asks: readonly { petitioner: string; target: string; except: string; before: number }[],
+  ): Promise<Set<number>>
+  /** Grants held at `now` (not revoked, not expired), over every target, by petitioner; none: absent. */
+  grantsHeld(spaceId: string, petitioners: readonly string[], now: number): Promise<Map<string, number>>
 }

@@ -19,39 +19,58 @@ export interface ReviewSignals {
   outsideHours?: { weekday: string; hour: number; minute: number; timeZone: string }
 }
 
+/** One petition's signals (see `signalsFor`). */
 export async function reviewSignals(
   store: Pick<Repositories, 'signals' | 'policies'>,
   p: PetitionRecord,
   now: number,
 ): Promise<ReviewSignals> {
-  const reads = store.signals
-  const pairs = p.petitioners
-    .flatMap((petitioner) => p.resources.map((target) => ({ petitioner, target })))
-    .slice(0, MAX_PAIRS)
+  const [signals] = await signalsFor(store, p.spaceId, [p], now)
+  return signals as ReviewSignals
+}
+
+/** The signals of a page of petitions of one space, in their order: three reads for the whole page. */
+export async function signalsFor(
+  store: Pick<Repositories, 'signals' | 'policies'>,
+  spaceId: string,
+  petitions: readonly PetitionRecord[],
+  now: number,
+): Promise<ReviewSignals[]> {
+  const pairsOf = petitions.map((p) =>
+    p.petitioners
+      .flatMap((petitioner) => p.resources.map((target) => ({ petitioner, target })))
+      .slice(0, MAX_PAIRS),
+  )
+  const asks = petitions.flatMap((p, i) =>
+    (pairsOf[i] ?? []).map((pair) => ({
+      petitioner: identityOf(pair.petitioner),
+      target: targetKey(pair.target),
+      except: p.name,
+      before: p.createTime,
+    })),
+  )
+  const petitioners = [...new Set(petitions.flatMap((p) => p.petitioners.map(identityOf)))]
   const [asked, held, info] = await Promise.all([
-    Promise.all(
-      pairs.map((pair) =>
-        reads.askedBefore(
-          p.spaceId,
-          identityOf(pair.petitioner),
-          targetKey(pair.target),
-          p.name,
-          p.createTime,
-        ),
-      ),
-    ),
-    Promise.all(p.petitioners.map((r) => reads.grantsHeld(p.spaceId, identityOf(r), now))),
-    store.policies.info(p.spaceId),
+    asks.length > 0 ? store.signals.askedBefore(spaceId, asks) : new Set<number>(),
+    petitioners.length > 0 ? store.signals.grantsHeld(spaceId, petitioners, now) : new Map<string, number>(),
+    store.policies.info(spaceId),
   ])
-  const signals: ReviewSignals = {
-    firstRequests: pairs.filter((_, i) => !asked[i]),
-    grantsHeld: p.petitioners.map((petitioner, i) => ({ petitioner, count: held[i] ?? 0 })),
-  }
-  const clock = clockIn(info.timeZone, p.createTime)
-  if (!WORKING.days.includes(clock.weekday) || clock.hour < WORKING.from || clock.hour >= WORKING.to) {
-    signals.outsideHours = { ...clock, timeZone: info.timeZone }
-  }
-  return signals
+  let ask = 0
+  return petitions.map((p, i) => {
+    const firstRequests = (pairsOf[i] ?? []).filter(() => !asked.has(ask++))
+    const signals: ReviewSignals = {
+      firstRequests,
+      grantsHeld: p.petitioners.map((petitioner) => ({
+        petitioner,
+        count: held.get(identityOf(petitioner)) ?? 0,
+      })),
+    }
+    const clock = clockIn(info.timeZone, p.createTime)
+    if (!WORKING.days.includes(clock.weekday) || clock.hour < WORKING.from || clock.hour >= WORKING.to) {
+      signals.outsideHours = { ...clock, timeZone: info.timeZone }
+    }
+    return signals
+  })
 }
 
 const pad = (n: number) => String(n).padStart(2, '0')

@@ -1,5 +1,6 @@
 import type { EventResource } from '@openindent/contract'
 import type { PetitionReview } from '../../domain/petitions/review.js'
+import { askedAt, grantsText, type ReviewSignals } from '../../domain/petitions/signals.js'
 import { targetKey } from '../../domain/petitions/types.js'
 import type { ResourceSummary } from '../../domain/resources/types.js'
 import { humanDuration, iso, relative } from './format.js'
@@ -47,12 +48,29 @@ export function standing(review: CardReview): string {
   return `closed: ${p.outcome ?? 'closed'}`
 }
 
+/** A card's signals in a few words: its petitioner(s) and targets are on the card already. */
+function signalWords(s: ReviewSignals): string[] {
+  const single = s.grantsHeld.length === 1
+  return [
+    ...(s.firstRequests.length > 0 ? ['first request'] : []),
+    ...s.grantsHeld
+      .filter((g) => single || g.count > 0)
+      .map(
+        (g) =>
+          `${single ? '' : `${g.petitioner.email ?? g.petitioner.id ?? ''} `}holds ${grantsText(g.count)} now`,
+      ),
+    ...(s.outsideHours ? [`outside working hours (${askedAt(s.outsideHours)})`] : []),
+  ]
+}
+
 /** One petition answering who, what, why, for how long, when and where it stands. */
 export function PetitionCard(props: {
   review: CardReview
   targets: Map<string, ResourceSummary>
   space: string
   now: number
+  /** Shown in a row of their own (the inbox); a petition's page lists them below the card instead. */
+  signals?: ReviewSignals | undefined
 }): Html {
   const { review, targets, now } = props
   const p = review.petition
@@ -62,5 +80,7 @@ export function PetitionCard(props: {
   const approvedBy = review.approvedBy.length
     ? html`<small> (approved by ${review.approvedBy.map((w) => w.replace(/^user\//, '')).join(', ')})</small>`
     : ''
-  return html`<article id="petition-${p.name}"><header><h3><a href="${petitionPath(props.space, p.name)}">${who}</a></h3></header><dl class="facts"><dt>Resources</dt><dd><ul>${resources}</ul></dd><dt>Reason</dt><dd>${p.reason ?? html`<em>none given</em>`}</dd><dt>Duration</dt><dd>${humanDuration(requested)} <small>(at most ${humanDuration(review.policy.maxMs)})</small></dd><dt>Asked</dt><dd>${When({ at: p.createTime, now })}</dd><dt>Rule</dt><dd>${review.policy.rules.map((r) => r.name).join(', ')}</dd><dt>Status</dt><dd><strong>${standing(review)}</strong>${approvedBy}</dd></dl></article>`
+  const words = props.signals ? signalWords(props.signals) : []
+  const signals = words.length ? html`<dt>Signals</dt><dd class="signals">${words.join(' · ')}</dd>` : ''
+  return html`<article id="petition-${p.name}"><header><h3><a href="${petitionPath(props.space, p.name)}">${who}</a></h3></header><dl class="facts"><dt>Resources</dt><dd><ul>${resources}</ul></dd><dt>Reason</dt><dd>${p.reason ?? html`<em>none given</em>`}</dd><dt>Duration</dt><dd>${humanDuration(requested)} <small>(at most ${humanDuration(review.policy.maxMs)})</small></dd><dt>Asked</dt><dd>${When({ at: p.createTime, now })}</dd><dt>Rule</dt><dd>${review.policy.rules.map((r) => r.name).join(', ')}</dd><dt>Status</dt><dd><strong>${standing(review)}</strong>${approvedBy}</dd>${signals}</dl></article>`
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { ReviewSignalReads } from '../../domain/petitions/ports.js'
 import type { Database } from '../schema.js'
 
@@ -8,41 +8,39 @@ export class SignalRepo implements ReviewSignalReads {
 
   async askedBefore(
     spaceId: string,
-    petitioner: string,
-    target: string,
-    except: string,
-    before: number,
-  ): Promise<boolean> {
-    // The petitioner's petitions by the subjects' key, each checked for the target by the same key.
-    const row = await this.db
-      .selectFrom('petition_subjects as a')
-      .innerJoin('petition_subjects as b', (j) =>
-        j
-          .onRef('b.space_id', '=', 'a.space_id')
-          .onRef('b.petition', '=', 'a.petition')
-          .on('b.role', '=', 'resource')
-          .on('b.subject', '=', target),
-      )
-      .select('a.petition')
-      .where('a.space_id', '=', spaceId)
-      .where('a.role', '=', 'petitioner')
-      .where('a.subject', '=', petitioner)
-      .where('a.petition', '<>', except)
-      .where('a.create_time', '<', before)
-      .limit(1)
-      .executeTakeFirst()
-    return row !== undefined
+    asks: readonly { petitioner: string; target: string; except: string; before: number }[],
+  ): Promise<Set<number>> {
+    // The asks as one table of values, each looked up by the subjects' key: the target's petitions
+    // (usually few), each checked for the petitioner by primary key.
+    const rows = asks.map(
+      (a, i) => sql`(${sql.lit(i)}, ${a.petitioner}, ${a.target}, ${a.except}, cast(${a.before} as bigint))`,
+    )
+    const { rows: found } = await sql<{
+      i: number | string
+    }>`with asks (i, petitioner, target, except_name, before_time)
+      as (values ${sql.join(rows, sql`, `)})
+      select asks.i from asks where exists (select 1 from petition_subjects t
+        join petition_subjects s on s.space_id = t.space_id and s.role = 'petitioner'
+          and s.subject = asks.petitioner and s.petition = t.petition
+        where t.space_id = ${spaceId} and t.role = 'resource' and t.subject = asks.target
+          and t.petition <> asks.except_name and t.create_time < asks.before_time)`.execute(this.db)
+    return new Set(found.map((r) => Number(r.i)))
   }
 
-  async grantsHeld(spaceId: string, petitioner: string, now: number): Promise<number> {
-    const row = await this.db
+  async grantsHeld(
+    spaceId: string,
+    petitioners: readonly string[],
+    now: number,
+  ): Promise<Map<string, number>> {
+    const rows = await this.db
       .selectFrom('grants')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .select((eb) => ['petitioner_key', eb.fn.countAll<number | string>().as('n')])
       .where('space_id', '=', spaceId)
-      .where('petitioner_key', '=', petitioner)
+      .where('petitioner_key', 'in', [...petitioners])
       .where('revoke_time', 'is', null)
       .where((eb) => eb.or([eb('expire_time', 'is', null), eb('expire_time', '>', now)]))
-      .executeTakeFirst()
-    return Number(row?.n ?? 0)
+      .groupBy('petitioner_key')
+      .execute()
+    return new Map(rows.map((r) => [r.petitioner_key, Number(r.n)]))
   }
 }

@@ -2,6 +2,7 @@
 import type { Hono } from 'hono'
 import type { SpaceAccess } from '../../../domain/auth/principal.js'
 import { inbox } from '../../../domain/petitions/inbox.js'
+import { type ReviewSignals, signalsFor } from '../../../domain/petitions/signals.js'
 import type { AppDeps } from '../../deps.js'
 import type { DashEnv } from '../env.js'
 import { Layout } from '../layout.js'
@@ -11,7 +12,7 @@ import { viewerOf } from '../viewer.js'
 
 const PAGE_SIZE = 25
 
-type Page = Awaited<ReturnType<typeof inbox>>
+type Page = Awaited<ReturnType<typeof inbox>> & { signals: ReviewSignals[] }
 
 /**
  * The inbox list alone: the page embeds it, and htmx reloads it when a petition arrives or is decided.
@@ -20,20 +21,24 @@ type Page = Awaited<ReturnType<typeof inbox>>
  * queries (bench/dashboard).
  */
 function inboxList(props: { page: Page; space: string; now: number }): Html {
-  const { items, nextPageToken, targets } = props.page
+  const { items, nextPageToken, targets, signals } = props.page
   const base = `/spaces/${encodeURIComponent(props.space)}/inbox`
   const list =
     items.length === 0
       ? html`<p>Nothing waits for your decision. Petitions appear here the moment an app asks for access (with <code>approval()</code> from <code>@openindent/approvals</code>) and a rule names you as a reviewer.</p>`
-      : html`<ul class="card-list">${items.map((review) => html`<li>${PetitionCard({ review, targets, space: props.space, now: props.now })}</li>`)}</ul>`
+      : html`<ul class="card-list">${items.map((review, i) => html`<li>${PetitionCard({ review, targets, space: props.space, now: props.now, signals: signals[i] })}</li>`)}</ul>`
   const more = nextPageToken
     ? html`<nav aria-label="Pages"><a href="${`${base}?page=${encodeURIComponent(nextPageToken)}`}">Older petitions</a></nav>`
     : ''
   return html`<section id="inbox-list" aria-label="Petitions waiting for you" aria-live="polite" hx-get="${`${base}/list`}" hx-trigger="petitions-changed from:body" hx-swap="outerHTML">${list}${more}</section>`
 }
 
-const firstPage = (deps: AppDeps, access: SpaceAccess, pageToken?: string) =>
-  inbox(deps, access, { pageSize: PAGE_SIZE, pageToken })
+/** A page of the inbox, with each card's signals (three reads for the whole page). */
+async function firstPage(deps: AppDeps, access: SpaceAccess, pageToken?: string): Promise<Page> {
+  const page = await inbox(deps, access, { pageSize: PAGE_SIZE, pageToken })
+  const petitions = page.items.map((i) => i.petition)
+  return { ...page, signals: await signalsFor(deps.store, access.space.id, petitions, deps.clock.now()) }
+}
 
 export function mountInbox(app: Hono<DashEnv>, deps: AppDeps): void {
   app.get('/spaces/:space/inbox', async (c) => {
