@@ -59,7 +59,7 @@ function signalWords(s: ReviewSignals): string[] {
         (g) =>
           `${single ? '' : `${g.petitioner.email ?? g.petitioner.id ?? ''} `}holds ${grantsText(g.count)} now`,
       ),
-    ...(s.outsideHours ? [`outside working hours (${askedAt(s.outsideHours)})`] : []),
+    ...(s.outsideHours ? [`outside working hours: ${askedAt(s.outsideHours)}`] : []),
   ]
 }
 
