@@ -30,12 +30,16 @@ export function Who({ r }: { r: EventResource }): Html {
     : html`<span>${handle}</span>`
 }
 
+/** What a target is called: its uploaded display name, else the petition's, else its id or email. */
+export const targetName = (r: EventResource, known: ResourceSummary | undefined) =>
+  known?.displayName ?? r.displayName ?? r.id ?? r.email
+
 /** A target with its uploaded display name, kind and labels (the ones rules select on). */
 export function Target({ r, known }: { r: EventResource; known: ResourceSummary | undefined }): Html {
   const labels = Object.entries(known?.labels ?? {}).map(
     ([k, v]) => html`<code class="label">${k}: ${v}</code>`,
   )
-  return html`<span>${known?.displayName ?? r.displayName ?? r.id ?? r.email} <small>${r.kind}</small> ${labels}</span>`
+  return html`<span>${targetName(r, known)} <small>${r.kind}</small> ${labels}</span>`
 }
 
 /** Where it stands: "1 of 2 approvals", granted, or closed and why. */

@@ -17,7 +17,7 @@ import type { DashEnv } from '../env.js'
 import { renderError } from '../errors.js'
 import { humanDuration } from '../format.js'
 import { CsrfField, Layout, type Viewer, When } from '../layout.js'
-import { PetitionCard, petitionPath, Target, Who } from '../petition-card.js'
+import { PetitionCard, petitionPath, Target, targetName, Who } from '../petition-card.js'
 import { requireSession } from '../session.js'
 import { viewerOf } from '../viewer.js'
 
@@ -82,10 +82,7 @@ function Signals(props: { signals: ReviewSignals; targets: Map<string, ResourceS
         {firstRequests.map(({ petitioner, target }) => (
           <li>
             First request by <Who r={petitioner} /> for{' '}
-            {props.targets.get(targetKey(target))?.displayName ??
-              target.displayName ??
-              target.id ??
-              target.email}
+            {targetName(target, props.targets.get(targetKey(target)))}
           </li>
         ))}
         {grantsHeld.map(({ petitioner, count }) => (
