@@ -33,5 +33,6 @@ export interface EngineAdapter {
 /** A prepared statement that takes positional parameters and returns rows as arrays. */
 export interface RowStatement {
   get(params: readonly unknown[]): unknown[] | undefined
-  run(params: readonly unknown[]): void
+  /** Returns how many rows the statement changed. */
+  run(params: readonly unknown[]): number
 }

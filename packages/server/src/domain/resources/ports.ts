@@ -14,6 +14,8 @@ export interface UpsertOutcome {
   resources: ResourceRecord[]
   /** Those whose content this write created or changed (not just touched). */
   changed: ResourceRecord[]
+  /** How many of `changed` this write created. */
+  created: number
 }
 
 /** Resources, identified by `(kind, id)` within a space and named by `resourceName`. */

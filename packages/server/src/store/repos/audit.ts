@@ -97,11 +97,18 @@ export class AuditRepo implements AuditLog {
         hash,
         petition: e.petition ?? null,
       })
-      const seen = new Set<string>()
+      // Ids by kind rather than joined keys: an upload's event names up to 100,000 resources, and a
+      // joined string for each cost more than the link's insert.
+      const seen = new Map<string, Set<string>>()
       for (const r of e.resources ?? []) {
-        const key = `${r.kind ?? ''}\u0000${r.id ?? ''}`
-        if (!r.kind || !r.id || seen.has(key)) continue
-        seen.add(key)
+        if (!r.kind || !r.id) continue
+        let ids = seen.get(r.kind)
+        if (!ids) {
+          ids = new Set()
+          seen.set(r.kind, ids)
+        }
+        if (ids.has(r.id)) continue
+        ids.add(r.id)
         links.push({ space_id: spaceId, kind: r.kind, id: r.id, seq })
       }
       const record: StoredEvent = { seq, hash, prevHash, event: value }

@@ -42,9 +42,7 @@ export function sqliteAdapterOn(sqlite: BetterSqlite3.Database): EngineAdapter {
         if (reader) prepared.raw(true)
         statement = {
           get: (params) => (reader ? (prepared.get(params) as unknown[] | undefined) : undefined),
-          run: (params) => {
-            prepared.run(params)
-          },
+          run: (params) => prepared.run(params).changes,
         }
         statements.set(text, statement)
       }
