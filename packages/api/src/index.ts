@@ -80,6 +80,8 @@ export type {
 export { DEFAULT_WAIT_FOR_TIMEOUT } from './petitions.js'
 export type {
   BulkRequestOptions,
+  BulkUpdateCounts,
+  BulkUpdateOptions,
   ListResourcesParams,
   ResourceAPI,
   ResourceList,

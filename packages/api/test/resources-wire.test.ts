@@ -104,7 +104,7 @@ describe('bulkUpdate', () => {
   })
 
   test.each([
-    [undefined, 2],
+    [undefined, 4],
     [1, 1],
     [3, 3],
   ])('with concurrency %s, at most %i chunks are in flight', async (concurrency, expected) => {
@@ -119,6 +119,41 @@ describe('bulkUpdate', () => {
     })
     await client.resource.bulkUpdate({ resources: customers(600) }, { chunkSize: 100, concurrency })
     expect(maxInFlight).toBe(expected)
+  })
+
+  test('returnResources: false asks for counts with Prefer; a server that answers with resources is counted', async () => {
+    // As Indent's API answers: the resources, whatever the Prefer header says.
+    const { peer, client } = await serve((req, res) => json(res, 200, stored(req)))
+    const counts = await client.resource.bulkUpdate(
+      { resources: customers(250) },
+      { chunkSize: 100, returnResources: false },
+    )
+    expect(counts).toEqual({ count: 250 })
+    expect(peer.requests.map((r) => r.headers.prefer)).toEqual(Array(3).fill('return=minimal'))
+    await client.resource.bulkUpdate({ resources: customers(1) })
+    expect(peer.requests.at(-1)?.headers.prefer).toBeUndefined()
+  })
+
+  test('counts from the chunks are added up; one chunk answered with resources leaves only the count', async () => {
+    const minimal = (req: Recorded) => {
+      const n = (req.body as { resources: unknown[] }).resources.length
+      return { count: n, created: n - 2, updated: 1, unchanged: 1 }
+    }
+    const { client } = await serve((req, res) => json(res, 200, minimal(req)))
+    expect(
+      await client.resource.bulkUpdate(
+        { resources: customers(250) },
+        { chunkSize: 100, returnResources: false },
+      ),
+    ).toEqual({ count: 250, created: 244, updated: 3, unchanged: 3 })
+    await peer?.close()
+    const mixed = await serve((req, res) => json(res, 200, firstId(req) === 100 ? stored(req) : minimal(req)))
+    expect(
+      await mixed.client.resource.bulkUpdate(
+        { resources: customers(250) },
+        { chunkSize: 100, returnResources: false },
+      ),
+    ).toEqual({ count: 250 })
   })
 
   test('an empty array sends nothing', async () => {

@@ -91,6 +91,20 @@ describe.each(ENGINES)('resources against the server on %s', (engine) => {
     }
   })
 
+  test('bulkUpdate with returnResources: false resolves with what the server counted: new, updated, unchanged', async () => {
+    const kind = unique('customer')
+    const first = await client.resource.bulkUpdate(
+      { resources: resources(kind, 1500) },
+      { chunkSize: 1000, returnResources: false },
+    )
+    expect(first).toEqual({ count: 1500, created: 1500, updated: 0, unchanged: 0 })
+    // 500 more, 10 of the first renamed, the rest sent as they are.
+    const input = resources(kind, 2000).map((r, i) => (i < 10 ? { ...r, displayName: `Renamed ${i}` } : r))
+    const second = await client.resource.bulkUpdate({ resources: input }, { returnResources: false })
+    expect(second).toEqual({ count: 2000, created: 500, updated: 10, unchanged: 1490 })
+    expect(await stored(kind)).toHaveLength(2000)
+  })
+
   test('bulkUpdate stores 2,500 resources in chunks of 1,000, answers them in input order, and reports progress', async () => {
     const kind = unique('customer')
     const input = resources(kind, 2500)

@@ -66,6 +66,19 @@ export const BulkUpdateResponse = z.object({
 })
 export type BulkUpdateResponse = z.infer<typeof BulkUpdateResponse>
 
+/**
+ * OpenIndent addition: the answer to a bulk update sent with `Prefer: return=minimal`, counts instead
+ * of every stored resource (a sync job that sends 100,000 resources rarely wants them back).
+ * `count` is `created + updated + unchanged`.
+ */
+export const BulkUpdateSummary = z.object({
+  count: z.number().int().min(0),
+  created: z.number().int().min(0),
+  updated: z.number().int().min(0),
+  unchanged: z.number().int().min(0),
+})
+export type BulkUpdateSummary = z.infer<typeof BulkUpdateSummary>
+
 export const BulkDeleteRequest = z.strictObject({
   resourceNames: z.array(z.string().min(1).max(64)),
 })

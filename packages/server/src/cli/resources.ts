@@ -1,4 +1,4 @@
-import type { Resource } from '@openindent/api'
+import type { BulkUpdateCounts } from '@openindent/api'
 import type { Command } from 'commander'
 import {
   type ApiFlags,
@@ -13,17 +13,14 @@ import { readResourceFile } from './resource-file.js'
 const LIST_HEADER = ['name', 'kind', 'id', 'displayName', 'labels']
 
 /**
- * `1,000 resources uploaded: 990 new, 8 updated, 2 unchanged`: what the server did. New ones are told
- * by their times, unchanged ones by the server's count (left out when the server does not count).
+ * `1,000 resources uploaded: 990 new, 8 updated, 2 unchanged`: what the server did, as it counted it
+ * (a server that does not count, Indent's, gets the total only).
  */
-export function uploadSummary(stored: readonly Resource[], unchanged: number | undefined): string {
-  // The server stamps a new resource's create and update times alike; an upsert moves only the latter.
-  const created = stored.filter(
-    (r) => r.meta?.createTime !== undefined && r.meta.createTime === r.meta.updateTime,
-  ).length
-  const updated = stored.length - created - (unchanged ?? 0)
-  const tail = unchanged === undefined ? '' : `, ${fmt(unchanged)} unchanged`
-  return `${plural(stored.length, 'resource')} uploaded: ${fmt(created)} new, ${fmt(updated)} updated${tail}`
+export function uploadSummary(counts: BulkUpdateCounts): string {
+  const { count, created, updated, unchanged } = counts
+  const head = `${plural(count, 'resource')} uploaded`
+  if (created === undefined || updated === undefined || unchanged === undefined) return head
+  return `${head}: ${fmt(created)} new, ${fmt(updated)} updated, ${fmt(unchanged)} unchanged`
 }
 
 export function registerResourceCommands(program: Command): void {
@@ -37,11 +34,16 @@ export function registerResourceCommands(program: Command): void {
       const api = client(o)
       const bar = new ProgressBar(items.length, 'uploaded')
       bar.update(0)
-      const { resources: stored, unchanged } = await api.resource.bulkUpdate(
+      // Counts, not the stored resources: an upload of 100,000 would otherwise come back in full.
+      const counts = await api.resource.bulkUpdate(
         { resources: items },
-        { chunkSize: Number(o.chunkSize), onProgress: ({ done }) => bar.update(done) },
+        {
+          chunkSize: Number(o.chunkSize),
+          onProgress: ({ done }) => bar.update(done),
+          returnResources: false,
+        },
       )
-      process.stdout.write(`${uploadSummary(stored, unchanged)}\n`)
+      process.stdout.write(`${uploadSummary(counts)}\n`)
     })
 
   apiOptions(resources.command('list'))

@@ -79,6 +79,84 @@ describe.each(ENGINES)('resources API on %s', (engine) => {
     expect(Date.parse(meta.updateTime) - Date.parse(meta.createTime)).toBe(60_000)
   })
 
+  describe('Prefer: return=minimal', () => {
+    const orgs = (ids: number[], renamed: number[] = []) =>
+      ids.map((i) => ({
+        kind: 'org',
+        id: `org_${i}`,
+        displayName: renamed.includes(i) ? `Org ${i}!` : `Org ${i}`,
+      }))
+    const upload = (resources: unknown[], prefer = 'return=minimal') =>
+      s.call('POST', `${base}:bulkUpdate`, { body: { resources }, headers: { prefer } })
+    const latestEvent = async () => {
+      const res = await s.call('GET', '/v1/spaces/default/events?pageSize=1')
+      const { events } = (await res.json()) as { events: { event: string; resources?: { id: string }[] }[] }
+      return events[0]
+    }
+
+    it('answers with counts instead of the resources, says so, and writes what the full answer would', async () => {
+      const first = await upload(orgs([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]))
+      expect(first.status).toBe(200)
+      expect(first.headers.get('preference-applied')).toBe('return=minimal')
+      expect(await first.json()).toEqual({ count: 10, created: 10, updated: 0, unchanged: 0 })
+      s.clock.advance(1000)
+      // New and stored rows in turns, so that each guess of which statement a row needs is wrong once.
+      const ids = [10, 0, 11, 1, 12, 2, 13, 3, 14, 15, 4, 5, 16, 6, 17, 18, 19, 7, 8, 9]
+      const second = await upload(orgs(ids, [0, 5, 9]))
+      expect(await second.json()).toEqual({ count: 20, created: 10, updated: 3, unchanged: 7 })
+      const event = await latestEvent()
+      expect(event?.event).toBe('resource/update')
+      expect(event?.resources?.map((r) => r.id).sort()).toEqual(
+        [10, 0, 11, 12, 13, 14, 15, 5, 16, 17, 18, 19, 9].map((i) => `org_${i}`).sort(),
+      )
+      const listed = await s.call('GET', `${base}?kind=org&pageSize=100`)
+      const { resources } = (await listed.json()) as {
+        resources: { id: string; displayName: string; meta: { createTime: string; updateTime: string } }[]
+      }
+      const byId = new Map(resources.map((r) => [r.id, r]))
+      expect(byId.size).toBe(20)
+      expect(byId.get('org_5')?.displayName).toBe('Org 5!')
+      const times = (id: string) => {
+        const meta = byId.get(id)?.meta
+        return meta && Date.parse(meta.updateTime) - Date.parse(meta.createTime)
+      }
+      // Stored rows keep their creation time and move their update time; new ones have both now.
+      expect([times('org_1'), times('org_5'), times('org_10')]).toEqual([1000, 1000, 0])
+    })
+
+    it('counts a row stored in the same millisecond as existing, not new', async () => {
+      const teams = (n: number, renamed = -1) =>
+        Array.from({ length: n }, (_, i) => ({
+          kind: 'team',
+          id: `t${i}`,
+          displayName: i === renamed ? 'x' : `T${i}`,
+        }))
+      expect(await (await upload(teams(5))).json()).toEqual({
+        count: 5,
+        created: 5,
+        updated: 0,
+        unchanged: 0,
+      })
+      // The clock has not moved: a stored row's creation time equals this upload's time.
+      expect(await (await upload(teams(6, 2))).json()).toEqual({
+        count: 6,
+        created: 1,
+        updated: 1,
+        unchanged: 4,
+      })
+    })
+
+    it('is one preference among others; return=representation or none gets the resources', async () => {
+      const both = await upload(orgs([0]), 'respond-async, return=minimal')
+      expect(await both.json()).toMatchObject({ count: 1 })
+      for (const prefer of ['return=representation', 'handling=strict']) {
+        const full = await upload(orgs([0]), prefer)
+        expect(full.headers.get('preference-applied')).toBeNull()
+        expect(((await full.json()) as { resources: unknown[] }).resources).toHaveLength(1)
+      }
+    })
+  })
+
   it('gets, replaces and deletes one resource by name', async () => {
     const created = await s.call('POST', base, {
       body: { resource: { kind: 'user', id: 'u1', email: 'u1@example.com' } },

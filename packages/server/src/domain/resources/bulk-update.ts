@@ -13,6 +13,8 @@ export interface BulkUpdateResult {
   resources: ResourceRecord[]
   /** How many of them were stored already exactly as sent, so that uploaders can say so. */
   unchanged: number
+  /** How many of them are new: stored for the first time by this upload. */
+  created: number
 }
 
 /**
@@ -32,21 +34,21 @@ export async function bulkUpdateResources(
     )
   }
   const items = lastWins(inputs.map(toContent))
-  if (items.length === 0) return { resources: [], unchanged: 0 }
+  if (items.length === 0) return { resources: [], unchanged: 0, created: 0 }
   const now = ctx.clock.now()
-  const { resources, changed } = await ctx.store.transaction(
+  const { resources, changed, created } = await ctx.store.transaction(
     async (tx) => {
       tx.narrow()
       const written = await tx.resources.upsert(access.space.id, items, now, newId('w'))
       const event = resourceEvent(EVENT_NAMES.resourceUpdate, access, written.changed, now)
       if (written.changed.length > 0) await tx.audit.append(access.space.id, [event])
       // The event's copies serve the policies below too: an upload may change 100,000 resources.
-      return { resources: written.resources, changed: event.resources ?? [] }
+      return { resources: written.resources, changed: event.resources ?? [], created: written.created }
     },
     // Chunks of an upload sent side by side commit together: one disk flush for several.
     { shareCommit: true },
   )
   // New labels can change what the policies say about open petitions.
   await reevaluateOpenPetitions(ctx, access.space.id, changed)
-  return { resources, unchanged: resources.length - changed.length }
+  return { resources, unchanged: resources.length - changed.length, created }
 }

@@ -3,6 +3,7 @@ import {
   BulkDeleteResponse,
   BulkUpdateRequest,
   BulkUpdateResponse,
+  BulkUpdateSummary,
   CreateResourceRequest,
   ListResourcesQuery,
   ListResourcesResponse,
@@ -20,6 +21,7 @@ import {
 } from '../../domain/resources/crud.js'
 import { listResources } from '../../domain/resources/list.js'
 import { isBulkUpdateBody } from '../bulk-body.js'
+import { prefersMinimal } from '../prefer.js'
 import { type RouteDef, route } from '../route.js'
 import { wireResource } from '../wire.js'
 import { SpaceParams, withSpace } from './params.js'
@@ -38,9 +40,13 @@ const bulkUpdate = (method: 'put' | 'post') =>
     body: BulkUpdateRequest,
     bodyCheck: isBulkUpdateBody,
     bodyLimit: 'bulk',
-    response: BulkUpdateResponse,
-    handler: async ({ deps, access, body }) => {
-      const { resources, unchanged } = await bulkUpdateResources(deps, access, body.resources)
+    response: z.union([BulkUpdateResponse, BulkUpdateSummary]),
+    handler: async ({ deps, access, body, c }) => {
+      const { resources, unchanged, created } = await bulkUpdateResources(deps, access, body.resources)
+      if (prefersMinimal(c)) {
+        const count = resources.length
+        return { count, created, updated: count - created - unchanged, unchanged }
+      }
       return { resources: resources.map((r) => wireResource(access.space.name, r)), unchanged }
     },
   })
