@@ -113,6 +113,10 @@ describe('bulkUpdate', () => {
     const { client } = await serve(async (req, res) => {
       inFlight++
       maxInFlight = Math.max(maxInFlight, inFlight)
+      // Held until the expected number are in flight (or a second has passed), so that a slow machine
+      // cannot make the SDK look less concurrent than it is; one more would still show in the maximum.
+      const until = Date.now() + 1000
+      while (inFlight < expected && Date.now() < until) await sleep(5)
       await sleep(20)
       inFlight--
       json(res, 200, stored(req))
