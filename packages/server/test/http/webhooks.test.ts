@@ -464,6 +464,27 @@ describe.each(ENGINES)('webhooks per space, on %s', (engine) => {
     expect((await s.call('DELETE', `${base}/webhooks/hook-0`)).status).toBeLessThan(300)
     expect((await create('one-too-many')).status).toBe(201)
   })
+
+  it('with room for two, six creates at once: two are taken, four refused, and the space holds the maximum', async () => {
+    const names = async () =>
+      ((await (await s.call('GET', `${base}/webhooks`)).json()) as { webhooks: WireWebhook[] }).webhooks.map(
+        (w) => w.meta.name,
+      )
+    // Two short of the maximum, whatever the test before left.
+    const held = await names()
+    for (const name of held.slice(0, Math.max(0, held.length - (MAX_WEBHOOKS_PER_SPACE - 2)))) {
+      expect((await s.call('DELETE', `${base}/webhooks/${name}`)).status).toBeLessThan(300)
+    }
+    for (let i = held.length; i < MAX_WEBHOOKS_PER_SPACE - 2; i++) {
+      expect((await create(`filler-${i}`)).status).toBe(201)
+    }
+    const statuses = await Promise.all(Array.from({ length: 6 }, (_, i) => create(`racer-${i}`))).then(
+      (all) => all.map((r) => r.status),
+    )
+    expect(statuses.filter((status) => status === 201)).toHaveLength(2)
+    expect(statuses.filter((status) => status === 409)).toHaveLength(4)
+    expect(await names()).toHaveLength(MAX_WEBHOOKS_PER_SPACE)
+  })
 })
 
 describe.each(ENGINES)('metadata receivers when the operator allows them, on %s', (engine) => {

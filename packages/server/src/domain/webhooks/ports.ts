@@ -14,7 +14,10 @@ export type WebhookChanges = Partial<
 /** A space's webhooks. */
 export interface WebhookRepository {
   list(spaceId: string): Promise<WebhookRecord[]>
-  /** How many webhooks the space has. */
+  /**
+   * How many webhooks the space has. In a transaction, no other transaction counts the space's
+   * webhooks until this one ends: a create that checks the bound and then inserts cannot be overtaken.
+   */
   count(spaceId: string): Promise<number>
   get(spaceId: string, name: string): Promise<WebhookRecord | undefined>
   /** The space's webhooks of one handler type, by name. */
