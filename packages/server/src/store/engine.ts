@@ -14,6 +14,13 @@ export interface EngineAdapter {
   writeTransaction<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>
   /** Locks the selected rows until the transaction ends, where the engine has row locks. */
   lockRows<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>
+  /**
+   * Takes a lock named by two strings until the transaction ends, for a check-then-write that no row
+   * lock covers (nothing to lock yet): transactions taking the same name queue. A statement of its
+   * own, so a read after it (read committed) sees what the one before committed. Nothing on SQLite,
+   * whose write transactions already run one at a time.
+   */
+  lockName(trx: Kysely<Database>, first: string, second: string): Promise<void>
   /** One key of a JSON `labels` column as text (NULL when absent). */
   label(column: string, key: string): RawBuilder<string | null>
   /**

@@ -96,7 +96,7 @@ class Repos implements Repositories {
     this.settings = new SettingsRepo(db)
     this.petitions = new PetitionRepo(db, adapter, transactional)
     this.rules = new RuleRepo(db)
-    this.webhooks = new WebhookRepo(db, adapter.engine, webhookCache)
+    this.webhooks = new WebhookRepo(db, adapter, webhookCache)
     this.outbox = new OutboxRepo(db, adapter)
     this.jobLeases = new JobLeaseRepo(db)
     this.policies = new PolicyRepo(db)

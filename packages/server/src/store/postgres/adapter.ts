@@ -14,6 +14,9 @@ export const postgresAdapter: EngineAdapter = {
   types: { time: 'bigint', json: 'jsonb' },
   writeTransaction: (db, fn) => db.transaction().execute(fn),
   lockRows: (q) => q.forUpdate(),
+  async lockName(trx, first, second) {
+    await sql`select pg_advisory_xact_lock(hashtext(${first}), hashtext(${second}))`.execute(trx)
+  },
   label: (column, key) => sql<string | null>`(${sql.ref(column)} ->> ${key})`,
   async announce(trx, payload) {
     await sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${payload})`.execute(trx)

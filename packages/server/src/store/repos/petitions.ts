@@ -55,14 +55,9 @@ export class PetitionRepo implements PetitionRepository {
   }
 
   async insertDecided(p: PetitionRecord): Promise<boolean> {
-    if (this.adapter.engine === 'postgres') {
-      // Identical requests decided side by side queue here, per request. A statement of its own: the
-      // read below takes its snapshot after the lock, so it sees what the one before committed.
-      await sql`select pg_advisory_xact_lock(hashtext(${p.spaceId}), hashtext(${p.requestKey}))`.execute(
-        this.db,
-      )
-    }
-    // SQLite: write transactions already run one at a time.
+    // Identical requests decided side by side queue here, per request, and the read below sees what
+    // the one before committed.
+    await this.adapter.lockName(this.db, p.spaceId, p.requestKey)
     if (await this.held(p.spaceId, p.requestKey, p.createTime)) return false
     await insertRows(this.db, this.adapter, this.transactional, 'petitions', [toRow(p)])
     await this.insertSubjects(p)

@@ -1,8 +1,9 @@
-import { type Kysely, type Selectable, sql } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import type { WebhookHandlerCache } from '../../domain/webhooks/handler-cache.js'
 import type { WebhookChanges, WebhookRepository } from '../../domain/webhooks/ports.js'
 import type { HandlerType, WebhookRecord } from '../../domain/webhooks/types.js'
-import type { Database, Engine, WebhooksTable } from '../schema.js'
+import type { EngineAdapter } from '../engine.js'
+import type { Database, WebhooksTable } from '../schema.js'
 
 export class WebhookRepo implements WebhookRepository {
   /** Set once this repository wrote: its transaction then reads its own writes, not the cache. */
@@ -10,7 +11,7 @@ export class WebhookRepo implements WebhookRepository {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly engine: Engine,
+    private readonly adapter: EngineAdapter,
     private readonly cache?: WebhookHandlerCache,
   ) {}
 
@@ -25,12 +26,9 @@ export class WebhookRepo implements WebhookRepository {
   }
 
   async count(spaceId: string): Promise<number> {
-    // PostgreSQL: two creates counting side by side would each see room for one more. The lock is
-    // held to the end of the caller's transaction, and the count below, a statement of its own, sees
-    // what the one before it committed. (SQLite's write transactions are one at a time already.)
-    if (this.engine === 'postgres') {
-      await sql`select pg_advisory_xact_lock(hashtext('webhooks'), hashtext(${spaceId}))`.execute(this.db)
-    }
+    // Two creates counting side by side would each see room for one more: they queue here, to the end
+    // of the caller's transaction, and the count below sees what the one before committed.
+    await this.adapter.lockName(this.db, 'webhooks', spaceId)
     const row = await this.db
       .selectFrom('webhooks')
       .select((eb) => eb.fn.countAll<number | string>().as('n'))

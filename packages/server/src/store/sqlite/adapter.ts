@@ -25,6 +25,7 @@ export const sqliteAdapter: EngineAdapter = {
     })
   },
   lockRows: (q) => q,
+  lockName: async () => {},
   label: (column, key) => sql<string | null>`json_extract(${sql.ref(column)}, ${`$."${key}"`})`,
   announce: async () => {},
 }
