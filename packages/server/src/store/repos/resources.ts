@@ -36,7 +36,7 @@ const ROW_COLUMNS = [
 ] as const satisfies readonly (keyof ResourcesTable)[]
 
 const FULL_CHUNK_SQL = new Map<Engine, string>()
-let oneRowSql: { insert: string; update: string } | undefined
+let oneRowSql: RowByRowSql | undefined
 /** PostgreSQL takes a chunk as arrays, one parameter per column, so it is not bound by parameter limits. */
 const ROWS_PER_ARRAY_STATEMENT = 5000
 
@@ -65,10 +65,11 @@ export class ResourceRepo implements ResourceRepository {
   ): Promise<UpsertOutcome> {
     if (this.transactional && this.adapter.rowStatement) {
       // Row by row, each row's own RETURNING needs no key to match it by.
-      oneRowSql ??= rowByRowSql(this.db, toRow(spaceId, items[0] ?? EMPTY, now, writeId))
+      oneRowSql ??= rowByRowSql(this.db)
       const statements = {
         insert: this.adapter.rowStatement(oneRowSql.insert),
         update: this.adapter.rowStatement(oneRowSql.update),
+        updateParams: oneRowSql.updateParams,
       }
       return upsertRowByRow(statements, spaceId, items, now, writeId)
     }
@@ -185,14 +186,7 @@ export class ResourceRepo implements ResourceRepository {
     const row = toRow(spaceId, item, now, '')
     const updated = await this.db
       .updateTable('resources')
-      .set({
-        display_name: row.display_name,
-        email: row.email,
-        alt_ids: row.alt_ids,
-        labels: row.labels,
-        content_hash: row.content_hash,
-        update_time: now,
-      })
+      .set({ ...clientColumns(row), content_hash: row.content_hash, update_time: now })
       .where('space_id', '=', spaceId)
       .where('name', '=', name)
       .returningAll()
@@ -286,14 +280,30 @@ function unnestUpsert(
     returning kind, id, create_time, change_id, xmax = 0 as inserted`.compile(db)
 }
 
-const EMPTY: ResourceContent = { kind: '', id: '', labels: {} }
+/** The columns a client sets, as `replace` and the row-by-row update write them. */
+const clientColumns = (row: ResourcesTable) => ({
+  display_name: row.display_name,
+  email: row.email,
+  alt_ids: row.alt_ids,
+  labels: row.labels,
+})
 
 /**
  * SQLite's two single-row statements for `upsertRowByRow`: an insert that does nothing on a conflict,
- * whose parameters are in `ROW_COLUMNS` order as `toRow` fills them, and an update of one row by
- * `(space_id, kind, id)` returning `[create_time, change_id]`, whose parameters are `UPDATE_PARAMS`.
+ * whose parameters are a row's values in `ROW_COLUMNS` order as `toRow` fills them, and an update of
+ * one row by `(space_id, kind, id)` returning `[create_time, change_id]`, whose parameters are that
+ * row's values at the positions `updateParams` lists.
  */
-function rowByRowSql(db: Kysely<Database>, row: ResourcesTable): { insert: string; update: string } {
+interface RowByRowSql {
+  insert: string
+  update: string
+  updateParams: readonly number[]
+}
+
+function rowByRowSql(db: Kysely<Database>): RowByRowSql {
+  // Compiled from a row whose values are their own positions, so the update's parameters say where
+  // in a row each one comes from.
+  const row = Object.fromEntries(ROW_COLUMNS.map((column, i) => [column, i])) as unknown as ResourcesTable
   const insert = db
     .insertInto('resources')
     .values(row)
@@ -302,10 +312,7 @@ function rowByRowSql(db: Kysely<Database>, row: ResourcesTable): { insert: strin
   const update = db
     .updateTable('resources')
     .set({
-      display_name: row.display_name,
-      email: row.email,
-      alt_ids: row.alt_ids,
-      labels: row.labels,
+      ...clientColumns(row),
       update_time: row.update_time,
       change_id: sql<string>`CASE WHEN content_hash = ${row.content_hash} THEN change_id ELSE ${row.change_id} END`,
       content_hash: row.content_hash,
@@ -314,12 +321,9 @@ function rowByRowSql(db: Kysely<Database>, row: ResourcesTable): { insert: strin
     .where('kind', '=', row.kind)
     .where('id', '=', row.id)
     .returning(['create_time', 'change_id'])
-    .compile().sql
-  return { insert, update }
+    .compile()
+  return { insert, update: update.sql, updateParams: update.parameters as number[] }
 }
-
-/** The update's parameters as indexes into a `ROW_COLUMNS`-ordered row, in the order it binds them. */
-const UPDATE_PARAMS = [4, 5, 6, 7, 10, 8, 11, 8, 0, 1, 2]
 
 /**
  * SQLite: each resource stored by one or two prepared single-row statements, in the caller's
@@ -331,7 +335,7 @@ const UPDATE_PARAMS = [4, 5, 6, 7, 10, 8, 11, 8, 0, 1, 2]
  * about a third of the insert, and it cannot tell an insert from an update.)
  */
 function upsertRowByRow(
-  statements: { insert: RowStatement; update: RowStatement },
+  statements: { insert: RowStatement; update: RowStatement; updateParams: readonly number[] },
   spaceId: string,
   items: ResourceContent[],
   now: number,
@@ -341,7 +345,8 @@ function upsertRowByRow(
   const changed: ResourceRecord[] = []
   let created = 0
   const params: unknown[] = new Array(ROW_COLUMNS.length)
-  const updateParams: unknown[] = new Array(UPDATE_PARAMS.length)
+  const { updateParams: positions } = statements
+  const updateParams: unknown[] = new Array(positions.length)
   let lastWasNew = true
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as ResourceContent
@@ -360,7 +365,7 @@ function upsertRowByRow(
     params[11] = writeId
     let existing: unknown[] | undefined
     if (!lastWasNew || statements.insert.run(params) === 0) {
-      for (let p = 0; p < UPDATE_PARAMS.length; p++) updateParams[p] = params[UPDATE_PARAMS[p] as number]
+      for (let p = 0; p < positions.length; p++) updateParams[p] = params[positions[p] as number]
       existing = statements.update.get(updateParams)
       // Not there after all (only when tried first): a new row, inserted now.
       if (!existing && !lastWasNew) statements.insert.run(params)
