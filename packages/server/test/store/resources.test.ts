@@ -152,6 +152,55 @@ describe.each(ENGINES)('resource store on %s', (engine) => {
       expect(c?.altIds).toEqual(['c-alt'])
     })
 
+    // Row by row, each row's first statement is chosen by what the one before it turned out to be (new,
+    // unchanged or changed): this order follows every kind by every other.
+    it('sorts new, unchanged and changed rows in any order, including null columns and reordered labels', async () => {
+      const space = await createSpace(store)
+      const group = (id: string, labels: Record<string, string> = {}) => ({ kind: 'group', id, labels })
+      const seeded = [user('a'), user('b'), user('c'), user('d'), group('g0'), user('r', { x: '1', y: '2' })]
+      await upsert(space, seeded, T0, 'w1')
+      const later = T0 + 1_000
+      const sent = [
+        user('n1'),
+        user('a'),
+        user('n2'),
+        group('g0'),
+        user('c'),
+        user('r', { y: '2', x: '1' }),
+        user('b', { team: 'new' }),
+        { kind: 'user', id: 'd', displayName: 'User d', labels: {} },
+        group('g0-new'),
+        user('n3'),
+        user('a2'),
+      ]
+
+      const out = await upsert(space, sent, later, 'w2')
+
+      const fresh = ['n1', 'n2', 'g0-new', 'n3', 'a2']
+      expect(out.created).toBe(fresh.length)
+      expect(ids(out.changed)).toEqual([...fresh, 'b', 'd'].sort())
+      expect(out.resources.map((r) => r.id)).toEqual(sent.map((s) => s.id))
+      for (const [i, item] of sent.entries()) {
+        const stored = await store.resources.get(space, resourceName(item.kind, item.id))
+        expect(out.resources[i]).toEqual(stored)
+        expect(stored).toMatchObject({
+          name: resourceName(item.kind, item.id),
+          labels: item.labels,
+          createTime: fresh.includes(item.id) ? later : T0,
+          updateTime: later,
+        })
+      }
+      expect(await store.resources.get(space, resourceName('user', 'd'))).not.toHaveProperty('email')
+      // Sent again as they are now stored: nothing changed, whatever the order.
+      const again = await upsert(space, [...sent].reverse(), later + 1, 'w3')
+      expect(again.changed).toEqual([])
+      expect(again.created).toBe(0)
+      for (const r of again.resources) {
+        expect(r).toEqual(await store.resources.get(space, resourceName(r.kind, r.id)))
+        expect(r.updateTime).toBe(later + 1)
+      }
+    })
+
     it('upserts 2,500 rows over several statements and finds changes in every chunk', async () => {
       const space = await createSpace(store)
       const items = Array.from({ length: 2_500 }, (_, i) => ({

@@ -70,6 +70,7 @@ export class ResourceRepo implements ResourceRepository {
         insert: this.adapter.rowStatement(oneRowSql.insert),
         update: this.adapter.rowStatement(oneRowSql.update),
         updateParams: oneRowSql.updateParams,
+        touch: this.adapter.rowStatement(oneRowSql.touch),
       }
       return upsertRowByRow(statements, spaceId, items, now, writeId)
     }
@@ -289,15 +290,18 @@ const clientColumns = (row: ResourcesTable) => ({
 })
 
 /**
- * SQLite's two single-row statements for `upsertRowByRow`: an insert that does nothing on a conflict,
- * whose parameters are a row's values in `ROW_COLUMNS` order as `toRow` fills them, and an update of
- * one row by `(space_id, kind, id)` returning `[create_time, change_id]`, whose parameters are that
- * row's values at the positions `updateParams` lists.
+ * SQLite's single-row statements for `upsertRowByRow`: an insert that does nothing on a conflict,
+ * whose parameters are a row's values in `ROW_COLUMNS` order as `toRow` fills them; an update of one
+ * row by `(space_id, kind, id)` returning `[create_time, change_id]`, whose parameters are that row's
+ * values at the positions `updateParams` lists; and a touch, which moves only the update time of a row
+ * stored exactly as sent and returns `[create_time, name]`, whose parameters are the update time, the
+ * key and the four columns a client sets.
  */
 interface RowByRowSql {
   insert: string
   update: string
   updateParams: readonly number[]
+  touch: string
 }
 
 function rowByRowSql(db: Kysely<Database>): RowByRowSql {
@@ -322,20 +326,39 @@ function rowByRowSql(db: Kysely<Database>): RowByRowSql {
     .where('id', '=', row.id)
     .returning(['create_time', 'change_id'])
     .compile()
-  return { insert, update: update.sql, updateParams: update.parameters as number[] }
+  // `IS` compares the nullable columns as equal when both are NULL; the text forms are the ones
+  // `toRow` writes, so equal text is equal content (and so an equal content hash).
+  const touch =
+    'UPDATE resources SET update_time = ? WHERE space_id = ? AND kind = ? AND id = ? ' +
+    'AND display_name IS ? AND email IS ? AND alt_ids IS ? AND labels = ? RETURNING create_time, name'
+  return { insert, update: update.sql, updateParams: update.parameters as number[], touch }
+}
+
+/** What the last row turned out to be, which decides what the next one tries first. */
+enum Last {
+  New,
+  Unchanged,
+  Changed,
 }
 
 /**
  * SQLite: each resource stored by one or two prepared single-row statements, in the caller's
- * transaction. A new row is inserted (its times are `now`, and it changed: nothing to read back); an
- * existing one is updated, returning its creation time and its `change_id`, which moved only if its
- * content hash differs. Which to try first is what the last row needed: uploads are mostly new rows (a
- * first sync) or mostly existing ones (every later one), and the other order costs a wasted statement
- * per row. (One upsert with RETURNING would do either in one statement, but RETURNING costs SQLite
- * about a third of the insert, and it cannot tell an insert from an update.)
+ * transaction. A new row is inserted (its times are `now`, and it changed: nothing to read back); a
+ * row stored exactly as sent is touched (only its update time moves: no hashing, and no rewrite of
+ * its content); any other existing row is updated, returning its creation time and its `change_id`,
+ * which moved only if its content hash differs. Which to try first is what the last row turned out
+ * to be: uploads are mostly new rows (a first sync), mostly unchanged ones (every later sync) or
+ * mostly changed ones (a migration), and a wrong first try costs a wasted statement for that row.
+ * (One upsert with RETURNING would do any of them in one statement, but RETURNING costs SQLite about a
+ * third of the insert, and it cannot tell an insert from an update.)
  */
 function upsertRowByRow(
-  statements: { insert: RowStatement; update: RowStatement; updateParams: readonly number[] },
+  statements: {
+    insert: RowStatement
+    update: RowStatement
+    updateParams: readonly number[]
+    touch: RowStatement
+  },
   spaceId: string,
   items: ResourceContent[],
   now: number,
@@ -347,33 +370,57 @@ function upsertRowByRow(
   const params: unknown[] = new Array(ROW_COLUMNS.length)
   const { updateParams: positions } = statements
   const updateParams: unknown[] = new Array(positions.length)
-  let lastWasNew = true
+  // update_time, space_id, kind, id, display_name, email, alt_ids, labels
+  const touchParams: unknown[] = new Array(8)
+  touchParams[0] = now
+  touchParams[1] = spaceId
+  let last = Last.New
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as ResourceContent
+    const displayName = item.displayName ?? null
+    const email = item.email ?? null
+    const altIds = item.altIds ? JSON.stringify(item.altIds) : null
+    const labels = labelsJson(item.labels)
+    if (last === Last.Unchanged) {
+      touchParams[2] = item.kind
+      touchParams[3] = item.id
+      touchParams[4] = displayName
+      touchParams[5] = email
+      touchParams[6] = altIds
+      touchParams[7] = labels
+      const touched = statements.touch.get(touchParams)
+      if (touched) {
+        resources[i] = toRecord(item, touched[1] as string, touched[0] as number, now)
+        continue
+      }
+    }
     const name = resourceName(item.kind, item.id)
     params[0] = spaceId
     params[1] = item.kind
     params[2] = item.id
     params[3] = name
-    params[4] = item.displayName ?? null
-    params[5] = item.email ?? null
-    params[6] = item.altIds ? JSON.stringify(item.altIds) : null
-    params[7] = labelsJson(item.labels)
+    params[4] = displayName
+    params[5] = email
+    params[6] = altIds
+    params[7] = labels
     params[8] = contentHash(item)
     params[9] = now
     params[10] = now
     params[11] = writeId
     let existing: unknown[] | undefined
-    if (!lastWasNew || statements.insert.run(params) === 0) {
+    if (last !== Last.New || statements.insert.run(params) === 0) {
       for (let p = 0; p < positions.length; p++) updateParams[p] = params[positions[p] as number]
       existing = statements.update.get(updateParams)
       // Not there after all (only when tried first): a new row, inserted now.
-      if (!existing && !lastWasNew) statements.insert.run(params)
+      if (!existing && last !== Last.New) statements.insert.run(params)
     }
-    lastWasNew = existing === undefined
     const record = toRecord(item, name, existing ? (existing[0] as number) : now, now)
     resources[i] = record
-    if (existing && existing[1] !== writeId) continue
+    if (existing && existing[1] !== writeId) {
+      last = Last.Unchanged
+      continue
+    }
+    last = existing ? Last.Changed : Last.New
     changed.push(record)
     if (!existing) created++
   }
