@@ -201,6 +201,30 @@ describe.each(ENGINES)('resource store on %s', (engine) => {
       }
     })
 
+    it('only counts the unchanged rows when told not to read them back, and stores the same', async () => {
+      const space = await createSpace(store)
+      const seeded = [user('a'), user('b', { team: 'x' }), user('c'), user('d')]
+      await upsert(space, seeded, T0, 'w1')
+      const later = T0 + 1_000
+      const sent = [user('a'), user('c'), user('b', { team: 'y' }), user('n'), user('d'), user('c2')]
+
+      const out = await upsert(space, sent, later, 'w2', { readUnchanged: false })
+
+      expect(out.unchanged).toBe(2 + 1)
+      expect(out.created).toBe(2)
+      expect(ids(out.changed)).toEqual(['b', 'c2', 'n'])
+      // In order, without the unchanged ones.
+      expect(out.resources.map((r) => r.id)).toEqual(['b', 'n', 'c2'])
+      for (const item of sent) {
+        const stored = await store.resources.get(space, resourceName(item.kind, item.id))
+        expect(stored).toMatchObject({ labels: item.labels, updateTime: later })
+        expect(stored?.createTime).toBe(['n', 'c2'].includes(item.id) ? later : T0)
+      }
+      const read = await upsert(space, sent, later + 1, 'w3')
+      expect(read.unchanged).toBe(sent.length)
+      expect(read.resources.map((r) => r.id)).toEqual(sent.map((s) => s.id))
+    })
+
     it('upserts 2,500 rows over several statements and finds changes in every chunk', async () => {
       const space = await createSpace(store)
       const items = Array.from({ length: 2_500 }, (_, i) => ({

@@ -9,19 +9,36 @@ export interface ListResourcesFilter {
   limit: number
 }
 
+export interface UpsertOptions {
+  /**
+   * Whether `resources` holds the rows stored exactly as sent (default) or only counts them in
+   * `unchanged`, for a caller that wants no copy of them: reading them back is most of the cost of
+   * re-sending an unchanged row.
+   */
+  readUnchanged?: boolean
+}
+
 export interface UpsertOutcome {
-  /** The stored resources, in the order given. */
+  /** The stored resources, in the order given; without the unchanged ones if `readUnchanged` is false. */
   resources: ResourceRecord[]
   /** Those whose content this write created or changed (not just touched). */
   changed: ResourceRecord[]
   /** How many of `changed` this write created. */
   created: number
+  /** How many were stored exactly as sent already: only their update time moved. */
+  unchanged: number
 }
 
 /** Resources, identified by `(kind, id)` within a space and named by `resourceName`. */
 export interface ResourceRepository {
   /** Upserts by `(kind, id)`; `writeId` marks the rows whose content this write changed. */
-  upsert(spaceId: string, items: ResourceContent[], now: number, writeId: string): Promise<UpsertOutcome>
+  upsert(
+    spaceId: string,
+    items: ResourceContent[],
+    now: number,
+    writeId: string,
+    options?: UpsertOptions,
+  ): Promise<UpsertOutcome>
   /** Undefined when `(kind, id)` already exists. */
   insert(
     spaceId: string,

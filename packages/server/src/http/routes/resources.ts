@@ -42,11 +42,13 @@ const bulkUpdate = (method: 'put' | 'post') =>
     bodyLimit: 'bulk',
     response: z.union([BulkUpdateResponse, BulkUpdateSummary]),
     handler: async ({ deps, access, body, c }) => {
-      const { resources, unchanged, created } = await bulkUpdateResources(deps, access, body.resources)
       if (prefersMinimal(c)) {
-        const count = resources.length
+        // Counts only: the resources stored exactly as sent need not be read back.
+        const result = await bulkUpdateResources(deps, access, body.resources, { readUnchanged: false })
+        const { count, created, unchanged } = result
         return { count, created, updated: count - created - unchanged, unchanged }
       }
+      const { resources, unchanged } = await bulkUpdateResources(deps, access, body.resources)
       return { resources: resources.map((r) => wireResource(access.space.name, r)), unchanged }
     },
   })

@@ -1,5 +1,10 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely'
-import type { ListResourcesFilter, ResourceRepository, UpsertOutcome } from '../../domain/resources/ports.js'
+import type {
+  ListResourcesFilter,
+  ResourceRepository,
+  UpsertOptions,
+  UpsertOutcome,
+} from '../../domain/resources/ports.js'
 import {
   contentHash,
   labelsJson,
@@ -62,6 +67,7 @@ export class ResourceRepo implements ResourceRepository {
     items: ResourceContent[],
     now: number,
     writeId: string,
+    { readUnchanged = true }: UpsertOptions = {},
   ): Promise<UpsertOutcome> {
     if (this.transactional && this.adapter.rowStatement) {
       // Row by row, each row's own RETURNING needs no key to match it by.
@@ -70,13 +76,14 @@ export class ResourceRepo implements ResourceRepository {
         insert: this.adapter.rowStatement(oneRowSql.insert),
         update: this.adapter.rowStatement(oneRowSql.update),
         updateParams: oneRowSql.updateParams,
-        touch: this.adapter.rowStatement(oneRowSql.touch),
+        touch: this.adapter.rowStatement(readUnchanged ? oneRowSql.touch : oneRowSql.touchQuietly),
       }
-      return upsertRowByRow(statements, spaceId, items, now, writeId)
+      return upsertRowByRow(statements, readUnchanged, spaceId, items, now, writeId)
     }
     const resources: ResourceRecord[] = []
     const changed: ResourceRecord[] = []
     let created = 0
+    let unchanged = 0
     const size = this.engine === 'postgres' ? ROWS_PER_ARRAY_STATEMENT : ROWS_PER_STATEMENT
     const statement = (rows: ResourcesTable[]) =>
       this.engine === 'postgres'
@@ -114,14 +121,18 @@ export class ResourceRepo implements ResourceRepository {
         const row = returnedFor(item, i)
         const name = rows[i]?.name ?? resourceName(item.kind, item.id)
         const record = toRecord(item, name, row?.create_time ?? now, now)
+        if (row?.change_id !== writeId) {
+          unchanged++
+          if (readUnchanged) resources.push(record)
+          return
+        }
         resources.push(record)
-        if (row?.change_id !== writeId) return
         changed.push(record)
         // SQLite's multi-row upsert cannot tell an insert from an update: a new row has this write's time.
         if (row.inserted ?? row.create_time === now) created++
       })
     }
-    return { resources, changed, created }
+    return { resources, changed, created, unchanged }
   }
 
   private upsertQuery(rows: ResourcesTable[]) {
@@ -302,6 +313,8 @@ interface RowByRowSql {
   update: string
   updateParams: readonly number[]
   touch: string
+  /** The touch without its RETURNING clause (a third of its cost), answering by the rows it changed. */
+  touchQuietly: string
 }
 
 function rowByRowSql(db: Kysely<Database>): RowByRowSql {
@@ -328,10 +341,11 @@ function rowByRowSql(db: Kysely<Database>): RowByRowSql {
     .compile()
   // `IS` compares the nullable columns as equal when both are NULL; the text forms are the ones
   // `toRow` writes, so equal text is equal content (and so an equal content hash).
-  const touch =
+  const touchQuietly =
     'UPDATE resources SET update_time = ? WHERE space_id = ? AND kind = ? AND id = ? ' +
-    'AND display_name IS ? AND email IS ? AND alt_ids IS ? AND labels = ? RETURNING create_time, name'
-  return { insert, update: update.sql, updateParams: update.parameters as number[], touch }
+    'AND display_name IS ? AND email IS ? AND alt_ids IS ? AND labels = ?'
+  const touch = `${touchQuietly} RETURNING create_time, name`
+  return { insert, update: update.sql, updateParams: update.parameters as number[], touch, touchQuietly }
 }
 
 /** What the last row turned out to be, which decides what the next one tries first. */
@@ -357,16 +371,19 @@ function upsertRowByRow(
     insert: RowStatement
     update: RowStatement
     updateParams: readonly number[]
+    /** `touch` when `readUnchanged`, else `touchQuietly`. */
     touch: RowStatement
   },
+  readUnchanged: boolean,
   spaceId: string,
   items: ResourceContent[],
   now: number,
   writeId: string,
 ): UpsertOutcome {
-  const resources: ResourceRecord[] = new Array(items.length)
+  const resources: ResourceRecord[] = []
   const changed: ResourceRecord[] = []
   let created = 0
+  let unchanged = 0
   const params: unknown[] = new Array(ROW_COLUMNS.length)
   const { updateParams: positions } = statements
   const updateParams: unknown[] = new Array(positions.length)
@@ -388,10 +405,18 @@ function upsertRowByRow(
       touchParams[5] = email
       touchParams[6] = altIds
       touchParams[7] = labels
-      const touched = statements.touch.get(touchParams)
-      if (touched) {
-        resources[i] = toRecord(item, touched[1] as string, touched[0] as number, now)
-        continue
+      if (!readUnchanged) {
+        if (statements.touch.run(touchParams) === 1) {
+          unchanged++
+          continue
+        }
+      } else {
+        const touched = statements.touch.get(touchParams)
+        if (touched) {
+          unchanged++
+          resources.push(toRecord(item, touched[1] as string, touched[0] as number, now))
+          continue
+        }
       }
     }
     const name = resourceName(item.kind, item.id)
@@ -415,16 +440,18 @@ function upsertRowByRow(
       if (!existing && last !== Last.New) statements.insert.run(params)
     }
     const record = toRecord(item, name, existing ? (existing[0] as number) : now, now)
-    resources[i] = record
     if (existing && existing[1] !== writeId) {
       last = Last.Unchanged
+      unchanged++
+      if (readUnchanged) resources.push(record)
       continue
     }
     last = existing ? Last.Changed : Last.New
+    resources.push(record)
     changed.push(record)
     if (!existing) created++
   }
-  return { resources, changed, created }
+  return { resources, changed, created, unchanged }
 }
 
 /**
