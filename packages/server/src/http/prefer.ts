@@ -3,15 +3,20 @@ import type { AppEnv } from './env.js'
 
 /**
  * Whether the request asks for a minimal answer (RFC 7240: `Prefer: return=minimal`, one preference
- * among others in one or more headers). When it does, the route answers so and says it did, with
- * `Preference-Applied`.
+ * among others in one or more headers).
  */
-export function prefersMinimal(c: Context<AppEnv>): boolean {
+export function wantsMinimal(c: Context<AppEnv>): boolean {
   const header = c.req.header('prefer')
   if (header === undefined) return false
-  const wanted = header
-    .split(',')
-    .some((preference) => /^return\s*=\s*"?minimal"?\s*(;|$)/i.test(preference.trim()))
+  return header.split(',').some((preference) => /^return\s*=\s*"?minimal"?\s*(;|$)/i.test(preference.trim()))
+}
+
+/**
+ * `wantsMinimal`, for a route that honours it (see `RouteDef.answersMinimal`): when the request asks,
+ * the route answers so and says it did, with `Preference-Applied`.
+ */
+export function prefersMinimal(c: Context<AppEnv>): boolean {
+  const wanted = wantsMinimal(c)
   if (wanted) c.header('Preference-Applied', 'return=minimal')
   return wanted
 }

@@ -10,6 +10,7 @@ import type { AppDeps } from './deps.js'
 import type { AppEnv } from './env.js'
 import { fromZod, httpError, sendError } from './errors.js'
 import { JsonText } from './json-text.js'
+import { wantsMinimal } from './prefer.js'
 import { refuseNul, refuseTooManyLabels, refuseUnsafeJson } from './safe-input.js'
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
@@ -63,6 +64,11 @@ export interface RouteDef<
    * they skip the Idempotency-Key bookkeeping and its database writes on a hot path.
    */
   idempotent?: false
+  /**
+   * The handler honours `Prefer: return=minimal` (with `prefersMinimal`): a different answer, so a
+   * repeat under the same Idempotency-Key must ask the same, and its replay says it was applied.
+   */
+  answersMinimal?: true
   handler: (input: HandlerInput<P, Q, B, A>) => Promise<z.infer<R> | JsonText>
 }
 
@@ -237,7 +243,11 @@ async function idempotent(
     )
   }
   const scope = principalKey(principal)
-  const requestHash = sha256Hex(`${c.req.method} ${c.req.path}\n${bodyText}`)
+  const minimal = def.answersMinimal === true && wantsMinimal(c)
+  // Requests that do not ask for the minimal answer hash as they always have.
+  const requestHash = sha256Hex(
+    `${c.req.method} ${c.req.path}${minimal ? ' return=minimal' : ''}\n${bodyText}`,
+  )
   const claim = await deps.store.idempotency.claim(scope, key, requestHash, deps.clock.now())
   switch (claim.state) {
     case 'mismatch':
@@ -255,6 +265,7 @@ async function idempotent(
       )
     case 'replay':
       c.header('idempotent-replayed', 'true')
+      if (minimal) c.header('Preference-Applied', 'return=minimal')
       return c.body(claim.body, claim.status as ContentfulStatusCode, { 'content-type': 'application/json' })
     case 'claimed':
       break

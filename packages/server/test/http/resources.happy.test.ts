@@ -155,6 +155,31 @@ describe.each(ENGINES)('resources API on %s', (engine) => {
         expect(((await full.json()) as { resources: unknown[] }).resources).toHaveLength(1)
       }
     })
+
+    it('replays counts under their Idempotency-Key, saying so, and refuses the key for the full answer', async () => {
+      const send = (key: string, prefer?: string) =>
+        s.call('POST', `${base}:bulkUpdate`, {
+          body: { resources: orgs([40, 41]) },
+          headers: { 'idempotency-key': key, ...(prefer ? { prefer } : {}) },
+        })
+      const first = await send('sync-1', 'return=minimal')
+      const counts = await first.json()
+      expect(counts).toEqual({ count: 2, created: 2, updated: 0, unchanged: 0 })
+      const replay = await send('sync-1', 'return=minimal')
+      expect(replay.headers.get('idempotent-replayed')).toBe('true')
+      expect(replay.headers.get('preference-applied')).toBe('return=minimal')
+      expect(await replay.json()).toEqual(counts)
+      // The same body without the preference is another request: its answer would differ.
+      const full = await send('sync-1')
+      expect(full.status).toBe(400)
+      expect(full.headers.get('preference-applied')).toBeNull()
+      // And a key first used for the full answer replays it without the header.
+      expect((await send('sync-2')).status).toBe(200)
+      const fullReplay = await send('sync-2')
+      expect(fullReplay.headers.get('idempotent-replayed')).toBe('true')
+      expect(fullReplay.headers.get('preference-applied')).toBeNull()
+      expect(((await fullReplay.json()) as { resources: unknown[] }).resources).toHaveLength(2)
+    })
   })
 
   it('gets, replaces and deletes one resource by name', async () => {

@@ -40,6 +40,7 @@ const bulkUpdate = (method: 'put' | 'post') =>
     body: BulkUpdateRequest,
     bodyCheck: isBulkUpdateBody,
     bodyLimit: 'bulk',
+    answersMinimal: true,
     response: z.union([BulkUpdateResponse, BulkUpdateSummary]),
     handler: async ({ deps, access, body, c }) => {
       if (prefersMinimal(c)) {
