@@ -72,11 +72,17 @@ export class ResourceRepo implements ResourceRepository {
     if (this.transactional && this.adapter.rowStatement) {
       // Row by row, each row's own RETURNING needs no key to match it by.
       oneRowSql ??= rowByRowSql(this.db)
+      const { rowStatement } = this.adapter
       const statements = {
-        insert: this.adapter.rowStatement(oneRowSql.insert),
-        update: this.adapter.rowStatement(oneRowSql.update),
-        updateParams: oneRowSql.updateParams,
-        touch: this.adapter.rowStatement(readUnchanged ? oneRowSql.touch : oneRowSql.touchQuietly),
+        insert: rowStatement(oneRowSql.insert),
+        update: {
+          statement: rowStatement(oneRowSql.update.statement),
+          positions: oneRowSql.update.positions,
+        },
+        touch: {
+          statement: rowStatement(readUnchanged ? oneRowSql.touch.statement : oneRowSql.touchQuietly),
+          positions: oneRowSql.touch.positions,
+        },
       }
       return upsertRowByRow(statements, readUnchanged, spaceId, items, now, writeId)
     }
@@ -300,52 +306,66 @@ const clientColumns = (row: ResourcesTable) => ({
   labels: row.labels,
 })
 
+/** A statement whose parameters are a row's values (in `ROW_COLUMNS` order) at `positions`. */
+interface Positioned<S> {
+  statement: S
+  positions: readonly number[]
+}
+
 /**
  * SQLite's single-row statements for `upsertRowByRow`: an insert that does nothing on a conflict,
  * whose parameters are a row's values in `ROW_COLUMNS` order as `toRow` fills them; an update of one
- * row by `(space_id, kind, id)` returning `[create_time, change_id]`, whose parameters are that row's
- * values at the positions `updateParams` lists; and a touch, which moves only the update time of a row
- * stored exactly as sent and returns `[create_time, name]`, whose parameters are the update time, the
- * key and the four columns a client sets.
+ * row by `(space_id, kind, id)` returning `[create_time, change_id]`; and a touch, which moves only the
+ * update time of a row stored exactly as sent and returns `[create_time, name]`.
  */
 interface RowByRowSql {
   insert: string
-  update: string
-  updateParams: readonly number[]
-  touch: string
+  update: Positioned<string>
+  touch: Positioned<string>
   /** The touch without its RETURNING clause (a third of its cost), answering by the rows it changed. */
   touchQuietly: string
 }
 
 function rowByRowSql(db: Kysely<Database>): RowByRowSql {
-  // Compiled from a row whose values are their own positions, so the update's parameters say where
-  // in a row each one comes from.
+  // Compiled from a row whose values are their own positions, so each statement's parameters say
+  // where in a row each one comes from.
   const row = Object.fromEntries(ROW_COLUMNS.map((column, i) => [column, i])) as unknown as ResourcesTable
+  const positioned = (q: { compile(): CompiledQuery }): Positioned<string> => {
+    const compiled = q.compile()
+    return { statement: compiled.sql, positions: compiled.parameters as number[] }
+  }
   const insert = db
     .insertInto('resources')
     .values(row)
     .onConflict((oc) => oc.columns(['space_id', 'kind', 'id']).doNothing())
     .compile().sql
-  const update = db
+  const byKey = db
     .updateTable('resources')
+    .where('space_id', '=', row.space_id)
+    .where('kind', '=', row.kind)
+    .where('id', '=', row.id)
+  const update = byKey
     .set({
       ...clientColumns(row),
       update_time: row.update_time,
       change_id: sql<string>`CASE WHEN content_hash = ${row.content_hash} THEN change_id ELSE ${row.change_id} END`,
       content_hash: row.content_hash,
     })
-    .where('space_id', '=', row.space_id)
-    .where('kind', '=', row.kind)
-    .where('id', '=', row.id)
     .returning(['create_time', 'change_id'])
-    .compile()
-  // `IS` compares the nullable columns as equal when both are NULL; the text forms are the ones
+  // `is` compares the nullable columns as equal when both are NULL; the text forms are the ones
   // `toRow` writes, so equal text is equal content (and so an equal content hash).
-  const touchQuietly =
-    'UPDATE resources SET update_time = ? WHERE space_id = ? AND kind = ? AND id = ? ' +
-    'AND display_name IS ? AND email IS ? AND alt_ids IS ? AND labels = ?'
-  const touch = `${touchQuietly} RETURNING create_time, name`
-  return { insert, update: update.sql, updateParams: update.parameters as number[], touch, touchQuietly }
+  const touch = byKey
+    .set({ update_time: row.update_time })
+    .where('display_name', 'is', row.display_name)
+    .where('email', 'is', row.email)
+    .where('alt_ids', 'is', row.alt_ids)
+    .where('labels', '=', row.labels)
+  return {
+    insert,
+    update: positioned(update),
+    touch: positioned(touch.returning(['create_time', 'name'])),
+    touchQuietly: touch.compile().sql,
+  }
 }
 
 /** What the last row turned out to be, which decides what the next one tries first. */
@@ -369,10 +389,9 @@ enum Last {
 function upsertRowByRow(
   statements: {
     insert: RowStatement
-    update: RowStatement
-    updateParams: readonly number[]
-    /** `touch` when `readUnchanged`, else `touchQuietly`. */
-    touch: RowStatement
+    update: Positioned<RowStatement>
+    /** The touch, without its RETURNING when not `readUnchanged`. */
+    touch: Positioned<RowStatement>
   },
   readUnchanged: boolean,
   spaceId: string,
@@ -380,64 +399,54 @@ function upsertRowByRow(
   now: number,
   writeId: string,
 ): UpsertOutcome {
+  const { insert, update, touch } = statements
   const resources: ResourceRecord[] = []
   const changed: ResourceRecord[] = []
   let created = 0
   let unchanged = 0
+  // One row's values in `ROW_COLUMNS` order, and the update's and the touch's parameters taken from it.
   const params: unknown[] = new Array(ROW_COLUMNS.length)
-  const { updateParams: positions } = statements
-  const updateParams: unknown[] = new Array(positions.length)
-  // update_time, space_id, kind, id, display_name, email, alt_ids, labels
-  const touchParams: unknown[] = new Array(8)
-  touchParams[0] = now
-  touchParams[1] = spaceId
+  params[0] = spaceId
+  params[9] = now
+  params[10] = now
+  params[11] = writeId
+  const bind = ({ positions }: Positioned<RowStatement>, out: unknown[]) => {
+    for (let p = 0; p < positions.length; p++) out[p] = params[positions[p] as number]
+    return out
+  }
+  const updateParams: unknown[] = new Array(update.positions.length)
+  const touchParams: unknown[] = new Array(touch.positions.length)
   let last = Last.New
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as ResourceContent
-    const displayName = item.displayName ?? null
-    const email = item.email ?? null
-    const altIds = item.altIds ? JSON.stringify(item.altIds) : null
-    const labels = labelsJson(item.labels)
+    params[1] = item.kind
+    params[2] = item.id
+    params[4] = item.displayName ?? null
+    params[5] = item.email ?? null
+    params[6] = item.altIds ? JSON.stringify(item.altIds) : null
+    params[7] = labelsJson(item.labels)
     if (last === Last.Unchanged) {
-      touchParams[2] = item.kind
-      touchParams[3] = item.id
-      touchParams[4] = displayName
-      touchParams[5] = email
-      touchParams[6] = altIds
-      touchParams[7] = labels
-      if (!readUnchanged) {
-        if (statements.touch.run(touchParams) === 1) {
-          unchanged++
-          continue
-        }
-      } else {
-        const touched = statements.touch.get(touchParams)
-        if (touched) {
-          unchanged++
-          resources.push(toRecord(item, touched[1] as string, touched[0] as number, now))
-          continue
-        }
+      // Stored exactly as sent: no name or content hash needed.
+      bind(touch, touchParams)
+      if (!readUnchanged && touch.statement.run(touchParams) === 1) {
+        unchanged++
+        continue
+      }
+      const touched = readUnchanged ? touch.statement.get(touchParams) : undefined
+      if (touched) {
+        unchanged++
+        resources.push(toRecord(item, touched[1] as string, touched[0] as number, now))
+        continue
       }
     }
     const name = resourceName(item.kind, item.id)
-    params[0] = spaceId
-    params[1] = item.kind
-    params[2] = item.id
     params[3] = name
-    params[4] = displayName
-    params[5] = email
-    params[6] = altIds
-    params[7] = labels
     params[8] = contentHash(item)
-    params[9] = now
-    params[10] = now
-    params[11] = writeId
     let existing: unknown[] | undefined
-    if (last !== Last.New || statements.insert.run(params) === 0) {
-      for (let p = 0; p < positions.length; p++) updateParams[p] = params[positions[p] as number]
-      existing = statements.update.get(updateParams)
+    if (last !== Last.New || insert.run(params) === 0) {
+      existing = update.statement.get(bind(update, updateParams))
       // Not there after all (only when tried first): a new row, inserted now.
-      if (!existing && last !== Last.New) statements.insert.run(params)
+      if (!existing && last !== Last.New) insert.run(params)
     }
     const record = toRecord(item, name, existing ? (existing[0] as number) : now, now)
     if (existing && existing[1] !== writeId) {
