@@ -1,6 +1,7 @@
 import type {
   BULK_DELETE_MAX,
   BULK_UPDATE_MAX,
+  BulkUpdateSummary,
   ListResourcesQuery,
   Resource,
   ResourceInput,
@@ -117,7 +118,7 @@ export interface BulkUpdateCounts {
 /** One chunk's answer: the stored resources, or with `Prefer: return=minimal`, counts. */
 type BulkUpdatePage =
   | { resources: Resource[]; unchanged?: number; count?: undefined }
-  | { count: number; created: number; updated: number; unchanged: number; resources?: undefined }
+  | (BulkUpdateSummary & { resources?: undefined })
 
 /**
  * `client.resource`: the space's resources (customers, users, groups, …) in the Indent Resource Format.

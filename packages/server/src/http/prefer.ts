@@ -17,6 +17,11 @@ export function wantsMinimal(c: Context<AppEnv>): boolean {
  */
 export function prefersMinimal(c: Context<AppEnv>): boolean {
   const wanted = wantsMinimal(c)
-  if (wanted) c.header('Preference-Applied', 'return=minimal')
+  if (wanted) minimalApplied(c)
   return wanted
+}
+
+/** Says, on the answer, that it is the minimal one the request asked for. */
+export function minimalApplied(c: Context<AppEnv>): void {
+  c.header('Preference-Applied', 'return=minimal')
 }

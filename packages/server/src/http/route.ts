@@ -10,7 +10,7 @@ import type { AppDeps } from './deps.js'
 import type { AppEnv } from './env.js'
 import { fromZod, httpError, sendError } from './errors.js'
 import { JsonText } from './json-text.js'
-import { wantsMinimal } from './prefer.js'
+import { minimalApplied, wantsMinimal } from './prefer.js'
 import { refuseNul, refuseTooManyLabels, refuseUnsafeJson } from './safe-input.js'
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
@@ -265,8 +265,8 @@ async function idempotent(
       )
     case 'replay':
       c.header('idempotent-replayed', 'true')
-      if (minimal) c.header('Preference-Applied', 'return=minimal')
-      return c.body(claim.body, claim.status as ContentfulStatusCode, { 'content-type': 'application/json' })
+      if (minimal) minimalApplied(c)
+      return c.body(claim.body, claim.status as ContentfulStatusCode, JSON_TYPE)
     case 'claimed':
       break
   }
@@ -275,7 +275,7 @@ async function idempotent(
     const status = def.status ?? 200
     const text = result instanceof JsonText ? result.text : JSON.stringify(result)
     await deps.store.idempotency.complete(scope, key, status, text)
-    return c.body(text, status as ContentfulStatusCode, { 'content-type': 'application/json' })
+    return c.body(text, status as ContentfulStatusCode, JSON_TYPE)
   } catch (err) {
     await deps.store.idempotency.release(scope, key)
     throw err
