@@ -8,7 +8,8 @@
  * Prints rows/s, the upload's wall time (the one-request line is the 100,000-resource upload in one
  * POST) and the ratio (target ≥ 0.5).
  *
- *   npm run bench:bulk-update [-- --rows 100000 --engines sqlite,postgres --concurrency 2]
+ *   npm run bench:bulk-update [-- --rows 100000 --engines sqlite,postgres --concurrency 2
+ *     --modes sdk,sdk-counts,one-request]
  */
 import { DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY, IndentAPI } from '@openindent/api'
 import { createTestDatabase, type TestDatabase } from '../packages/server/test/helpers/databases.js'
@@ -28,7 +29,14 @@ const customers = Array.from({ length: ROWS }, (_, i) => ({
   labels: { plan: ['free', 'pro', 'enterprise'][i % 3] as string, region: i % 2 ? 'eu' : 'us' },
 }))
 
-type Mode = 'sdk' | 'sdk counts' | 'one request'
+const MODES = ['sdk', 'sdk counts', 'one request'] as const
+type Mode = (typeof MODES)[number]
+const chosen = args
+  .get('modes')
+  ?.split(',')
+  .map((m) => m.replace('-', ' '))
+const modes = MODES.filter((m) => !chosen || chosen.includes(m))
+if (chosen && modes.length !== chosen.length) throw new Error(`--modes: choose from ${MODES.join(', ')}`)
 
 /** Milliseconds of the upload, and for `sdk counts`, of sending the same rows a second time. */
 async function upload(db: TestDatabase, mode: Mode): Promise<number[]> {
@@ -95,7 +103,7 @@ for (const engine of ENGINES) {
   try {
     const raw = await rawUpsert(engine, rawDb, customers, DEFAULT_CHUNK_SIZE)
     const rawRate = (ms: number) => (ROWS / ms) * 1000
-    for (const mode of ['sdk', 'sdk counts', 'one request'] as const) {
+    for (const mode of modes) {
       const db = await createTestDatabase(engine)
       try {
         const [first, again] = await upload(db, mode)

@@ -155,6 +155,35 @@ describe.each(ENGINES)('audit store on %s', (engine) => {
     ])
   })
 
+  it('links ids of any text, and more resources than one statement takes, to their events', async () => {
+    const space = await createSpace(store)
+    // Quotes, backslashes, array and JSON punctuation, the word NULL, spaces, non-ASCII: each must
+    // survive the statements that carry the links as literals or JSON.
+    const awkward = ['a"b', 'c\\d', '\\"', 'NULL', 'null', '{x,y}', '[1, 2]', ' spaced ', 'é 😀', "it's"]
+    const many = Array.from({ length: 12_345 }, (_, i) => ({ kind: 'user', id: `m${i}` }))
+    await store.transaction((tx) =>
+      tx.audit.append(space, [
+        event(1, { resources: awkward.map((id) => ({ kind: 'k"\\', id })) }),
+        event(2, { resources: many }),
+        event(3, { resources: [{ kind: 'user', id: 'm0' }] }),
+      ]),
+    )
+
+    const links = await store.db
+      .selectFrom('event_resources')
+      .select(['seq', 'kind', 'id'])
+      .where('space_id', '=', space)
+      .execute()
+    const key = (l: { seq: number; kind: string; id: string }) => JSON.stringify([l.seq, l.kind, l.id])
+    const expected = [
+      ...awkward.map((id) => ({ seq: 1, kind: 'k"\\', id })),
+      ...many.map((r) => ({ seq: 2, ...r })),
+      { seq: 3, kind: 'user', id: 'm0' },
+    ]
+    expect(links.map(key).sort()).toEqual(expected.map(key).sort())
+    expect(verifyChain(await scanAll(store, space))).toEqual([1, 2, 3])
+  })
+
   it('refuses UPDATE and DELETE of stored events and their resource links in the database itself', async () => {
     const space = await createSpace(store)
     await store.transaction((tx) => tx.audit.append(space, [event(1), event(2)]))

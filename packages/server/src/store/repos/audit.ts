@@ -14,13 +14,11 @@ import { chainHash, eventBody, GENESIS_HASH, type NewEvent, storedForm } from '.
 import { newId } from '../../domain/ids.js'
 import { chunks } from '../chunks.js'
 import type { EngineAdapter } from '../engine.js'
+import { integerArray, textArray } from '../postgres/array-literal.js'
 import { insertRows } from '../row-insert.js'
 import type { Database, EventResourcesTable, EventsTable } from '../schema.js'
 import { chainHeads, eventLinks, grantEvents, grantPetitions, grantRows } from './audit-links.js'
 import { queryEvents } from './audit-query.js'
-
-/** SQLite's single-row link insert, columns in `EventResourcesTable` order (space_id, kind, id, seq). */
-let linkSql: string | undefined
 
 let headStatements: { read: string; update: string } | undefined
 
@@ -41,7 +39,37 @@ function headRow(row: unknown[] | undefined): { seq: number; hash: string } {
   return { seq: Number(row[0]), hash: String(row[1]) }
 }
 
-const LINKS_PER_ARRAY_STATEMENT = 10_000
+const LINKS_PER_STATEMENT = 10_000
+
+/** SQLite's link insert: `[kind, id, seq]` triples as JSON, the space as a parameter of its own. */
+const SQLITE_LINKS =
+  'INSERT INTO event_resources (space_id, kind, id, seq) ' +
+  'SELECT ?, j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?) AS j'
+
+/**
+ * The link rows of events whose seqs start at `first`: one per distinct resource an event names. Ids
+ * are kept by kind rather than as joined keys: an upload's event names up to 100,000 resources, and a
+ * joined string for each cost more than the link's insert.
+ */
+function linksOf(spaceId: string, events: readonly NewEvent[], first: number): EventResourcesTable[] {
+  const links: EventResourcesTable[] = []
+  events.forEach((e, i) => {
+    const seq = first + i
+    const seen = new Map<string, Set<string>>()
+    for (const r of e.resources ?? []) {
+      if (!r.kind || !r.id) continue
+      let ids = seen.get(r.kind)
+      if (!ids) {
+        ids = new Set()
+        seen.set(r.kind, ids)
+      }
+      if (ids.has(r.id)) continue
+      ids.add(r.id)
+      links.push({ space_id: spaceId, kind: r.kind, id: r.id, seq })
+    }
+  })
+  return links
+}
 
 export class AuditRepo implements AuditLog {
   constructor(
@@ -73,9 +101,13 @@ export class AuditRepo implements AuditLog {
       : await this.adapter
           .lockRows(this.db.selectFrom('audit_heads').select(['seq', 'hash']).where('space_id', '=', spaceId))
           .executeTakeFirstOrThrow()
+    // The links first: they need only each event's seq, and PostgreSQL writes them while the events'
+    // bodies are built and hashed below (an upload's event names up to 100,000 resources).
+    const linking = this.insertLinks(spaceId, linksOf(spaceId, events, head.seq + 1))
+    linking.catch(() => {}) // awaited below, after the events
+    if (!rowStatement) await new Promise(setImmediate) // let the statements reach the database
     let { seq, hash } = head
     const rows: EventsTable[] = []
-    const links: EventResourcesTable[] = []
     const stored: StoredEvent[] = []
     for (const e of events) {
       seq += 1
@@ -97,56 +129,43 @@ export class AuditRepo implements AuditLog {
         hash,
         petition: e.petition ?? null,
       })
-      // Ids by kind rather than joined keys: an upload's event names up to 100,000 resources, and a
-      // joined string for each cost more than the link's insert.
-      const seen = new Map<string, Set<string>>()
-      for (const r of e.resources ?? []) {
-        if (!r.kind || !r.id) continue
-        let ids = seen.get(r.kind)
-        if (!ids) {
-          ids = new Set()
-          seen.set(r.kind, ids)
-        }
-        if (ids.has(r.id)) continue
-        ids.add(r.id)
-        links.push({ space_id: spaceId, kind: r.kind, id: r.id, seq })
-      }
       const record: StoredEvent = { seq, hash, prevHash, event: value }
       if (e.petition !== undefined) record.petition = e.petition
       stored.push(record)
     }
     // A few events per call: on SQLite inside the transaction, one prepared statement run each.
     await insertRows(this.db, this.adapter, this.transactional, 'events', rows)
-    await this.insertLinks(spaceId, links)
+    await linking
     if (rowStatement && heads) rowStatement(heads.update).run([seq, hash, spaceId])
     else await this.db.updateTable('audit_heads').set({ seq, hash }).where('space_id', '=', spaceId).execute()
     return stored
   }
 
-  /** An upload's event links one row per resource: on SQLite, row statements run them twice as fast. */
+  /**
+   * An upload's event links one row per resource, so each engine gets them in few statements: JSON
+   * unnested by `json_each` on SQLite (half the time of a prepared insert run per row), arrays unnested
+   * on PostgreSQL (three array parameters instead of 4,000 scalars, see resources' unnestUpsert), all
+   * sent at once so that the database runs them back to back.
+   */
   private async insertLinks(spaceId: string, links: EventResourcesTable[]): Promise<void> {
-    const first = links[0]
-    if (this.transactional && this.adapter.rowStatement && first) {
-      linkSql ??= this.db.insertInto('event_resources').values(first).compile().sql
-      const statement = this.adapter.rowStatement(linkSql)
-      const params: unknown[] = new Array(4)
-      for (const l of links) {
-        params[0] = l.space_id
-        params[1] = l.kind
-        params[2] = l.id
-        params[3] = l.seq
-        statement.run(params)
+    if (links.length === 0) return
+    const parts = [...chunks(links, LINKS_PER_STATEMENT)]
+    if (this.transactional && this.adapter.rowStatement) {
+      const statement = this.adapter.rowStatement(SQLITE_LINKS)
+      for (const part of parts) {
+        statement.run([spaceId, JSON.stringify(part.map((l) => [l.kind, l.id, l.seq]))])
       }
       return
     }
     if (this.adapter.engine === 'postgres') {
-      // Three array parameters instead of 4,000 scalars per statement (see resources' unnestUpsert).
-      for (const part of chunks(links, LINKS_PER_ARRAY_STATEMENT)) {
-        await sql`insert into event_resources (space_id, kind, id, seq)
-          select ${spaceId}::text, t.kind, t.id, t.seq
-          from unnest(${part.map((l) => l.kind)}::text[], ${part.map((l) => l.id)}::text[],
-            ${part.map((l) => l.seq)}::bigint[]) as t(kind, id, seq)`.execute(this.db)
-      }
+      await Promise.all(
+        parts.map((part) =>
+          sql`insert into event_resources (space_id, kind, id, seq)
+            select ${spaceId}::text, t.kind, t.id, t.seq
+            from unnest(${textArray(part.map((l) => l.kind))}::text[], ${textArray(part.map((l) => l.id))}::text[],
+              ${integerArray(part.map((l) => l.seq))}::bigint[]) as t(kind, id, seq)`.execute(this.db),
+        ),
+      )
       return
     }
     for (const part of chunks(links)) await this.db.insertInto('event_resources').values(part).execute()

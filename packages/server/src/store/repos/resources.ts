@@ -17,6 +17,7 @@ import { chunks, ROWS_PER_STATEMENT } from '../chunks.js'
 import type { EngineAdapter, RowStatement } from '../engine.js'
 import { parseJson } from '../json.js'
 import { labelFilter } from '../label-filter.js'
+import { textArray } from '../postgres/array-literal.js'
 import type { Database, Engine, ResourcesTable } from '../schema.js'
 
 type UpsertReturn = Pick<ResourcesTable, 'kind' | 'id' | 'create_time' | 'change_id'> & {
@@ -96,24 +97,20 @@ export class ResourceRepo implements ResourceRepository {
         ? unnestUpsert(this.db, rows, spaceId, now, writeId)
         : this.compiledUpsert(rows)
     const parts = [...chunks(items, size)].map((chunk) => ({ chunk, rows: [] as ResourcesTable[] }))
-    // The next chunk's rows (hashes, JSON) are built while the database runs the current one.
+    // The next chunk's rows (hashes, JSON, array literals) are built while the database runs the
+    // current one, and the rows a statement returned are read while it runs the next.
     const prepare = (part: (typeof parts)[number] | undefined) => {
       if (!part) return undefined
       part.rows = part.chunk.map((r) => toRow(spaceId, r, now, writeId))
       return statement(part.rows)
     }
-    let next = prepare(parts[0])
-    for (let p = 0; p < parts.length && next; p++) {
-      const { chunk, rows } = parts[p] as (typeof parts)[number]
-      const running = this.db.executeQuery(next)
-      if (p + 1 < parts.length) {
-        // Let the statement reach the database before building the next one: once the microtasks
-        // that send it have run, the two overlap. Its failure is handled by the await below.
-        running.catch(() => {})
-        await new Promise(setImmediate)
-      }
-      next = prepare(parts[p + 1])
-      const { rows: returned } = await running
+    const send = (query: CompiledQuery<UpsertReturn>) => {
+      const sent = this.db.executeQuery(query)
+      // Its failure is handled where it is awaited; until then it must not count as unhandled.
+      sent.catch(() => {})
+      return sent
+    }
+    const read = ({ chunk, rows }: (typeof parts)[number], returned: UpsertReturn[]) => {
       // Both engines return the rows in VALUES order in practice, but neither promises it: each row is
       // checked, and a keyed lookup is built only if one is out of place.
       let byKey: Map<string, UpsertReturn> | undefined
@@ -138,6 +135,22 @@ export class ResourceRepo implements ResourceRepository {
         if (row.inserted ?? row.create_time === now) created++
       })
     }
+    const first = prepare(parts[0])
+    if (!first) return { resources, changed, created, unchanged }
+    let running = send(first)
+    let done: { part: (typeof parts)[number]; returned: UpsertReturn[] } | undefined
+    for (let p = 0; p < parts.length; p++) {
+      if (parts.length > 1) {
+        // Let the statement reach the database (once the microtasks that send it have run) before
+        // working beside it: reading what the previous statement returned, building the next one.
+        await new Promise(setImmediate)
+      }
+      if (done) read(done.part, done.returned)
+      const next = prepare(parts[p + 1])
+      done = { part: parts[p] as (typeof parts)[number], returned: (await running).rows }
+      if (next) running = send(next)
+    }
+    if (done) read(done.part, done.returned)
     return { resources, changed, created, unchanged }
   }
 
@@ -280,7 +293,8 @@ function unnestUpsert(
   now: number,
   writeId: string,
 ) {
-  const column = <K extends keyof ResourcesTable>(key: K) => rows.map((r) => r[key])
+  const column = <K extends keyof ResourcesTable>(key: K) =>
+    textArray(rows.map((r) => r[key] as string | null))
   return sql<UpsertReturn>`insert into resources (space_id, kind, id, name, display_name, email, alt_ids,
       labels, content_hash, create_time, update_time, change_id)
     select ${spaceId}::text, t.kind, t.id, t.name, t.display_name, t.email, t.alt_ids::jsonb, t.labels::jsonb,
