@@ -6,10 +6,7 @@ import { textArray } from '../postgres/array-literal.js'
 import type { Database, Engine, ResourcesTable } from '../schema.js'
 import { ROW_COLUMNS, toRecord, toRow } from './resource-rows.js'
 
-type UpsertReturn = Pick<ResourcesTable, 'kind' | 'id' | 'create_time' | 'change_id'> & {
-  /** PostgreSQL only: whether the row was inserted rather than updated. */
-  inserted?: boolean
-}
+type UpsertReturn = Pick<ResourcesTable, 'kind' | 'id' | 'create_time' | 'change_id'>
 
 const FULL_CHUNK_SQL = new Map<Engine, string>()
 /** PostgreSQL takes a chunk as arrays, one parameter per column, so it is not bound by parameter limits. */
@@ -49,11 +46,16 @@ export async function upsertInChunks(
     sent.catch(() => {})
     return sent
   }
+  // SQLite returns every row; PostgreSQL only the rows that were there already (the rows of a first
+  // upload would cost it and the driver a tenth of the statement's time to send and parse back), so
+  // there a row it did not return is one it inserted.
+  const absentWasInserted = engine === 'postgres'
   const read = ({ chunk, rows }: (typeof parts)[number], returned: UpsertReturn[]) => {
-    // Both engines return the rows in VALUES order in practice, but neither promises it: each row is
-    // checked, and a keyed lookup is built only if one is out of place.
+    // SQLite returns the rows in VALUES order in practice, but does not promise it: each row is
+    // checked, and a keyed lookup is built only if one is out of place (or missing).
     let byKey: Map<string, UpsertReturn> | undefined
     const returnedFor = (item: ResourceContent, i: number) => {
+      if (returned.length === 0) return undefined
       const at = returned[i]
       if (at && at.kind === item.kind && at.id === item.id) return at
       byKey ??= new Map(returned.map((r) => [`${r.kind}\u0000${r.id}`, r]))
@@ -63,7 +65,8 @@ export async function upsertInChunks(
       const row = returnedFor(item, i)
       const name = rows[i]?.name ?? resourceName(item.kind, item.id)
       const record = toRecord(item, name, row?.create_time ?? now, now)
-      if (row?.change_id !== writeId) {
+      const inserted = row === undefined && absentWasInserted
+      if (!inserted && row?.change_id !== writeId) {
         unchanged++
         if (readUnchanged) resources.push(record)
         return
@@ -71,7 +74,7 @@ export async function upsertInChunks(
       resources.push(record)
       changed.push(record)
       // SQLite's multi-row upsert cannot tell an insert from an update: a new row has this write's time.
-      if (row.inserted ?? row.create_time === now) created++
+      if (inserted || (!absentWasInserted && row?.create_time === now)) created++
     })
   }
   const first = prepare(parts[0])
@@ -137,7 +140,7 @@ function compiledUpsert(
 /**
  * PostgreSQL: the chunk as one array per column, unnested into rows. Eight array parameters instead of
  * 12,000 scalars: binding and planning that many parameters cost PostgreSQL more than the writes.
- * The SET clause is `upsertQuery`'s.
+ * The SET clause is `upsertQuery`'s. Only the rows that existed already come back (see `absentWasInserted`).
  */
 function unnestUpsert(
   db: Kysely<Database>,
@@ -148,7 +151,7 @@ function unnestUpsert(
 ) {
   const column = <K extends keyof ResourcesTable>(key: K) =>
     textArray(rows.map((r) => r[key] as string | null))
-  return sql<UpsertReturn>`insert into resources (space_id, kind, id, name, display_name, email, alt_ids,
+  return sql<UpsertReturn>`with upserted as (insert into resources (space_id, kind, id, name, display_name, email, alt_ids,
       labels, content_hash, create_time, update_time, change_id)
     select ${spaceId}::text, t.kind, t.id, t.name, t.display_name, t.email, t.alt_ids::jsonb, t.labels::jsonb,
       t.content_hash, ${now}::bigint, ${now}::bigint, ${writeId}::text
@@ -162,5 +165,6 @@ function unnestUpsert(
       change_id = case when resources.content_hash = excluded.content_hash
         then resources.change_id else excluded.change_id end,
       content_hash = excluded.content_hash
-    returning kind, id, create_time, change_id, xmax = 0 as inserted`.compile(db)
+    returning kind, id, create_time, change_id, xmax = 0 as inserted)
+  select kind, id, create_time, change_id from upserted where not inserted`.compile(db)
 }
