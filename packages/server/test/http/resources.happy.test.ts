@@ -1,4 +1,6 @@
+import type { Resource } from '@openindent/contract'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { wireResource } from '../../src/http/wire.js'
 import { ENGINES } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/runtime.js'
 
@@ -180,6 +182,41 @@ describe.each(ENGINES)('resources API on %s', (engine) => {
       expect(fullReplay.headers.get('preference-applied')).toBeNull()
       expect(((await fullReplay.json()) as { resources: unknown[] }).resources).toHaveLength(2)
     })
+  })
+
+  it('answers a 12,000-resource upload with each resource as stored, in the order sent, in one body', async () => {
+    // Several statements on PostgreSQL, each returning only the rows that were there already.
+    const accounts = Array.from({ length: 12_000 }, (_, i) => ({
+      kind: 'account',
+      id: `acc_${String(i).padStart(5, '0')}${i % 1000 === 7 ? '"\\é' : ''}`,
+      labels: { n: String(i % 10) },
+      ...(i % 3 ? { displayName: `Account ${i}` } : {}),
+    }))
+    // A repeat keeps its last place and content, as applying the list in order would.
+    const repeat = { ...(accounts[5] as (typeof accounts)[number]), labels: { n: 'again' } }
+    const sent = [...accounts, repeat]
+    const expected = [...accounts.slice(0, 5), ...accounts.slice(6), repeat]
+    const stored = async () => {
+      const records = await s.rt.store.resources.list(await spaceId(), { kind: 'account', limit: 20_000 })
+      return new Map(records.map((r) => [r.id, wireResource('default', r)]))
+    }
+
+    const first = await s.call('POST', `${base}:bulkUpdate`, { body: { resources: sent } })
+    expect(first.status).toBe(200)
+    const answer = (await first.json()) as { resources: Resource[]; unchanged: number }
+    expect(answer.unchanged).toBe(0)
+    expect(answer.resources.map((r) => [r.id, r.labels])).toEqual(expected.map((r) => [r.id, r.labels]))
+    let byId = await stored()
+    expect(answer.resources).toEqual(answer.resources.map((r) => byId.get(r.id)))
+
+    s.clock.advance(1_000)
+    const changed = expected.map((r, i) => (i % 2_500 === 0 ? { ...r, labels: { n: 'changed' } } : r))
+    const again = await s.call('POST', `${base}:bulkUpdate`, { body: { resources: changed } })
+    const second = (await again.json()) as { resources: Resource[]; unchanged: number }
+    expect(second.unchanged).toBe(12_000 - 5)
+    expect(second.resources.map((r) => [r.id, r.labels])).toEqual(changed.map((r) => [r.id, r.labels]))
+    byId = await stored()
+    expect(second.resources).toEqual(second.resources.map((r) => byId.get(r.id)))
   })
 
   it('gets, replaces and deletes one resource by name', async () => {
