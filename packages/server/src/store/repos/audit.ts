@@ -40,6 +40,8 @@ function headRow(row: unknown[] | undefined): { seq: number; hash: string } {
 }
 
 const LINKS_PER_STATEMENT = 10_000
+/** Links from which an event's body is built while the database writes them (see `append`). */
+const MANY_LINKS = 1000
 
 /** SQLite's link insert: `[kind, id, seq]` triples as JSON, the space as a parameter of its own. */
 const SQLITE_LINKS =
@@ -103,9 +105,11 @@ export class AuditRepo implements AuditLog {
           .executeTakeFirstOrThrow()
     // The links first: they need only each event's seq, and PostgreSQL writes them while the events'
     // bodies are built and hashed below (an upload's event names up to 100,000 resources).
-    const linking = this.insertLinks(spaceId, linksOf(spaceId, events, head.seq + 1))
+    const links = linksOf(spaceId, events, head.seq + 1)
+    const linking = this.insertLinks(spaceId, links)
     linking.catch(() => {}) // awaited below, after the events
-    if (!rowStatement) await new Promise(setImmediate) // let the statements reach the database
+    // Worth a turn of the event loop, which lets the statements reach the database, only for many.
+    if (!rowStatement && links.length >= MANY_LINKS) await new Promise(setImmediate)
     let { seq, hash } = head
     const rows: EventsTable[] = []
     const stored: StoredEvent[] = []

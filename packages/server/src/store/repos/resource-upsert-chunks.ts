@@ -14,7 +14,8 @@ const ROWS_PER_ARRAY_STATEMENT = 5000
 
 /**
  * Upserts in multi-row statements (PostgreSQL always; SQLite outside a write transaction), each
- * returning the rows it wrote: `change_id` tells which of them really changed.
+ * returning the rows it wrote (PostgreSQL: those it did not insert): `change_id` tells which of them
+ * really changed.
  */
 export async function upsertInChunks(
   db: Kysely<Database>,
