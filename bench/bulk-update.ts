@@ -37,7 +37,9 @@ const chosen = args
   ?.split(',')
   .map((m) => m.replace('-', ' '))
 const modes = MODES.filter((m) => !chosen || chosen.includes(m))
-if (chosen && modes.length !== chosen.length) throw new Error(`--modes: choose from ${MODES.join(', ')}`)
+if (chosen && modes.length !== chosen.length) {
+  throw new Error(`--modes: choose from ${MODES.map((m) => m.replace(' ', '-')).join(', ')}`)
+}
 
 /** Milliseconds of the upload, and for `sdk counts`, of sending the same rows a second time. */
 async function upload(db: TestDatabase, mode: Mode): Promise<number[]> {
