@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely'
 import type { UpsertOutcome } from '../../domain/resources/ports.js'
-import { type ResourceContent, type ResourceRecord, resourceName } from '../../domain/resources/types.js'
+import type { ResourceContent, ResourceRecord } from '../../domain/resources/types.js'
 import { chunks, ROWS_PER_STATEMENT } from '../chunks.js'
 import { textArray } from '../postgres/array-literal.js'
 import type { Database, Engine, ResourcesTable } from '../schema.js'
@@ -64,8 +64,8 @@ export async function upsertInChunks(
     }
     chunk.forEach((item, i) => {
       const row = returnedFor(item, i)
-      const name = rows[i]?.name ?? resourceName(item.kind, item.id)
-      const record = toRecord(item, name, row?.create_time ?? now, now)
+      // A part is read only after `prepare` built its rows, names included.
+      const record = toRecord(item, (rows[i] as ResourcesTable).name, row?.create_time ?? now, now)
       const inserted = row === undefined && absentWasInserted
       if (!inserted && row?.change_id !== writeId) {
         unchanged++
